@@ -1,0 +1,32 @@
+//! sni-guard: a proxy-wasm HTTP filter that answers 421 Misdirected Request when a request's
+//! authority belongs to another Gateway server than the one its TLS connection was made for.
+//!
+//! The decision logic ([`Config`], [`Config::decide`]) is pure and host-testable; the
+//! proxy-wasm adapter (`filter`, built for wasm32 only) is thin.
+
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
+
+pub mod config;
+pub mod host;
+pub mod pattern;
+pub mod table;
+pub mod verdict;
+
+#[cfg(target_arch = "wasm32")]
+mod abi;
+#[cfg(target_arch = "wasm32")]
+mod filter;
+
+pub use config::{Config, ConfigError, Mode, Servers};
+pub use verdict::{Mismatch, Request, Verdict};

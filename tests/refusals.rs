@@ -1,0 +1,145 @@
+//! Every refused configuration names the field and the value.
+
+use sni_guard::Config;
+
+fn refused(json: &str) -> String {
+    match Config::parse(json.as_bytes()) {
+        Ok(_) => panic!("accepted: {json}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn each_refusal_names_field_and_value() {
+    let cases = [
+        ("{", "configuration: not valid JSON"),
+        ("[]", "configuration: must be a JSON object, got []"),
+        ("null", "configuration: must be a JSON object, got null"),
+        (r#"{"mod": "strict"}"#, "mod: unknown field"),
+        (
+            r#"{"mode": "enforce"}"#,
+            r#"mode: must be "strict" or "log_only", got "enforce""#,
+        ),
+        (
+            r#"{"mode": 1}"#,
+            "mode: must be \"strict\" or \"log_only\", got 1",
+        ),
+        (
+            r#"{"servers": {}}"#,
+            "servers: must be a list of servers, got {}",
+        ),
+        (
+            r#"{"servers": ["a"]}"#,
+            r#"servers[0]: must be an object with "name" and "hosts", got "a""#,
+        ),
+        (
+            r#"{"servers": [{"hosts": ["a.b"]}]}"#,
+            "servers[0].name: missing",
+        ),
+        (
+            r#"{"servers": [{"name": "", "hosts": ["a.b"]}]}"#,
+            r#"servers[0].name: must be a non-empty string, got """#,
+        ),
+        (
+            r#"{"servers": [{"name": "x"}]}"#,
+            "servers[0].hosts: missing",
+        ),
+        (
+            r#"{"servers": [{"name": "x", "hosts": []}]}"#,
+            "servers[0].hosts: must not be empty",
+        ),
+        (
+            r#"{"servers": [{"name": "x", "hosts": "a.b"}]}"#,
+            r#"servers[0].hosts: must be a list of host patterns, got "a.b""#,
+        ),
+        (
+            r#"{"servers": [{"name": "x", "hosts": [7]}]}"#,
+            "servers[0].hosts[0]: must be a string, got 7",
+        ),
+        (
+            r#"{"servers": [{"name": "x", "hosts": ["a.b"], "port": 443}]}"#,
+            "servers[0].port: unknown field",
+        ),
+        (
+            r#"{"servers": [{"name": "x", "hosts": ["a.*.example.com"]}]}"#,
+            r#"servers[0].hosts[0]: "a.*.example.com" is not a valid host pattern"#,
+        ),
+        (
+            r#"{"servers": [{"name": "x", "hosts": ["ok.com", "*foo.example.com"]}]}"#,
+            r#"servers[0].hosts[1]: "*foo.example.com" is not a valid host pattern"#,
+        ),
+        (
+            r#"{"servers": [{"name": "x", "hosts": [""]}]}"#,
+            r#"servers[0].hosts[0]: "" is not a valid host pattern: empty host pattern"#,
+        ),
+        (
+            r#"{"servers": [{"name": "x", "hosts": ["a.com"]}, {"name": "y", "hosts": ["A.COM"]}]}"#,
+            r#"servers[1].hosts[0]: "A.COM" is already a host of server "x""#,
+        ),
+        (
+            r#"{"servers": [{"name": "x", "hosts": ["*"]}, {"name": "y", "hosts": ["ns/*"]}]}"#,
+            r#"servers[1].hosts[0]: "ns/*" is already a host of server "x""#,
+        ),
+        (
+            r#"{"servers": [{"name": "x", "hosts": ["a.com"]}, {"name": "x", "hosts": ["b.com"]}]}"#,
+            r#"servers[1].name: "x" names two servers"#,
+        ),
+        (
+            r#"{"exempt_hosts": "a.com"}"#,
+            r#"exempt_hosts: must be a list of host patterns, got "a.com""#,
+        ),
+        (
+            r#"{"exempt_hosts": ["a.*"]}"#,
+            r#"exempt_hosts[0]: "a.*" is not a valid host pattern"#,
+        ),
+        (
+            r#"{"check_http1": "no"}"#,
+            r#"check_http1: must be true or false, got "no""#,
+        ),
+    ];
+    for (json, want) in cases {
+        let got = refused(json);
+        assert!(
+            got.starts_with(want),
+            "{json}\n  got:  {got}\n  want: {want}…"
+        );
+    }
+}
+
+#[test]
+fn long_values_are_shortened_in_the_message() {
+    let long = format!(r#"{{"mode": "{}"}}"#, "x".repeat(500));
+    let message = refused(&long);
+    assert!(message.len() < 200, "{message}");
+}
+
+#[test]
+fn a_pattern_repeated_within_one_server_is_harmless() {
+    let c = Config::parse(br#"{"servers": [{"name": "x", "hosts": ["a.com", "A.com."]}]}"#);
+    assert!(c.is_ok());
+}
+
+#[test]
+fn a_ten_thousand_host_table_loads() {
+    let hosts: Vec<String> = (0..10_000)
+        .map(|i| format!("\"h{i}.example.com\""))
+        .collect();
+    let json = format!(
+        r#"{{"servers": [{{"name": "big", "hosts": [{}]}}, {{"name": "other", "hosts": ["*.example.org"]}}]}}"#,
+        hosts.join(",")
+    );
+    let c = Config::parse(json.as_bytes()).unwrap();
+    let servers = c.servers.as_ref().unwrap();
+    assert_eq!(servers.len(), 2);
+    assert_eq!(
+        servers
+            .select(b"H9999.example.com")
+            .map(|id| servers.name(id)),
+        Some("big")
+    );
+    assert_eq!(
+        servers.select(b"x.example.org").map(|id| servers.name(id)),
+        Some("other")
+    );
+    assert_eq!(servers.select(b"h10000.example.com"), None);
+}
