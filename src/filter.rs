@@ -117,16 +117,9 @@ impl HttpContext for Guard {
 }
 
 fn reply_421() -> Action {
-    let http1 = abi::property(PROTOCOL)
-        .ok()
-        .flatten()
-        .is_some_and(|p| p.starts_with(b"HTTP/1"));
-    let mut headers = vec![("content-type", "text/plain")];
-    if http1 {
-        // HTTP/1.1 cannot multiplex: close, so the client's retry opens a new connection.
-        headers.push(("connection", "close"));
-    }
-    match abi::send_local_response(421, DETAILS, &headers, BODY) {
+    // Envoy strips `connection: close` from local replies and offers a filter no way to drain
+    // an HTTP/1.1 connection, so none is sent: the 421 alone tells the client to retry.
+    match abi::send_local_response(421, DETAILS, &[("content-type", "text/plain")], BODY) {
         Ok(()) => Action::Pause,
         Err(status) => {
             log::error!(

@@ -1,0 +1,1 @@
+//! Real-Envoy test harness for sni-guard.
