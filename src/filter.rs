@@ -49,18 +49,18 @@ impl RootContext for Root {
         let config = match parsed {
             Ok(config) => config,
             Err(why) => {
-                log::error!("sni-guard: configuration refused: {why}");
+                log::error!("configuration refused: {why}");
                 return false;
             }
         };
         self.counters = match Counters::define() {
             Ok(counters) => counters,
             Err(status) => {
-                log::error!("sni-guard: cannot define counters (status {})", status.0);
+                log::error!("cannot define counters (status {})", status.0);
                 return false;
             }
         };
-        log::info!("sni-guard: configured: {}", config.summary());
+        log::info!("configured: {}", config.summary());
         self.config = Rc::new(config);
         true
     }
@@ -105,7 +105,7 @@ impl HttpContext for Guard {
             }
             Verdict::LogOnly(mismatch) => {
                 abi::increment(self.counters.log_only_mismatches);
-                log::warn!("sni-guard: misdirected request let through (log_only): {mismatch}");
+                log::warn!("misdirected request let through (log_only): {mismatch}");
                 Action::Continue
             }
             Verdict::Misdirected(_) => {
@@ -123,7 +123,7 @@ fn reply_421() -> Action {
         Ok(()) => Action::Pause,
         Err(status) => {
             log::error!(
-                "sni-guard: cannot send 421 (status {}); request let through",
+                "cannot send 421 (status {}); request let through",
                 status.0
             );
             Action::Continue
