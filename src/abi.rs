@@ -1,7 +1,7 @@
-//! The few proxy-wasm host calls the filter makes, as results: the SDK's `hostcalls`
-//! panic on an unexpected status, and a panic kills the VM.
+//! The proxy-wasm ABI 0.2.1 host calls the filter makes, as results: nothing here panics.
 
-use std::ptr::{null, null_mut};
+use crate::scratch::Scratch;
+use std::ptr::null_mut;
 
 #[link(wasm_import_module = "env")]
 extern "C" {
@@ -51,78 +51,75 @@ const BUFFER_PLUGIN_CONFIGURATION: u32 = 7;
 const MAP_REQUEST_HEADERS: u32 = 0;
 const METRIC_COUNTER: u32 = 0;
 
+/// Log levels of the ABI.
+#[derive(Clone, Copy)]
+pub enum Level {
+    Info = 2,
+    Warn = 3,
+    Error = 4,
+}
+
 /// A host status other than Ok.
 #[derive(Debug, Clone, Copy)]
 pub struct Status(pub u32);
 
-/// Takes ownership of a buffer the host allocated through `proxy_on_memory_allocate`.
-///
-/// # Safety
-/// `data` must be null or come from the module allocator with exactly `size` bytes.
-unsafe fn take(data: *mut u8, size: usize) -> Vec<u8> {
-    if data.is_null() {
-        Vec::new()
-    } else {
-        Vec::from_raw_parts(data, size, size)
-    }
-}
-
-fn fetch(call: impl FnOnce(*mut *mut u8, *mut usize) -> u32) -> Result<Option<Vec<u8>>, Status> {
+fn fetch(
+    scratch: &Scratch,
+    call: impl FnOnce(*mut *mut u8, *mut usize) -> u32,
+) -> Result<Option<&[u8]>, Status> {
     let mut data = null_mut();
     let mut size = 0;
     match call(&mut data, &mut size) {
-        // SAFETY: on Ok the host filled `data`/`size` from the module allocator.
-        OK => Ok(Some(unsafe { take(data, size) })),
+        // SAFETY: on Ok the host wrote `size` bytes at `data`, allocated in this callback.
+        OK => Ok(Some(unsafe { scratch.value(data, size) })),
         NOT_FOUND => Ok(None),
         status => Err(Status(status)),
     }
 }
 
-pub fn log(level: u32, message: &str) {
+pub fn log(level: Level, message: &str) {
     // SAFETY: a valid slice for the duration of the call.
-    unsafe { proxy_log(level, message.as_ptr(), message.len()) };
+    unsafe { proxy_log(level as u32, message.as_ptr(), message.len()) };
 }
 
-pub fn plugin_configuration() -> Result<Vec<u8>, Status> {
+pub fn plugin_configuration(scratch: &Scratch) -> Result<&[u8], Status> {
     // SAFETY: out-pointers are valid locals.
-    fetch(|d, s| unsafe {
+    let got = fetch(scratch, |d, s| unsafe {
         proxy_get_buffer_bytes(BUFFER_PLUGIN_CONFIGURATION, 0, usize::MAX, d, s)
-    })
-    .map(Option::unwrap_or_default)
+    });
+    got.map(Option::unwrap_or_default)
 }
 
 /// A property by its serialized path (parts separated by NUL).
-pub fn property(path: &[u8]) -> Result<Option<Vec<u8>>, Status> {
+pub fn property<'s>(scratch: &'s Scratch, path: &[u8]) -> Result<Option<&'s [u8]>, Status> {
     // SAFETY: valid slice and out-pointers.
-    fetch(|d, s| unsafe { proxy_get_property(path.as_ptr(), path.len(), d, s) })
+    fetch(scratch, |d, s| unsafe {
+        proxy_get_property(path.as_ptr(), path.len(), d, s)
+    })
 }
 
-pub fn request_header(name: &[u8]) -> Result<Option<Vec<u8>>, Status> {
+pub fn request_header<'s>(scratch: &'s Scratch, name: &[u8]) -> Result<Option<&'s [u8]>, Status> {
     // SAFETY: valid slice and out-pointers.
-    fetch(|d, s| unsafe {
+    fetch(scratch, |d, s| unsafe {
         proxy_get_header_map_value(MAP_REQUEST_HEADERS, name.as_ptr(), name.len(), d, s)
     })
 }
 
-/// Sends a local reply; `details` shows in `%RESPONSE_CODE_DETAILS%`.
+/// Sends a local reply with pre-serialized headers; `details` shows in
+/// `%RESPONSE_CODE_DETAILS%`.
 pub fn send_local_response(
     status: u32,
     details: &str,
-    headers: &[(&str, &str)],
+    headers: &[u8],
     body: &[u8],
 ) -> Result<(), Status> {
-    let headers = serialize_map(headers);
     // SAFETY: valid slices for the duration of the call.
     let status = unsafe {
         proxy_send_local_response(
             status,
             details.as_ptr(),
             details.len(),
-            if body.is_empty() {
-                null()
-            } else {
-                body.as_ptr()
-            },
+            body.as_ptr(),
             body.len(),
             headers.as_ptr(),
             headers.len(),
@@ -147,23 +144,4 @@ pub fn define_counter(name: &str) -> Result<u32, Status> {
 pub fn increment(metric_id: u32) {
     // SAFETY: plain values. A failed increment loses one count, nothing else.
     unsafe { proxy_increment_metric(metric_id, 1) };
-}
-
-/// The proxy-wasm header map encoding: count, then (name size, value size) pairs, then
-/// NUL-terminated names and values, all sizes as little-endian u32.
-fn serialize_map(pairs: &[(&str, &str)]) -> Vec<u8> {
-    let len32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes();
-    let mut out = Vec::with_capacity(64);
-    out.extend_from_slice(&len32(pairs.len()));
-    for (name, value) in pairs {
-        out.extend_from_slice(&len32(name.len()));
-        out.extend_from_slice(&len32(value.len()));
-    }
-    for (name, value) in pairs {
-        out.extend_from_slice(name.as_bytes());
-        out.push(0);
-        out.extend_from_slice(value.as_bytes());
-        out.push(0);
-    }
-    out
 }

@@ -27,6 +27,8 @@ pub mod verdict;
 mod abi;
 #[cfg(target_arch = "wasm32")]
 mod filter;
+#[cfg(target_arch = "wasm32")]
+mod scratch;
 
 pub use config::{Config, ConfigError, Mode, Servers};
 pub use verdict::{Mismatch, Request, Verdict};
