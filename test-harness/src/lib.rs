@@ -28,6 +28,7 @@
 
 pub mod access_log;
 pub mod admin;
+pub mod browser;
 pub mod client;
 pub mod envoy;
 pub mod error;

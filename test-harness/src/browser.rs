@@ -1,0 +1,119 @@
+//! A real browser: headless Chromium (Debian's `chromium`) trusting the test CA through an
+//! NSS database in a temporary `$HOME`, with every `*.example.com` name resolved to
+//! 127.0.0.1. It coalesces HTTP/2 connections as browsers do; curl does not.
+
+use crate::error::{fail, Context, Result};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+
+/// Longest a page load may take before Chromium is killed (a hang, not a timing assertion).
+const LIMIT: Duration = Duration::from_secs(120);
+
+/// A Chromium profile: its own `$HOME` (NSS database) and user-data folder.
+pub struct Browser {
+    home: TempDir,
+    binary: PathBuf,
+}
+
+impl Browser {
+    /// A fresh profile that trusts `ca_pem`. `CHROMIUM` overrides the binary.
+    pub fn new(ca_pem: &str) -> Result<Browser> {
+        let home = tempfile::Builder::new()
+            .prefix("sni-guard-browser-")
+            .tempdir()?;
+        let nssdb = home.path().join(".pki/nssdb");
+        std::fs::create_dir_all(&nssdb)?;
+        let ca = home.path().join("ca.pem");
+        std::fs::write(&ca, ca_pem)?;
+        let db = format!("sql:{}", nssdb.display());
+        certutil(&["-N", "-d", &db, "--empty-password"])?;
+        let ca = ca.display().to_string();
+        certutil(&[
+            "-A",
+            "-d",
+            &db,
+            "-n",
+            "sni-guard test CA",
+            "-t",
+            "C,,",
+            "-i",
+            &ca,
+        ])?;
+        let binary = std::env::var_os("CHROMIUM").map_or("chromium".into(), PathBuf::from);
+        Ok(Browser { home, binary })
+    }
+
+    /// Loads `url` and returns the DOM once the page (iframes included) has loaded.
+    pub fn dump_dom(&self, url: &str) -> Result<String> {
+        self.run(&["--dump-dom", url])
+    }
+
+    /// Loads `url` and saves a screenshot of it to `png`.
+    pub fn screenshot(&self, url: &str, png: &Path) -> Result<()> {
+        let arg = format!("--screenshot={}", png.display());
+        self.run(&[&arg, "--window-size=900,420", url]).map(drop)
+    }
+
+    fn run(&self, args: &[&str]) -> Result<String> {
+        let profile = self.home.path().join("profile");
+        let mut child = Command::new(&self.binary)
+            .env("HOME", self.home.path())
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--host-resolver-rules=MAP *.example.com 127.0.0.1",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context(|| {
+                format!(
+                    "starting {} (apt-get install chromium)",
+                    self.binary.display()
+                )
+            })?;
+        let started = Instant::now();
+        while child.try_wait()?.is_none() {
+            if started.elapsed() > LIMIT {
+                let _ = child.kill();
+                return Err(fail(format!("chromium did not finish within {LIMIT:?}")));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let out = child.wait_with_output()?;
+        if !out.status.success() {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            return Err(fail(format!(
+                "chromium exited with {}: {stderr}",
+                out.status
+            )));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+}
+
+fn certutil(args: &[&str]) -> Result<()> {
+    let out = Command::new("certutil")
+        .args(args)
+        .output()
+        .context(|| "running certutil (apt-get install libnss3-tools)".into())?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(fail(format!(
+            "certutil {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )))
+    }
+}
