@@ -30,6 +30,7 @@ pub mod access_log;
 pub mod admin;
 pub mod browser;
 pub mod client;
+pub mod comparison;
 pub mod envoy;
 pub mod error;
 pub mod gateway;

@@ -1,0 +1,101 @@
+//! Topology (b), the Gateway API conformance topology, in strict mode with the servers
+//! table: all 15 cases of HTTPRouteHTTPSListenerDetectMisdirectedRequests, over HTTP/2 and
+//! HTTP/1.1, on Envoy 1.40.0 and on the oldest Envoy Istio still ships (1.36.4).
+
+use sni_guard_harness::{Filter, Gateway, Protocol, Topology, DEFAULT_VERSION, OLDEST_VERSION};
+
+/// (SNI, authority, status the Gateway must answer).
+const CASES: [(&str, &str, u16); 15] = [
+    ("example.org", "example.org", 200),
+    ("example.org", "second-example.org", 421),
+    ("example.org", "unknown-example.org", 404),
+    ("second-example.org", "second-example.org", 200),
+    ("second-example.org", "example.org", 421),
+    ("second-example.org", "unknown-example.org", 421),
+    (
+        "third-example.wildcard.org",
+        "third-example.wildcard.org",
+        200,
+    ),
+    (
+        "third-example.wildcard.org",
+        "fith-example.wildcard.org",
+        200,
+    ),
+    (
+        "third-example.wildcard.org",
+        "fourth-example.wildcard.org",
+        421,
+    ),
+    ("third-example.wildcard.org", "second-example.org", 421),
+    ("third-example.wildcard.org", "unknown-example.org", 421),
+    (
+        "fourth-example.wildcard.org",
+        "fourth-example.wildcard.org",
+        200,
+    ),
+    (
+        "fourth-example.wildcard.org",
+        "fith-example.wildcard.org",
+        421,
+    ),
+    ("unknown-example.org", "example.org", 200),
+    ("unknown-example.org", "unknown-example.org", 404),
+];
+
+/// The listener Envoy's filter chain match picks for an SNI.
+fn listener(sni: &str) -> &'static str {
+    match sni {
+        "second-example.org" => "https-with-hostname",
+        "fourth-example.wildcard.org" => "https-with-hostname-matching-wildcard",
+        s if s.ends_with(".wildcard.org") => "https-with-wildcard-hostname",
+        _ => "https",
+    }
+}
+
+fn conformance(version: &str) {
+    let gateway = Gateway::start_on(version, Topology::Conformance, &Filter::AsWritten).unwrap();
+    assert_eq!(gateway.envoy.version(), version);
+    let client = gateway.client().unwrap();
+    let mut refused = 0;
+    for protocol in [Protocol::Http2, Protocol::Http1] {
+        for (sni, authority, status) in CASES {
+            let response = client.get(protocol, Some(sni), authority).unwrap();
+            assert_eq!(
+                response.status, status,
+                "Envoy {version}, {protocol:?}, SNI {sni}, authority {authority}: {}",
+                response.body
+            );
+            if status == 200 {
+                // Served by the right listener's route.
+                let served_by = format!("{}: ", listener(sni));
+                assert!(response.body.starts_with(&served_by), "{}", response.body);
+            }
+            if status == 421 {
+                refused += 1;
+            }
+        }
+    }
+    assert_eq!(refused, 14);
+    assert_eq!(gateway.counter("misdirected").unwrap(), refused);
+    let log = gateway.stop().unwrap().access_log;
+    assert_eq!(log.len(), 30);
+    for entry in &log {
+        let sni = entry.sni.as_deref().unwrap();
+        assert_eq!(entry.filter_chain, listener(sni), "{entry:?}");
+        assert_eq!(
+            entry.status == 421,
+            entry.details == "sni_guard_misdirected_request"
+        );
+    }
+}
+
+#[test]
+fn the_fifteen_conformance_cases_on_envoy_1_40() {
+    conformance(DEFAULT_VERSION);
+}
+
+#[test]
+fn the_fifteen_conformance_cases_on_the_oldest_envoy() {
+    conformance(OLDEST_VERSION);
+}
