@@ -44,11 +44,11 @@ impl Finding<'_> {
         match self {
             Finding::SharedCredential { .. } => "each server is its own TLS filter chain, chosen by SNI, with its own route table; \
                 a browser that opened a connection for one of these hosts reuses it for the others the \
-                certificate covers (HTTP/2 connection coalescing) and gets 404 from the wrong route table"
+                certificate covers (HTTP/2 connection coalescing) and gets 404 from the wrong route table."
                 .to_owned(),
             Finding::DuplicateHost { .. } => "Istio makes one SNI match per host on a port; it skips a server that repeats a host \
                 another server on the same port already has (istiod logs \"duplicate host names\"), so \
-                one of these servers is not served"
+                one of these servers is not served."
                 .to_owned(),
         }
     }
@@ -56,14 +56,27 @@ impl Finding<'_> {
     /// How to fix it.
     pub fn fix(&self) -> String {
         match self {
-            Finding::SharedCredential { listener, .. } => format!(
-                "merge these servers into one server that lists all their hosts (in one Gateway; \
-                 bind the other Gateways' VirtualServices to it), or give each server its own \
-                 certificate that covers only its hosts. Until then, sni-guard answers 421 so browsers \
-                 retry on a new connection: {}",
-                plugin_config_command(listener)
-            ),
-            Finding::DuplicateHost { .. } => "list each host in one server only, or merge the servers into one".to_owned(),
+            Finding::SharedCredential {
+                listener, servers, ..
+            } => {
+                let one_gateway = servers
+                    .iter()
+                    .all(|s| std::ptr::eq(s.gateway, servers[0].gateway));
+                let merge = if one_gateway {
+                    "merge these servers into one server that lists all their hosts"
+                } else {
+                    "merge these servers into one server that lists all their hosts (in one \
+                     Gateway; bind the other Gateways' VirtualServices to it)"
+                };
+                format!(
+                    "{merge}, or give each server its own certificate that covers only its hosts. \
+                     Until then, sni-guard answers 421 so browsers retry on a new connection: {}",
+                    plugin_config_command(listener)
+                )
+            }
+            Finding::DuplicateHost { .. } => {
+                "list each host in one server only, or merge the servers into one.".to_owned()
+            }
         }
     }
 }

@@ -214,8 +214,7 @@ fn run_audit(
     match format {
         Format::Human => stdout.write_all(report::human(&audit).as_bytes())?,
         Format::Json => {
-            let text = serde_json::to_string_pretty(&report::json(&audit, &notes))
-                .map_err(std::io::Error::other)?;
+            let text = report::json(&audit, &notes).map_err(std::io::Error::other)?;
             writeln!(stdout, "{text}")?;
         }
     }
@@ -284,8 +283,8 @@ fn run_plugin_config(
     };
     writeln!(
         stderr,
-        "sni-guard: configuration for {listener}: {} server(s)",
-        config.servers.len()
+        "sni-guard: configuration for {listener}: {}",
+        report::count(config.servers.len(), "server")
     )?;
     stdout.write_all(text.as_bytes())?;
     Ok(EXIT_OK)
@@ -335,7 +334,7 @@ mod tests {
         assert_eq!(value["mode"], "log_only");
         assert_eq!(
             err,
-            "sni-guard: configuration for workload istio=ig, port 443: 2 server(s)\n"
+            "sni-guard: configuration for workload istio=ig, port 443: 2 servers\n"
         );
     }
 

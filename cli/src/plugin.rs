@@ -5,6 +5,7 @@
 use crate::audit::{canonical_host, duplicate_hosts};
 use crate::gateway::{show_labels, sni_host, Labels};
 use crate::layout::{Listener, ServerRef};
+use crate::report::count;
 use serde::Serialize;
 use sni_guard::pattern::Pattern;
 
@@ -142,7 +143,10 @@ fn candidates<'a, 'g: 'a>(
             if let Some(bind) = &l.bind {
                 flags.push_str(&format!(" --bind {bind}"));
             }
-            format!("  {flags}    ({l}: {} HTTPS server(s))", servers.len())
+            format!(
+                "  {flags}    ({l}: {})",
+                count(servers.len(), "HTTPS server")
+            )
         })
         .collect::<Vec<_>>()
         .join("\n")
@@ -279,7 +283,7 @@ pub fn wasm_plugin(
     };
     let yaml = serde_yaml::to_string(&manifest).map_err(|e| e.to_string())?;
     Ok(format!(
-        "# sni-guard for {listener}: answers 421 Misdirected Request on connections made for another\n# server. Mirrors the HTTPS servers of {}.\n{yaml}",
+        "# sni-guard on {listener}: 421 Misdirected Request for requests on a\n# connection made for another server. Mirrors the HTTPS servers of: {}.\n{yaml}",
         gateways.join(", ")
     ))
 }
@@ -420,7 +424,7 @@ mod tests {
             err.starts_with("3 workload ports have HTTPS servers; choose one"),
             "{err}"
         );
-        assert!(err.contains("  --selector istio=ig --port 8443    (workload istio=ig, port 8443: 1 HTTPS server(s))"), "{err}");
+        assert!(err.contains("  --selector istio=ig --port 8443    (workload istio=ig, port 8443: 1 HTTPS server)"), "{err}");
         let selector: Labels = [("istio".to_owned(), "ig".to_owned())].into();
         assert_eq!(
             pick(Selection {
@@ -491,7 +495,7 @@ mod tests {
         let (listener, servers) = &listeners[0];
         let config = plugin_config(servers, Mode::Strict).unwrap();
         let yaml = wasm_plugin(&config, listener, servers, DEFAULT_URL).unwrap();
-        assert!(yaml.starts_with("# sni-guard for workload istio=ig, port 443"));
+        assert!(yaml.starts_with("# sni-guard on workload istio=ig, port 443: 421"));
         let value: Value = serde_yaml::from_str(&yaml).unwrap();
         assert_eq!(
             value,

@@ -2,8 +2,10 @@
 
 use crate::audit::{Audit, Finding};
 use crate::gateway::Credential;
+use crate::gateway::Labels;
 use crate::layout::ServerRef;
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::{json, Value};
 
 const WIDTH: usize = 100;
 
@@ -43,58 +45,104 @@ pub fn human(audit: &Audit<'_>) -> String {
         out.push('\n');
     }
     let scope = format!(
-        "{} Gateway(s), {} HTTPS server(s) on {} workload port(s)",
-        audit.gateways, audit.https_servers, audit.listeners
+        "{}, {} on {}",
+        count(audit.gateways, "Gateway"),
+        count(audit.https_servers, "HTTPS server"),
+        count(audit.listeners, "workload port")
     );
     match audit.findings.len() {
         0 => out.push_str(&format!("No conflicts: {scope}.\n")),
-        n => out.push_str(&format!("{n} conflict(s) found: {scope}.\n")),
+        n => out.push_str(&format!("{} found: {scope}.\n", count(n, "conflict"))),
     }
     out
 }
 
-/// The JSON report: `{"conflicts": [...], "summary": {...}, "notes": [...]}`.
-pub fn json(audit: &Audit<'_>, notes: &[String]) -> Value {
-    let conflicts: Vec<Value> = audit.findings.iter().map(finding_json).collect();
-    json!({
-        "conflicts": conflicts,
-        "summary": {
-            "gateways": audit.gateways,
-            "https_servers": audit.https_servers,
-            "workload_ports": audit.listeners,
-            "conflicts": audit.findings.len(),
-        },
-        "notes": notes,
-    })
+/// `1 Gateway`, `2 Gateways`.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
-fn finding_json(finding: &Finding<'_>) -> Value {
-    let listener = finding.listener();
-    let mut out = Map::new();
-    let kind = match finding {
-        Finding::SharedCredential { credentials, .. } => {
-            out.insert(
-                "credentials".into(),
-                credentials.iter().map(credential_json).collect(),
-            );
-            "shared_credential"
-        }
-        Finding::DuplicateHost { hosts, .. } => {
-            out.insert("hosts".into(), json!(hosts));
-            "duplicate_host"
-        }
+/// The JSON report, pretty-printed: `{"conflicts": [...], "summary": {...}, "notes": [...]}`.
+pub fn json(audit: &Audit<'_>, notes: &[String]) -> serde_json::Result<String> {
+    let report = JsonReport {
+        conflicts: audit.findings.iter().map(conflict).collect(),
+        summary: Summary {
+            gateways: audit.gateways,
+            https_servers: audit.https_servers,
+            workload_ports: audit.listeners,
+            conflicts: audit.findings.len(),
+        },
+        notes,
     };
-    out.insert("kind".into(), json!(kind));
-    out.insert("workload".into(), json!(listener.workload));
-    out.insert("port".into(), json!(listener.port));
-    out.insert("bind".into(), json!(listener.bind));
-    out.insert(
-        "servers".into(),
-        finding.servers().iter().map(server_json).collect(),
-    );
-    out.insert("why".into(), json!(finding.why()));
-    out.insert("fix".into(), json!(finding.fix()));
-    Value::Object(out)
+    serde_json::to_string_pretty(&report)
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    conflicts: Vec<Conflict<'a>>,
+    summary: Summary,
+    notes: &'a [String],
+}
+
+#[derive(Serialize)]
+struct Summary {
+    gateways: usize,
+    https_servers: usize,
+    workload_ports: usize,
+    conflicts: usize,
+}
+
+#[derive(Serialize)]
+struct Conflict<'a> {
+    kind: &'static str,
+    workload: &'a Labels,
+    port: u32,
+    bind: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    credentials: Option<Vec<Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hosts: Option<&'a [String]>,
+    servers: Vec<JsonServer<'a>>,
+    why: String,
+    fix: String,
+}
+
+#[derive(Serialize)]
+struct JsonServer<'a> {
+    gateway: String,
+    namespace: &'a str,
+    name: &'a str,
+    server: usize,
+    port_name: &'a str,
+    hosts: &'a [String],
+    source: String,
+}
+
+fn conflict<'a>(finding: &'a Finding<'_>) -> Conflict<'a> {
+    let listener = finding.listener();
+    let (kind, credentials, hosts) = match finding {
+        Finding::SharedCredential { credentials, .. } => (
+            "shared_credential",
+            Some(credentials.iter().map(credential_json).collect()),
+            None,
+        ),
+        Finding::DuplicateHost { hosts, .. } => ("duplicate_host", None, Some(hosts.as_slice())),
+    };
+    Conflict {
+        kind,
+        workload: &listener.workload,
+        port: listener.port,
+        bind: listener.bind.as_deref(),
+        credentials,
+        hosts,
+        servers: finding.servers().iter().map(server_json).collect(),
+        why: finding.why(),
+        fix: finding.fix(),
+    }
 }
 
 fn credential_json(credential: &Credential) -> Value {
@@ -104,16 +152,16 @@ fn credential_json(credential: &Credential) -> Value {
     }
 }
 
-fn server_json(s: &ServerRef<'_>) -> Value {
-    json!({
-        "gateway": s.gateway.id(),
-        "namespace": s.gateway.namespace,
-        "name": s.gateway.name,
-        "server": s.server.index,
-        "port_name": s.server.port.name,
-        "hosts": s.server.hosts,
-        "source": s.gateway.source.to_string(),
-    })
+fn server_json<'a>(s: &ServerRef<'a>) -> JsonServer<'a> {
+    JsonServer {
+        gateway: s.gateway.id(),
+        namespace: &s.gateway.namespace,
+        name: &s.gateway.name,
+        server: s.server.index,
+        port_name: &s.server.port.name,
+        hosts: &s.server.hosts,
+        source: s.gateway.source.to_string(),
+    }
 }
 
 fn join(items: impl Iterator<Item = String>) -> String {
@@ -175,21 +223,28 @@ mod tests {
         assert!(text.starts_with(
             "CONFLICT: certificate shared by 2 filter chains on workload istio=ig, port 443\n  credentialName \"wild\" presented by:\n    ns/gw-a servers[0] (port https)  hosts: a.example.com  (g.yaml document 1)\n    ns/gw-b servers[0] (port https)  hosts: b.example.com  (g.yaml document 2)\n  Why: each server"
         ), "{text}");
-        assert!(text.ends_with(
-            "\n1 conflict(s) found: 2 Gateway(s), 2 HTTPS server(s) on 1 workload port(s).\n"
-        ));
+        assert!(
+            text.ends_with("\n1 conflict found: 2 Gateways, 2 HTTPS servers on 1 workload port.\n")
+        );
         assert!(text.lines().all(|l| l.len() <= WIDTH), "{text}");
         let clean = human(&audit(&gws[..1]));
         assert_eq!(
             clean,
-            "No conflicts: 1 Gateway(s), 1 HTTPS server(s) on 1 workload port(s).\n"
+            "No conflicts: 1 Gateway, 1 HTTPS server on 1 workload port.\n"
         );
     }
 
     #[test]
     fn json_report() {
         let gws = gateways();
-        let value = json(&audit(&gws), &["a note".to_owned()]);
+        let text = json(&audit(&gws), &["a note".to_owned()]).unwrap();
+        assert!(
+            text.starts_with(
+                "{\n  \"conflicts\": [\n    {\n      \"kind\": \"shared_credential\","
+            ),
+            "{text}"
+        );
+        let value: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(
             value["summary"],
             json!({"gateways": 2, "https_servers": 2, "workload_ports": 1, "conflicts": 1})

@@ -1,0 +1,218 @@
+//! `sni-guard audit` on the fixtures: what it reports, in both formats, and its exit codes.
+
+mod common;
+
+use common::{fixture_text, sni_guard, sni_guard_stdin};
+use serde_json::json;
+
+fn conflicts(stdout: &str) -> usize {
+    stdout
+        .lines()
+        .filter(|l| l.starts_with("CONFLICT: "))
+        .count()
+}
+
+#[test]
+fn two_gateways_sharing_a_wildcard_certificate() {
+    let out = sni_guard(&["audit", "two-gateways-shared-wildcard.yaml"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(out.stderr, "");
+    assert_eq!(conflicts(&out.stdout), 1, "{}", out.stdout);
+    let expected_start = "\
+CONFLICT: certificate shared by 2 filter chains on workload istio=ingressgateway, port 443
+  credentialName \"wildcard-example-com\" presented by:
+    istio-system/gw-a servers[1] (port https)  hosts: a.example.com  (two-gateways-shared-wildcard.yaml document 1)
+    istio-system/gw-b servers[0] (port https)  hosts: b.example.com  (two-gateways-shared-wildcard.yaml document 2)
+  Why: each server is its own TLS filter chain";
+    assert!(out.stdout.starts_with(expected_start), "{}", out.stdout);
+    assert!(out
+        .stdout
+        .contains("  Fix: merge these servers into one server that lists all their hosts (in one"));
+    assert!(out
+        .stdout
+        .contains("or give each server its own certificate"));
+    assert!(out
+        .stdout
+        .contains("sni-guard plugin-config --selector istio=ingressgateway --port 443 FILE..."));
+    assert!(out
+        .stdout
+        .ends_with("\n1 conflict found: 2 Gateways, 2 HTTPS servers on 1 workload port.\n"));
+}
+
+#[test]
+fn one_gateway_with_two_servers_on_443() {
+    let out = sni_guard(&["audit", "one-gateway-two-servers.yaml"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(conflicts(&out.stdout), 1, "{}", out.stdout);
+    assert!(out.stdout.contains("  credentialName \"shop-wildcard\" presented by:\n    shop/shop servers[0] (port https-www)  hosts: www.shop.example  (one-gateway-two-servers.yaml)\n    shop/shop servers[1] (port https-api)  hosts: api.shop.example  (one-gateway-two-servers.yaml)\n"), "{}", out.stdout);
+    // One Gateway: nothing to say about other Gateways' VirtualServices.
+    assert!(!out.stdout.contains("VirtualServices"));
+}
+
+#[test]
+fn a_merged_gateway_is_clean() {
+    let out = sni_guard(&["audit", "merged-gateway.yaml"]);
+    assert_eq!(out.code, 0);
+    assert_eq!(
+        out.stdout,
+        "No conflicts: 1 Gateway, 1 HTTPS server on 1 workload port.\n"
+    );
+    assert_eq!(out.stderr, "");
+}
+
+#[test]
+fn different_workloads_are_clean() {
+    let out = sni_guard(&["audit", "different-workloads.yaml"]);
+    assert_eq!(out.code, 0);
+    assert_eq!(
+        out.stdout,
+        "No conflicts: 2 Gateways, 2 HTTPS servers on 2 workload ports.\n"
+    );
+}
+
+#[test]
+fn passthrough_tcp_mesh_and_plain_http_are_not_conflicts() {
+    let out = sni_guard(&["audit", "not-http-filter-chains.yaml"]);
+    assert_eq!(out.code, 0);
+    assert_eq!(
+        out.stdout,
+        "No conflicts: 1 Gateway, 0 HTTPS servers on 0 workload ports.\n"
+    );
+}
+
+#[test]
+fn namespace_host_forms() {
+    let out = sni_guard(&["audit", "--format", "json", "namespace-hosts.yaml"]);
+    assert_eq!(out.code, 1);
+    let report = out.json();
+    let servers = &report["conflicts"][0]["servers"];
+    assert_eq!(servers[0]["gateway"], "team-a/team-a");
+    assert_eq!(
+        servers[0]["hosts"],
+        json!(["team-a/a.example.com", "./*.a.example.com"])
+    );
+    assert_eq!(servers[1]["gateway"], "team-b/team-b");
+    assert_eq!(servers[1]["hosts"], json!(["*/b.example.com"]));
+}
+
+#[test]
+fn file_certificates() {
+    let out = sni_guard(&["audit", "file-certificates.yaml"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(conflicts(&out.stdout), 1);
+    assert!(out.stdout.contains("CONFLICT: certificate shared by 2 filter chains on workload app=legacy-gateway, port 8443\n  serverCertificate \"/etc/istio/certs/tls.crt\" presented by:\n"), "{}", out.stdout);
+    assert!(!out.stdout.contains("three.example.net"), "{}", out.stdout);
+    assert!(out
+        .stdout
+        .contains("--selector app=legacy-gateway --port 8443"));
+}
+
+#[test]
+fn a_host_on_two_servers() {
+    let out = sni_guard(&["audit", "--format", "json", "duplicate-host.yaml"]);
+    assert_eq!(out.code, 1);
+    let report = out.json();
+    assert_eq!(report["summary"]["conflicts"], 1);
+    let conflict = &report["conflicts"][0];
+    assert_eq!(conflict["kind"], "duplicate_host");
+    assert_eq!(conflict["hosts"], json!(["a.example.com"]));
+    assert_eq!(conflict["servers"][0]["gateway"], "web/gw-a");
+    assert_eq!(conflict["servers"][1]["gateway"], "api/gw-a-copy");
+    assert!(conflict.get("credentials").is_none());
+}
+
+#[test]
+fn kubectl_list_from_stdin_as_json() {
+    let out = sni_guard_stdin(
+        &["audit", "--format", "json", "-"],
+        fixture_text("kubectl-list.json").as_bytes(),
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(out.stderr, "");
+    let report = out.json();
+    assert_eq!(
+        report["summary"],
+        json!({"gateways": 3, "https_servers": 2, "workload_ports": 1, "conflicts": 1})
+    );
+    let conflict = &report["conflicts"][0];
+    assert_eq!(conflict["kind"], "shared_credential");
+    assert_eq!(conflict["workload"], json!({"istio": "ingressgateway"}));
+    assert_eq!(conflict["port"], 443);
+    assert_eq!(conflict["bind"], json!(null));
+    assert_eq!(
+        conflict["credentials"],
+        json!([{"credentialName": "wildcard-example-com"}])
+    );
+    assert_eq!(
+        conflict["servers"],
+        json!([
+            {"gateway": "bookinfo/bookinfo-gateway", "namespace": "bookinfo", "name": "bookinfo-gateway",
+             "server": 0, "port_name": "https", "hosts": ["bookinfo.example.com"], "source": "<stdin> items[0]"},
+            {"gateway": "httpbin/httpbin-gateway", "namespace": "httpbin", "name": "httpbin-gateway",
+             "server": 1, "port_name": "https", "hosts": ["httpbin/httpbin.example.com"], "source": "<stdin> items[1]"}
+        ])
+    );
+    assert!(conflict["fix"]
+        .as_str()
+        .unwrap()
+        .contains("merge these servers"));
+}
+
+#[test]
+fn clean_json() {
+    let out = sni_guard(&["audit", "--format", "json", "merged-gateway.yaml"]);
+    assert_eq!(out.code, 0);
+    assert_eq!(
+        out.json(),
+        json!({"conflicts": [], "summary": {"gateways": 1, "https_servers": 1, "workload_ports": 1, "conflicts": 0}, "notes": []})
+    );
+}
+
+#[test]
+fn several_files_are_audited_together() {
+    let out = sni_guard(&[
+        "audit",
+        "one-gateway-two-servers.yaml",
+        "file-certificates.yaml",
+    ]);
+    assert_eq!(out.code, 1);
+    assert_eq!(conflicts(&out.stdout), 2, "{}", out.stdout);
+    assert!(out
+        .stdout
+        .ends_with("2 conflicts found: 2 Gateways, 5 HTTPS servers on 2 workload ports.\n"));
+    // A Gateway split across files still meets its partner: gw-b alone is clean.
+    let yaml = fixture_text("two-gateways-shared-wildcard.yaml");
+    let (first, second) = yaml.split_once("\n---\n").unwrap();
+    let dir = std::env::temp_dir().join(format!("sni-guard-audit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (a, b) = (dir.join("a.yaml"), dir.join("b.yaml"));
+    std::fs::write(&a, first).unwrap();
+    std::fs::write(&b, second).unwrap();
+    let alone = sni_guard(&["audit", b.to_str().unwrap()]);
+    assert_eq!(alone.code, 0, "{}", alone.stdout);
+    let together = sni_guard(&["audit", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert_eq!(together.code, 1, "{}", together.stdout);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn notes_go_to_stderr() {
+    let input = format!(
+        "{}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {{name: k, namespace: x}}\nspec: {{gatewayClassName: istio, listeners: []}}\n",
+        fixture_text("merged-gateway.yaml")
+    );
+    let out = sni_guard_stdin(&["audit", "--format", "json", "-"], input.as_bytes());
+    assert_eq!(out.code, 0);
+    assert_eq!(out.stderr, "sni-guard: note: ignored 1 gateway.networking.k8s.io/v1 Gateway resource(s): only Istio Gateways (networking.istio.io) are audited\n");
+    assert_eq!(out.json()["notes"].as_array().unwrap().len(), 1);
+    let empty = sni_guard_stdin(
+        &["audit", "-"],
+        br#"{"apiVersion": "v1", "kind": "List", "items": []}"#,
+    );
+    assert_eq!(empty.code, 0);
+    assert!(
+        empty.stderr.contains("the input has no Istio Gateway"),
+        "{}",
+        empty.stderr
+    );
+}

@@ -1,0 +1,76 @@
+//! Runs the real `sni-guard` binary from the fixtures folder.
+
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+    }
+}
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+pub fn fixture_text(name: &str) -> String {
+    std::fs::read_to_string(fixtures().join(name)).expect("fixture")
+}
+
+/// `sni-guard ARGS` in the fixtures folder, with `stdin` as standard input.
+pub fn sni_guard_stdin(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sni-guard"))
+        .args(args)
+        .current_dir(fixtures())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start sni-guard");
+    let mut pipe = child.stdin.take().expect("stdin");
+    pipe.write_all(stdin).expect("write stdin");
+    drop(pipe);
+    let out = child.wait_with_output().expect("run sni-guard");
+    Output {
+        code: out.status.code().expect("exit code"),
+        stdout: String::from_utf8(out.stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8(out.stderr).expect("UTF-8 stderr"),
+    }
+}
+
+/// `sni-guard ARGS` in the fixtures folder, with empty standard input.
+pub fn sni_guard(args: &[&str]) -> Output {
+    sni_guard_stdin(args, b"")
+}
+
+/// Istio's CRD schemas: `../shared/istio-crds/` beside the repository (CI), else
+/// `/work/shared/istio-crds/`.
+pub fn istio_crds() -> Option<PathBuf> {
+    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/istio-crds");
+    [beside, PathBuf::from("/work/shared/istio-crds")]
+        .into_iter()
+        .find(|dir| dir.join("wasmplugins.extensions.istio.io.yaml").is_file())
+}
+
+/// The fixtures that are valid Gateway resources.
+pub const GOOD_FIXTURES: [&str; 9] = [
+    "two-gateways-shared-wildcard.yaml",
+    "one-gateway-two-servers.yaml",
+    "merged-gateway.yaml",
+    "different-workloads.yaml",
+    "namespace-hosts.yaml",
+    "duplicate-host.yaml",
+    "not-http-filter-chains.yaml",
+    "file-certificates.yaml",
+    "kubectl-list.json",
+];

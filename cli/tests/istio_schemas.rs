@@ -1,0 +1,261 @@
+//! The manifests match Istio's own CRD schemas: the generated WasmPlugin
+//! (extensions.istio.io/v1alpha1) and every fixture Gateway (networking.istio.io v1, v1beta1,
+//! v1alpha3). Checked with a JSON Schema validator, plus what the API server adds to the
+//! OpenAPI schema: unknown fields are refused (strict field validation), and the CEL rules
+//! (`x-kubernetes-validations`) that apply to the manifest are evaluated here by hand.
+
+mod common;
+
+use common::{fixtures, istio_crds, sni_guard, GOOD_FIXTURES};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::path::Path;
+
+/// The `openAPIV3Schema` of `version` in a CRD file.
+fn crd_schema(dir: &Path, file: &str, version: &str) -> Value {
+    let text = std::fs::read_to_string(dir.join(file)).expect("CRD file");
+    let crd: Value = serde_yaml::from_str(&text).expect("CRD YAML");
+    crd["spec"]["versions"]
+        .as_array()
+        .expect("versions")
+        .iter()
+        .find(|v| v["name"] == version)
+        .unwrap_or_else(|| panic!("{file} has no version {version}"))["schema"]["openAPIV3Schema"]
+        .clone()
+}
+
+/// Every problem with `manifest`: schema errors and unknown fields.
+fn problems(schema: &Value, manifest: &Value) -> Vec<String> {
+    let validator = jsonschema::draft4::new(schema).expect("schema compiles");
+    let mut out: Vec<String> = validator
+        .iter_errors(manifest)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    // The API server knows these at the top of every resource.
+    let mut top = schema.clone();
+    for field in ["apiVersion", "kind", "metadata"] {
+        top["properties"][field] = json!({"x-kubernetes-preserve-unknown-fields": true});
+    }
+    unknown_fields(&top, manifest, "", &mut out);
+    out
+}
+
+/// Fields the structural schema does not declare, as strict field validation reports them.
+fn unknown_fields(schema: &Value, value: &Value, path: &str, out: &mut Vec<String>) {
+    if schema["x-kubernetes-preserve-unknown-fields"] == true {
+        return;
+    }
+    match value {
+        Value::Object(fields) => {
+            for (key, item) in fields {
+                let at = format!("{path}.{key}");
+                if let Some(sub) = schema["properties"].get(key) {
+                    unknown_fields(sub, item, &at, out);
+                } else if schema["additionalProperties"].is_object() {
+                    unknown_fields(&schema["additionalProperties"], item, &at, out);
+                } else {
+                    out.push(format!("{at}: unknown field"));
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                unknown_fields(&schema["items"], item, &format!("{path}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The messages of the CEL rules on the schema nodes that `value` reaches.
+fn cel_rules(schema: &Value, value: &Value, out: &mut Vec<String>) {
+    if let Some(rules) = schema["x-kubernetes-validations"].as_array() {
+        out.extend(
+            rules
+                .iter()
+                .map(|r| r["message"].as_str().unwrap_or("").to_owned()),
+        );
+    }
+    match value {
+        Value::Object(fields) => {
+            for (key, item) in fields {
+                match schema["properties"].get(key) {
+                    Some(sub) => cel_rules(sub, item, out),
+                    None => cel_rules(&schema["additionalProperties"], item, out),
+                }
+            }
+        }
+        Value::Array(items) => items
+            .iter()
+            .for_each(|i| cel_rules(&schema["items"], i, out)),
+        _ => {}
+    }
+}
+
+/// The WasmPlugin CEL rules, evaluated for `manifest`: how many applied; the error names a
+/// broken rule or one not known here.
+fn wasmplugin_cel(schema: &Value, manifest: &Value) -> Result<usize, String> {
+    let spec = &manifest["spec"];
+    let labels = spec["selector"]["matchLabels"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let url = spec["url"].as_str().unwrap_or("");
+    let scheme = url.split_once("://").map_or("", |(s, _)| s);
+    let mut applied = Vec::new();
+    cel_rules(schema, manifest, &mut applied);
+    applied.sort();
+    applied.dedup();
+    let count = applied.len();
+    for message in applied {
+        let holds = match message.as_str() {
+            "wildcard not allowed in label value match" => labels
+                .values()
+                .all(|v| !v.as_str().unwrap_or("*").contains('*')),
+            "wildcard not allowed in label key match" => labels.keys().all(|k| !k.contains('*')),
+            "key must not be empty" => labels.keys().all(|k| !k.is_empty()),
+            "url must have schema one of [http, https, file, oci]" => {
+                ["", "http", "https", "oci", "file"].contains(&scheme)
+            }
+            "only one of targetRefs or selector can be set" => {
+                ["selector", "targetRef", "targetRefs"]
+                    .iter()
+                    .filter(|k| spec.get(**k).is_some())
+                    .count()
+                    <= 1
+            }
+            other => return Err(format!("CEL rule not evaluated by this test: {other:?}")),
+        };
+        if !holds {
+            return Err(format!("CEL rule broken: {message}"));
+        }
+    }
+    Ok(count)
+}
+
+fn skip(what: &str) {
+    println!(
+        "skipped: {what}: Istio CRD schemas not found (../shared/istio-crds beside the repository)"
+    );
+}
+
+#[test]
+fn wasmplugin_matches_the_crd() {
+    let Some(dir) = istio_crds() else {
+        return skip("WasmPlugin schema check");
+    };
+    let schema = crd_schema(&dir, "wasmplugins.extensions.istio.io.yaml", "v1alpha1");
+    for args in [
+        vec![
+            "plugin-config",
+            "--wasmplugin",
+            "two-gateways-shared-wildcard.yaml",
+        ],
+        vec![
+            "plugin-config",
+            "--wasmplugin",
+            "--mode",
+            "log_only",
+            "namespace-hosts.yaml",
+        ],
+        vec![
+            "plugin-config",
+            "--wasmplugin",
+            "--url",
+            "https://example.com/sni_guard.wasm",
+            "file-certificates.yaml",
+        ],
+    ] {
+        let out = sni_guard(&args);
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        let manifest: Value = serde_yaml::from_str(&out.stdout).expect("YAML");
+        assert_eq!(
+            problems(&schema, &manifest),
+            Vec::<String>::new(),
+            "{args:?}"
+        );
+        // selector keys and values (3), url, selector-or-targetRefs.
+        assert_eq!(wasmplugin_cel(&schema, &manifest), Ok(5), "{args:?}");
+    }
+}
+
+#[test]
+fn the_schema_check_catches_broken_manifests() {
+    let Some(dir) = istio_crds() else {
+        return skip("WasmPlugin schema check");
+    };
+    let schema = crd_schema(&dir, "wasmplugins.extensions.istio.io.yaml", "v1alpha1");
+    let out = sni_guard(&[
+        "plugin-config",
+        "--wasmplugin",
+        "two-gateways-shared-wildcard.yaml",
+    ]);
+    let good: Value = serde_yaml::from_str(&out.stdout).unwrap();
+    let mut bad = good.clone();
+    bad["spec"]["failStrategy"] = json!("FAIL_SOMETIMES");
+    assert_eq!(problems(&schema, &bad).len(), 1);
+    let mut bad = good.clone();
+    bad["spec"]["pluginconfig"] = json!({});
+    assert_eq!(
+        problems(&schema, &bad),
+        [".spec.pluginconfig: unknown field"]
+    );
+    let mut bad = good.clone();
+    bad["spec"]["pluginConfig"] = json!("mode: strict");
+    assert_eq!(problems(&schema, &bad).len(), 1);
+    let mut bad = good.clone();
+    bad["spec"].as_object_mut().unwrap().remove("url");
+    assert_eq!(problems(&schema, &bad).len(), 1);
+    let mut bad = good.clone();
+    bad["spec"]["selector"]["matchLabels"]["istio"] = json!("ingress*");
+    assert!(wasmplugin_cel(&schema, &bad).is_err());
+    let mut bad = good;
+    bad["spec"]["targetRefs"] = json!([{"kind": "Gateway", "name": "g"}]);
+    assert!(wasmplugin_cel(&schema, &bad).is_err());
+}
+
+#[test]
+fn fixture_gateways_match_the_crd() {
+    let Some(dir) = istio_crds() else {
+        return skip("Gateway schema check");
+    };
+    let file = "gateways.networking.istio.io.yaml";
+    let mut checked = 0;
+    for fixture in GOOD_FIXTURES {
+        let text = std::fs::read_to_string(fixtures().join(fixture)).unwrap();
+        let documents: Vec<Value> = if fixture.ends_with(".json") {
+            let list: Value = serde_json::from_str(&text).unwrap();
+            list["items"].as_array().unwrap().clone()
+        } else {
+            serde_yaml::Deserializer::from_str(&text)
+                .map(|d| Value::deserialize(d).unwrap())
+                .collect()
+        };
+        for doc in documents.iter().filter(|d| d["kind"] == "Gateway") {
+            let version = doc["apiVersion"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap();
+            let schema = crd_schema(&dir, file, version);
+            assert_eq!(
+                problems(&schema, doc),
+                Vec::<String>::new(),
+                "{fixture}: {}",
+                doc["metadata"]["name"]
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 14, "checked {checked} Gateways");
+    let bad: Value =
+        serde_yaml::from_str(&std::fs::read_to_string(fixtures().join("bad-port.yaml")).unwrap())
+            .unwrap();
+    let found = problems(&crd_schema(&dir, file, "v1"), &bad);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].starts_with("/spec/servers/0/port/number: "),
+        "{found:?}"
+    );
+}
