@@ -8,6 +8,7 @@ use serde_yaml::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::net::SocketAddr;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Mutex, OnceLock};
@@ -101,7 +102,17 @@ impl Envoy {
         let config_path = dir.path().join("envoy.yaml");
         std::fs::write(&config_path, serde_yaml::to_string(&config)?)?;
         let admin_path = dir.path().join("admin-address");
-        let child = Command::new(&bin)
+        let mut command = Command::new(&bin);
+        // If the harness dies without running `Drop` (a signal, a CI timeout), Envoy goes
+        // with it. The signal follows the thread that started Envoy.
+        // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
+        unsafe {
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        let child = command
             .arg("--config-path")
             .arg(&config_path)
             .arg("--admin-address-path")
@@ -172,6 +183,11 @@ impl Envoy {
             .ok_or_else(|| fail(format!("no counter wasmcustom.sni_guard.{name} in /stats")))
     }
 
+    /// The file Envoy's stdout (the access log) goes to.
+    pub fn stdout_path(&self) -> PathBuf {
+        self.dir.path().join("stdout")
+    }
+
     /// What Envoy has written to stderr so far.
     pub fn stderr_so_far(&self) -> String {
         read_lossy(&self.dir.path().join("stderr"))
@@ -194,6 +210,12 @@ impl Envoy {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// Waits until Envoy exits by itself (or is stopped by a signal).
+    pub fn wait(mut self) -> Result<Exited> {
+        let status = self.child_mut()?.wait()?;
+        self.collect(status)
     }
 
     fn child_mut(&mut self) -> Result<&mut Child> {

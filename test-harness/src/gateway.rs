@@ -65,15 +65,29 @@ impl Gateway {
 
     /// Any configuration in the container layout, rendered and started.
     pub fn launch_config(version: &str, base: &Value, filter: &Filter) -> Result<Outcome> {
+        Gateway::launch_with(version, base, filter, Pki::generate()?, None)
+    }
+
+    /// Like [`Gateway::launch_config`] with a given PKI, and a given listener port (`None`:
+    /// a free one).
+    pub fn launch_with(
+        version: &str,
+        base: &Value,
+        filter: &Filter,
+        pki: Pki,
+        fixed_port: Option<u16>,
+    ) -> Result<Outcome> {
         let wasm = paths::module()?;
-        let pki = Pki::generate()?;
         let certs = tempfile::Builder::new()
             .prefix("sni-guard-certs-")
             .tempdir()?;
         pki.write(certs.path())?;
         let mut last = None;
         for _ in 0..PORT_ATTEMPTS {
-            let port = free_port()?;
+            let port = match fixed_port {
+                Some(port) => port,
+                None => free_port()?,
+            };
             let layout = Layout {
                 wasm: wasm.clone(),
                 certs: certs.path().to_path_buf(),
@@ -90,7 +104,9 @@ impl Gateway {
                         certs,
                     }))
                 }
-                Launch::Exited(exited) if exited.stderr.contains("Address already in use") => {
+                Launch::Exited(exited)
+                    if fixed_port.is_none() && exited.stderr.contains("Address already in use") =>
+                {
                     last = Some(exited);
                 }
                 Launch::Exited(exited) => return Ok(Outcome::Refused(exited)),

@@ -31,6 +31,7 @@ pub mod admin;
 pub mod browser;
 pub mod client;
 pub mod comparison;
+pub mod demo;
 pub mod envoy;
 pub mod error;
 pub mod gateway;

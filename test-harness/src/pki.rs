@@ -73,6 +73,19 @@ impl Pki {
         })
     }
 
+    /// Reads `ca.pem`, `server.pem` and `server-key.pem` from `dir`.
+    pub fn read(dir: &Path) -> Result<Pki> {
+        let read = |name: &str| {
+            let path = dir.join(name);
+            std::fs::read_to_string(&path).context(|| format!("reading {}", path.display()))
+        };
+        Ok(Pki {
+            ca_pem: read("ca.pem")?,
+            server_pem: read("server.pem")?,
+            server_key_pem: read("server-key.pem")?,
+        })
+    }
+
     /// Writes `ca.pem`, `server.pem` and `server-key.pem` into `dir` (created if missing).
     pub fn write(&self, dir: &Path) -> Result<()> {
         std::fs::create_dir_all(dir).context(|| format!("creating {}", dir.display()))?;

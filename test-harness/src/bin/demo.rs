@@ -1,0 +1,101 @@
+//! The demo: what a coalesced request gets from two Gateways sharing one certificate,
+//! without sni-guard, with it (strict), and in log_only mode; then how to try it by hand.
+//!
+//!   cargo run -p sni-guard-harness --bin demo                  # runs unattended, then exits
+//!   cargo run -p sni-guard-harness --bin demo -- serve [none|strict|log_only] [--port N]
+//!
+//! `serve` keeps Envoy running on 127.0.0.1:8443 (or N) with the demo certificates until
+//! Ctrl-C, for curl and a browser.
+
+use sni_guard_harness::gateway::{Gateway, Outcome};
+use sni_guard_harness::topology::{Filter, Topology};
+use sni_guard_harness::{demo, Result, DEFAULT_VERSION};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        None => show(),
+        Some("serve") => serve(&args[1..]),
+        Some(other) => Err(sni_guard_harness::error::fail(format!(
+            "unknown command {other:?} (usage: demo [serve [none|strict|log_only] [--port N]])"
+        ))),
+    };
+    if let Err(e) = result {
+        eprintln!("demo: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn show() -> Result<()> {
+    let dir = demo::certs_dir();
+    let (pki, _) = demo::certs(&dir, false)?;
+    println!("Two Istio Gateways on one port sharing one certificate (*.example.com), in Envoy {DEFAULT_VERSION}:");
+    println!("gw-a serves a.example.com, gw-b serves b.example.com; each TLS filter chain, chosen by SNI,");
+    println!("has its own route table. A browser reuses its a.example.com connection for b.example.com.\n");
+    let mut runs = Vec::new();
+    for (title, filter) in demo::modes() {
+        let run = demo::run(title, &filter, &pki)?;
+        println!("{}", demo::story(&run));
+        runs.push(run);
+    }
+    println!("Side by side:");
+    print!("{}", demo::side_by_side(&runs));
+    println!();
+    print!("{}", demo::by_hand(&dir));
+    Ok(())
+}
+
+fn serve(args: &[String]) -> Result<()> {
+    let mut filter = Filter::AsWritten;
+    let mut port = sni_guard_harness::topology::CONTAINER_PORT;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "none" => filter = Filter::None,
+            "strict" => filter = Filter::AsWritten,
+            "log_only" => filter = Filter::two_gateways("log_only", true),
+            "--port" => {
+                port = rest
+                    .next()
+                    .and_then(|p| p.parse().ok())
+                    .ok_or_else(|| sni_guard_harness::error::fail("--port needs a number"))?;
+            }
+            other => {
+                return Err(sni_guard_harness::error::fail(format!(
+                    "serve: unknown argument {other:?} (none, strict, log_only, --port N)"
+                )))
+            }
+        }
+    }
+    let dir = demo::certs_dir();
+    let (pki, _) = demo::certs(&dir, false)?;
+    let base = Topology::TwoGateways.load()?;
+    let gateway = match Gateway::launch_with(DEFAULT_VERSION, &base, &filter, pki, Some(port))? {
+        Outcome::Ready(gateway) => gateway,
+        Outcome::Refused(exited) => {
+            return Err(sni_guard_harness::error::fail(format!(
+                "Envoy did not start (is port {port} taken? use --port N):\n{}",
+                exited.stderr
+            )))
+        }
+    };
+    println!("Envoy {DEFAULT_VERSION}: two Gateways on https://127.0.0.1:{port} ({filter:?}); Ctrl-C stops it.");
+    println!(
+        "admin: http://{}/stats?filter=sni_guard",
+        gateway.envoy.admin()
+    );
+    println!("CA: {}\n", dir.join("ca.pem").display());
+    print!(
+        "{}",
+        demo::by_hand(&dir)
+            .replace(":8443", &format!(":{port}"))
+            .replace("<admin port>", &gateway.envoy.admin().port().to_string())
+    );
+    println!(
+        "\naccess log: tail -f {}",
+        gateway.envoy.stdout_path().display()
+    );
+    let exited = gateway.envoy.wait()?;
+    eprintln!("Envoy exited ({})", exited.status);
+    Ok(())
+}
