@@ -1,0 +1,147 @@
+//! The manifests in `envoyfilter/`, Istio's CRDs beside the project, and what istiod makes of
+//! a WasmPlugin for Envoy.
+
+use serde::Deserialize;
+use serde_json::{Map, Number, Value};
+use std::path::{Path, PathBuf};
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("test-harness/ has a parent")
+        .to_owned()
+}
+
+/// Istio's CRD schemas: `../shared/istio-crds/` beside the repository (CI), or
+/// `/work/shared/istio-crds/`. `None` when neither exists.
+pub fn crd_dir() -> Option<PathBuf> {
+    [
+        repo_root().join("../shared/istio-crds"),
+        PathBuf::from("/work/shared/istio-crds"),
+    ]
+    .into_iter()
+    .find(|dir| dir.is_dir())
+}
+
+/// One YAML document of a manifest file.
+pub struct Manifest {
+    pub file: PathBuf,
+    pub index: usize,
+    pub object: Value,
+}
+
+impl Manifest {
+    /// `wasmplugin.yaml#0 WasmPlugin istio-system/sni-guard`.
+    pub fn label(&self) -> String {
+        let file = self.file.file_name().unwrap_or_default().to_string_lossy();
+        let text = |pointer: &str| {
+            self.object
+                .pointer(pointer)
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .to_owned()
+        };
+        format!(
+            "{file}#{} {} {}/{}",
+            self.index,
+            text("/kind"),
+            text("/metadata/namespace"),
+            text("/metadata/name")
+        )
+    }
+
+    pub fn kind(&self) -> &str {
+        self.object
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    }
+}
+
+/// The documents of a multi-document YAML text, empty ones left out.
+pub fn parse_documents(text: &str) -> Result<Vec<Value>, String> {
+    let mut documents = Vec::new();
+    for (i, document) in serde_yaml::Deserializer::from_str(text).enumerate() {
+        let value = Value::deserialize(document).map_err(|e| format!("document {i}: {e}"))?;
+        if !value.is_null() {
+            documents.push(value);
+        }
+    }
+    Ok(documents)
+}
+
+/// Every document of every `*.yaml`/`*.yml` file in `envoyfilter/`, by file name.
+pub fn manifests() -> Vec<Manifest> {
+    let dir = repo_root().join("envoyfilter");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+        .collect();
+    files.sort();
+    let mut manifests = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("manifest readable");
+        let documents =
+            parse_documents(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        assert!(!documents.is_empty(), "{}: no document", file.display());
+        for (index, object) in documents.into_iter().enumerate() {
+            manifests.push(Manifest {
+                file: file.clone(),
+                index,
+                object,
+            });
+        }
+    }
+    manifests
+}
+
+/// The manifest documents of one kind.
+pub fn of_kind(kind: &str) -> Vec<Manifest> {
+    manifests()
+        .into_iter()
+        .filter(|m| m.kind() == kind)
+        .collect()
+}
+
+/// The plugin configuration istiod gives Envoy for a WasmPlugin: `spec.pluginConfig` (a
+/// `google.protobuf.Struct`) as JSON, the `value` of the `StringValue` in `configuration`.
+/// `None` when `pluginConfig` is absent or empty: istiod then sets no configuration.
+pub fn istiod_configuration(wasm_plugin: &Value) -> Option<String> {
+    let config = wasm_plugin.pointer("/spec/pluginConfig")?;
+    match config.as_object() {
+        Some(fields) if fields.is_empty() => None,
+        Some(_) => Some(as_struct(config).to_string()),
+        None => panic!("pluginConfig must be a mapping, got {config}"),
+    }
+}
+
+/// The Envoy filter name istiod uses: `<namespace>.<name>`.
+pub fn istiod_filter_name(wasm_plugin: &Value) -> String {
+    let text = |p: &str| wasm_plugin.pointer(p).and_then(Value::as_str).unwrap_or("");
+    format!("{}.{}", text("/metadata/namespace"), text("/metadata/name"))
+}
+
+/// A JSON value as it comes back from a `Struct`: every number is a double, which protojson
+/// writes without a fraction when it is integral (`1`, not `1.0`).
+fn as_struct(value: &Value) -> Value {
+    match value {
+        Value::Number(n) => {
+            let double = n.as_f64().expect("finite number");
+            if double.fract() == 0.0 && double.abs() < 9.0e15 {
+                Value::from(double as i64)
+            } else {
+                Number::from_f64(double).expect("finite number").into()
+            }
+        }
+        Value::Array(items) => Value::Array(items.iter().map(as_struct).collect()),
+        Value::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|(k, v)| (k.clone(), as_struct(v)))
+                .collect::<Map<_, _>>(),
+        ),
+        other => other.clone(),
+    }
+}
