@@ -47,6 +47,12 @@ impl Input {
             file: file.to_owned(),
             problem,
         };
+        if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+            return Err(fail(
+                "UTF-16 text (as Windows PowerShell pipes it): give it as UTF-8, for example with `kubectl ... -o json > gateways.json` in cmd, or `| Out-File -Encoding utf8`".to_owned(),
+            ));
+        }
+        let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
         let text = std::str::from_utf8(bytes).map_err(|e| {
             fail(format!(
                 "not text (invalid UTF-8 at byte {}): expected YAML or JSON",
@@ -297,10 +303,25 @@ mod tests {
             "{}",
             problem(&bad)
         );
-        let err = Input::default().add("bin", &[0xff, 0xfe, 0]).unwrap_err();
+        let err = Input::default().add("bin", &[0x1f, 0x8b, 0]).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "bin: not text (invalid UTF-8 at byte 0): expected YAML or JSON"
+            "bin: not text (invalid UTF-8 at byte 1): expected YAML or JSON"
         );
+        let err = Input::default()
+            .add("ps", &[0xff, 0xfe, b'{', 0])
+            .unwrap_err();
+        assert!(err.problem.starts_with("UTF-16 text"), "{err}");
+    }
+
+    #[test]
+    fn a_utf8_byte_order_mark_is_skipped() {
+        let mut input = Input::default();
+        input
+            .add("bom.yaml", format!("\u{feff}{GW}").as_bytes())
+            .unwrap();
+        assert_eq!(input.gateways.len(), 1);
+        let json = "\u{feff}{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": []}";
+        Input::default().add("bom.json", json.as_bytes()).unwrap();
     }
 }
