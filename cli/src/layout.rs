@@ -41,11 +41,6 @@ impl ServerRef<'_> {
     pub fn label(&self) -> String {
         format!("{} {}", self.gateway.id(), self.server.label())
     }
-
-    /// Whether two refs are the same server of the same Gateway.
-    pub fn same(&self, other: &ServerRef<'_>) -> bool {
-        std::ptr::eq(self.server, other.server)
-    }
 }
 
 /// The HTTPS servers of each listener, listeners in order, servers in input order.

@@ -93,23 +93,20 @@ pub fn choose<'l, 'g>(
         [one] => Ok(one),
         [] => Err(format!(
             "no HTTPS server matches {}; the input has:\n{}",
-            describe(selection),
+            describe(selection).unwrap_or_default(),
             candidates(listeners.iter())
         )),
         several => Err(format!(
             "{} workload ports have HTTPS servers{}; choose one with --selector, --port (and --bind):\n{}",
             several.len(),
-            if describe(selection) == "everything" {
-                String::new()
-            } else {
-                format!(" matching {}", describe(selection))
-            },
+            describe(selection).map_or(String::new(), |d| format!(" matching {d}")),
             candidates(several.iter().copied())
         )),
     }
 }
 
-fn describe(selection: &Selection) -> String {
+/// The flags given, as typed; `None` when there are none.
+fn describe(selection: &Selection) -> Option<String> {
     let mut parts = Vec::new();
     if !selection.selector.is_empty() {
         parts.push(format!("--selector {}", show_labels(&selection.selector)));
@@ -123,11 +120,7 @@ fn describe(selection: &Selection) -> String {
     if let Some(gateway) = &selection.gateway {
         parts.push(format!("--gateway {gateway}"));
     }
-    if parts.is_empty() {
-        "everything".to_owned()
-    } else {
-        parts.join(" ")
-    }
+    (!parts.is_empty()).then(|| parts.join(" "))
 }
 
 fn candidates<'a, 'g: 'a>(
