@@ -8,6 +8,7 @@ use sni_guard_harness::{envoy, paths, Topology, DEFAULT_VERSION};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 const ENVOY_CONFIG: &str = "/etc/envoy/envoy.yaml";
 
@@ -66,16 +67,20 @@ fn source_of(mounts: &[(String, PathBuf)], target: &str) -> PathBuf {
         .unwrap_or_else(|| panic!("nothing is mounted at {target}"))
 }
 
-/// Runs the documented certificate step; existing certificates are kept.
+/// Runs the documented certificate step once per test run (existing certificates are kept;
+/// two concurrent runs could mix the files of two PKIs).
 fn demo_certs() {
-    let out = Command::new(env!("CARGO_BIN_EXE_demo-certs"))
-        .output()
-        .expect("demo-certs runs");
-    assert!(
-        out.status.success(),
-        "demo-certs: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    static DONE: OnceLock<()> = OnceLock::new();
+    DONE.get_or_init(|| {
+        let out = Command::new(env!("CARGO_BIN_EXE_demo-certs"))
+            .output()
+            .expect("demo-certs runs");
+        assert!(
+            out.status.success(),
+            "demo-certs: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    });
 }
 
 fn canonical(path: &Path) -> PathBuf {
