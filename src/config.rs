@@ -137,8 +137,8 @@ impl Config {
                 }
                 _ => {
                     return Err(refuse(
-                        key.as_str(),
-                        format!("unknown field (known: {FIELDS})"),
+                        "configuration",
+                        format!("unknown field {key:?} (known: {FIELDS})"),
                     ))
                 }
             }
@@ -194,16 +194,19 @@ fn parse_servers(value: &Value) -> Result<Servers, ConfigError> {
         };
         if let Some(key) = server.keys().find(|k| *k != "name" && *k != "hosts") {
             return Err(refuse(
-                format!("{field}.{key}"),
-                "unknown field (known: name, hosts)",
+                field,
+                format!("unknown field {key:?} (known: name, hosts)"),
             ));
         }
         let name = match server.get("name") {
-            Some(Value::String(name)) if !name.is_empty() => name,
+            Some(Value::String(name)) if printable(name) => name,
             Some(other) => {
                 return Err(refuse(
                     format!("{field}.name"),
-                    format!("must be a non-empty string, got {}", shown(other)),
+                    format!(
+                        "must be a non-empty string without spaces or control characters, got {}",
+                        shown(other)
+                    ),
                 ))
             }
             None => return Err(refuse(format!("{field}.name"), "missing")),
@@ -246,6 +249,11 @@ fn parse_servers(value: &Value) -> Result<Servers, ConfigError> {
         servers.names.push(name.clone());
     }
     Ok(servers)
+}
+
+/// A server name fit for a one-line log: non-empty, no whitespace or control characters.
+fn printable(name: &str) -> bool {
+    !name.is_empty() && !name.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 fn parse_exempt(value: &Value) -> Result<Matcher, ConfigError> {

@@ -15,7 +15,12 @@ fn each_refusal_names_field_and_value() {
         ("{", "configuration: not valid JSON"),
         ("[]", "configuration: must be a JSON object, got []"),
         ("null", "configuration: must be a JSON object, got null"),
-        (r#"{"mod": "strict"}"#, "mod: unknown field"),
+        (
+            r#"{"mod": "strict"}"#,
+            r#"configuration: unknown field "mod" (known: mode, servers, exempt_hosts, check_http1)"#,
+        ),
+        ("{\"\": 1}", r#"configuration: unknown field """#),
+        ("{\"a\\nb\": 1}", r#"configuration: unknown field "a\nb""#),
         (
             r#"{"mode": "enforce"}"#,
             r#"mode: must be "strict" or "log_only", got "enforce""#,
@@ -38,7 +43,15 @@ fn each_refusal_names_field_and_value() {
         ),
         (
             r#"{"servers": [{"name": "", "hosts": ["a.b"]}]}"#,
-            r#"servers[0].name: must be a non-empty string, got """#,
+            r#"servers[0].name: must be a non-empty string without spaces or control characters, got """#,
+        ),
+        (
+            r#"{"servers": [{"name": "gw a", "hosts": ["a.b"]}]}"#,
+            r#"servers[0].name: must be a non-empty string without spaces or control characters, got "gw a""#,
+        ),
+        (
+            r#"{"servers": [{"name": "gw\nx", "hosts": ["a.b"]}]}"#,
+            r#"servers[0].name: must be a non-empty string without spaces or control characters, got "gw\nx""#,
         ),
         (
             r#"{"servers": [{"name": "x"}]}"#,
@@ -58,7 +71,7 @@ fn each_refusal_names_field_and_value() {
         ),
         (
             r#"{"servers": [{"name": "x", "hosts": ["a.b"], "port": 443}]}"#,
-            "servers[0].port: unknown field",
+            r#"servers[0]: unknown field "port" (known: name, hosts)"#,
         ),
         (
             r#"{"servers": [{"name": "x", "hosts": ["a.*.example.com"]}]}"#,
