@@ -8,3 +8,4 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy --release --target wasm32-wasip1 -- -D warnings
 cargo test --workspace
+fuzz/run.sh 20
