@@ -20,6 +20,15 @@ pub const DEFAULT_VERSION: &str = "1.40.0";
 /// The oldest Envoy the conformance table runs on (the oldest Istio gateways still ship).
 pub const OLDEST_VERSION: &str = "1.36.4";
 
+/// The version [`crate::Gateway::start`] runs: `SNI_GUARD_ENVOY_VERSION` if set, else
+/// [`DEFAULT_VERSION`]. It runs the whole suite on another wheel version.
+pub fn suite_version() -> String {
+    std::env::var("SNI_GUARD_ENVOY_VERSION")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_VERSION.to_string())
+}
+
 /// How long a start may take before it counts as hung (V8 compiles the module first).
 const START_DEADLINE: Duration = Duration::from_secs(120);
 const STOP_DEADLINE: Duration = Duration::from_secs(60);

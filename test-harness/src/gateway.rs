@@ -3,7 +3,7 @@
 
 use crate::access_log::{self, Entry};
 use crate::client::Client;
-use crate::envoy::{Envoy, Exited, Launch, DEFAULT_VERSION};
+use crate::envoy::{suite_version, Envoy, Exited, Launch};
 use crate::error::{fail, Result};
 use crate::paths;
 use crate::pki::Pki;
@@ -41,9 +41,10 @@ pub enum Outcome {
 }
 
 impl Gateway {
-    /// `topology` with `filter` on Envoy [`DEFAULT_VERSION`].
+    /// `topology` with `filter` on Envoy [`suite_version`] (1.40.0 unless
+    /// `SNI_GUARD_ENVOY_VERSION` says otherwise).
     pub fn start(topology: Topology, filter: &Filter) -> Result<Gateway> {
-        Gateway::start_on(DEFAULT_VERSION, topology, filter)
+        Gateway::start_on(&suite_version(), topology, filter)
     }
 
     /// `topology` with `filter` on Envoy `version`; an error if Envoy exits.

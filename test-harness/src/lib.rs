@@ -13,8 +13,12 @@
 //! - [`client`]: [`Client`] sends requests with independent SNI and `:authority` over
 //!   HTTP/2 ([`client::H2`], several on one connection) and HTTP/1.1 ([`client::Http1`]).
 //! - [`gateway`]: [`Gateway::start`]`(topology, filter)` does all of the above on a free
-//!   port; [`Gateway::stop`] returns the parsed [`access_log`].
-//! - [`lua`]: the community Lua workaround; [`comparison`]: the side-by-side table.
+//!   port and Envoy [`suite_version`] (1.40.0; `SNI_GUARD_ENVOY_VERSION` overrides);
+//!   [`Gateway::start_on`] takes a version, [`Gateway::launch`] also returns a refusal,
+//!   [`Gateway::launch_with`] takes a PKI and a fixed port; [`Gateway::stop`] returns the
+//!   parsed [`access_log`].
+//! - [`lua`]: the community Lua workaround; [`comparison`]: the side-by-side table;
+//!   [`demo`]: the README's demo (`demo.sh`).
 //!
 //! ```no_run
 //! use sni_guard_harness::{Filter, Gateway, Protocol, Topology};
@@ -41,7 +45,7 @@ pub mod pki;
 pub mod topology;
 
 pub use client::{Client, Protocol, Request, Response};
-pub use envoy::{Envoy, Exited, Launch, DEFAULT_VERSION, OLDEST_VERSION};
+pub use envoy::{suite_version, Envoy, Exited, Launch, DEFAULT_VERSION, OLDEST_VERSION};
 pub use error::{Error, Result};
 pub use gateway::{Gateway, Outcome, Stopped};
 pub use pki::Pki;

@@ -1,8 +1,8 @@
 //! Topology (b), the Gateway API conformance topology, in strict mode with the servers
 //! table: all 15 cases of HTTPRouteHTTPSListenerDetectMisdirectedRequests, over HTTP/2 and
-//! HTTP/1.1, on Envoy 1.40.0 and on the oldest Envoy Istio still ships (1.36.4).
+//! HTTP/1.1, on the suite's Envoy (1.40.0) and on the oldest Envoy Istio still ships (1.36.4).
 
-use sni_guard_harness::{Filter, Gateway, Protocol, Topology, DEFAULT_VERSION, OLDEST_VERSION};
+use sni_guard_harness::{suite_version, Filter, Gateway, Protocol, Topology, OLDEST_VERSION};
 
 /// (SNI, authority, status the Gateway must answer).
 const CASES: [(&str, &str, u16); 15] = [
@@ -91,8 +91,8 @@ fn conformance(version: &str) {
 }
 
 #[test]
-fn the_fifteen_conformance_cases_on_envoy_1_40() {
-    conformance(DEFAULT_VERSION);
+fn the_fifteen_conformance_cases_on_the_suite_envoy() {
+    conformance(&suite_version());
 }
 
 #[test]
