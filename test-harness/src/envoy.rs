@@ -160,6 +160,11 @@ impl Envoy {
         }
     }
 
+    /// The process id (until Envoy is collected).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// The admin address (loopback).
     pub fn admin(&self) -> SocketAddr {
         self.admin

@@ -47,6 +47,11 @@ pub fn module() -> Result<PathBuf> {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(|dir| workspace_root().join(dir))
         .unwrap_or_else(|| workspace_root().join("target"));
+    module_in(&target)
+}
+
+/// The module under a cargo target folder.
+pub fn module_in(target: &Path) -> Result<PathBuf> {
     let wasm = target.join("wasm32-wasip1/release/sni_guard.wasm");
     if wasm.is_file() {
         Ok(wasm)

@@ -156,3 +156,23 @@ fn the_page_embeds_gw_b_on_the_rendered_port() {
     let iframe = format!("<iframe src=\"https://b.example.com:{}/\"", gateway.port);
     assert!(page.body.contains(&iframe), "{}", page.body);
 }
+
+#[test]
+fn dropping_a_gateway_kills_its_envoy() {
+    let gateway = Gateway::start(Topology::TwoGateways, &Filter::None).unwrap();
+    let pid = gateway.envoy.pid().unwrap();
+    let proc = std::path::PathBuf::from(format!("/proc/{pid}"));
+    assert!(proc.exists());
+    drop(gateway);
+    assert!(!proc.exists(), "Envoy {pid} still runs");
+}
+
+#[test]
+fn a_missing_module_says_how_to_build_it() {
+    let empty = tempfile::tempdir().unwrap();
+    let error = paths::module_in(empty.path()).unwrap_err().to_string();
+    assert!(
+        error.contains("cargo build --release --target wasm32-wasip1"),
+        "{error}"
+    );
+}
