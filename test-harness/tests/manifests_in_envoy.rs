@@ -8,8 +8,9 @@ mod k8s;
 use k8s::manifest::{istiod_configuration, istiod_filter_name, of_kind, Manifest};
 use serde_yaml::Value as Yaml;
 use sni_guard::{Config, Mode};
+use sni_guard_harness::envoy::suite_version;
 use sni_guard_harness::gateway::Outcome;
-use sni_guard_harness::{lua, Filter, Gateway, Topology, DEFAULT_VERSION};
+use sni_guard_harness::{lua, Filter, Gateway, Topology};
 
 const BODY_421: &str =
     "Misdirected Request: this connection was made for another server name; retry on a new connection.\n";
@@ -89,7 +90,7 @@ fn run_plugin(plugin: &Manifest) {
 
     let base = topology_for(plugin);
     let filter = Filter::SniGuard(json.clone());
-    let gateway = match Gateway::launch_config(DEFAULT_VERSION, &base, &filter).unwrap() {
+    let gateway = match Gateway::launch_config(&suite_version(), &base, &filter).unwrap() {
         Outcome::Ready(gateway) => gateway,
         Outcome::Refused(exited) => panic!("{label}: Envoy refused {json}:\n{}", exited.stderr),
     };
@@ -152,7 +153,10 @@ fn run_plugin(plugin: &Manifest) {
             );
         }
     }
-    eprintln!("{label}: Envoy {DEFAULT_VERSION} ran {json} as configured");
+    eprintln!(
+        "{label}: Envoy {} ran {json} as configured",
+        suite_version()
+    );
 }
 
 #[test]
@@ -226,7 +230,7 @@ fn the_lua_envoy_filter_is_the_harness_workaround_and_runs() {
     let mut config = Topology::TwoGateways.load().unwrap();
     apply_envoy_filter(legacy, &mut config);
     // Filter::None takes sni-guard out: the Lua filter alone, as before the migration.
-    let gateway = match Gateway::launch_config(DEFAULT_VERSION, &config, &Filter::None).unwrap() {
+    let gateway = match Gateway::launch_config(&suite_version(), &config, &Filter::None).unwrap() {
         Outcome::Ready(gateway) => gateway,
         Outcome::Refused(exited) => {
             panic!("Envoy refused the EnvoyFilter's patch:\n{}", exited.stderr)
