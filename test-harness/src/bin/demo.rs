@@ -95,6 +95,10 @@ fn serve(args: &[String]) -> Result<()> {
         "\naccess log: tail -f {}",
         gateway.envoy.stdout_path().display()
     );
+    // Ctrl-C reaches Envoy too (same process group): it exits, and this process outlives it
+    // to remove the temporary files.
+    // SAFETY: setting a signal disposition to "ignore" runs no code in the handler.
+    unsafe { libc::signal(libc::SIGINT, libc::SIG_IGN) };
     let exited = gateway.envoy.wait()?;
     eprintln!("Envoy exited ({})", exited.status);
     Ok(())
