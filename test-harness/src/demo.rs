@@ -2,9 +2,11 @@
 //! (SNI `a.example.com`, authority `b.example.com`) gets without sni-guard, with it in
 //! strict mode, and in log_only mode.
 
+use crate::access_log::Entry;
+use crate::browser::Browser;
 use crate::client::Response;
 use crate::error::Result;
-use crate::gateway::{Gateway, Outcome};
+use crate::gateway::Gateway;
 use crate::paths;
 use crate::pki::Pki;
 use crate::topology::{Filter, Topology};
@@ -57,21 +59,7 @@ pub fn certs(dir: &std::path::Path, fresh: bool) -> Result<(Pki, bool)> {
 
 /// Runs one mode in its own Envoy.
 pub fn run(title: &'static str, filter: &Filter, pki: &Pki) -> Result<Run> {
-    let base = Topology::TwoGateways.load()?;
-    let clone = Pki {
-        ca_pem: pki.ca_pem.clone(),
-        server_pem: pki.server_pem.clone(),
-        server_key_pem: pki.server_key_pem.clone(),
-    };
-    let gateway = match Gateway::launch_with(DEFAULT_VERSION, &base, filter, clone, None)? {
-        Outcome::Ready(gateway) => gateway,
-        Outcome::Refused(exited) => {
-            return Err(crate::error::fail(format!(
-                "Envoy refused to start:\n{}",
-                exited.stderr
-            )))
-        }
-    };
+    let gateway = Gateway::start_with_pki(DEFAULT_VERSION, Topology::TwoGateways, filter, pki)?;
     let client = gateway.client()?;
     let mut connection = client.h2(Some("a.example.com"))?;
     let own = connection.get("a.example.com")?;
@@ -223,4 +211,59 @@ pub fn by_hand(certs: &std::path::Path) -> String {
          \x20 chromium --host-resolver-rules='MAP a.example.com 127.0.0.1, MAP b.example.com 127.0.0.1' https://a.example.com:8443/\n\
          \x20 Without the filter the iframe shows gw-a's 404; with sni-guard it shows \"gw-b: b.example.com\".\n"
     )
+}
+
+/// What headless Chromium did with gw-a's page, whose iframe loads `https://b.example.com/`.
+pub struct BrowserRun {
+    pub title: &'static str,
+    pub access_log: Vec<Entry>,
+    pub counters: BTreeMap<String, u64>,
+    pub screenshot: PathBuf,
+}
+
+/// Loads `https://a.example.com/` in Chromium with `filter` and saves a screenshot in `out`.
+pub fn browser_run(
+    title: &'static str,
+    filter: &Filter,
+    pki: &Pki,
+    out: &std::path::Path,
+) -> Result<BrowserRun> {
+    let gateway = Gateway::start_with_pki(DEFAULT_VERSION, Topology::TwoGateways, filter, pki)?;
+    let browser = Browser::new(&pki.ca_pem)?;
+    std::fs::create_dir_all(out)?;
+    let screenshot = out.join(format!("{}.png", title.replace(' ', "-")));
+    browser.screenshot(
+        &format!("https://a.example.com:{}/", gateway.port),
+        &screenshot,
+    )?;
+    let counters = match filter {
+        Filter::None | Filter::Lua => BTreeMap::new(),
+        _ => gateway.envoy.sni_guard_counters()?,
+    };
+    let access_log = gateway.stop()?.access_log;
+    Ok(BrowserRun {
+        title,
+        access_log,
+        counters,
+        screenshot,
+    })
+}
+
+/// The browser's requests, one line each, as Envoy logged them.
+pub fn browser_story(run: &BrowserRun) -> String {
+    let mut out = format!("== Chromium, {} ==\n", run.title);
+    for e in &run.access_log {
+        let host = e.authority.as_deref().unwrap_or("-");
+        let host = host.split(':').next().unwrap_or(host);
+        out.push_str(&format!(
+            "  connection {} (SNI {}, filter chain {}): GET https://{host}/ -> {} {}\n",
+            e.connection,
+            e.sni.as_deref().unwrap_or("-"),
+            e.filter_chain,
+            e.status,
+            e.details
+        ));
+    }
+    out.push_str(&format!("  screenshot: {}\n", run.screenshot.display()));
+    out
 }

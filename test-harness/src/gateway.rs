@@ -49,13 +49,19 @@ impl Gateway {
 
     /// `topology` with `filter` on Envoy `version`; an error if Envoy exits.
     pub fn start_on(version: &str, topology: Topology, filter: &Filter) -> Result<Gateway> {
-        match Gateway::launch(version, topology, filter)? {
-            Outcome::Ready(gateway) => Ok(gateway),
-            Outcome::Refused(exited) => Err(fail(format!(
-                "Envoy {version} exited before it was ready ({}):\n{}",
-                exited.status, exited.stderr
-            ))),
-        }
+        ready(version, Gateway::launch(version, topology, filter)?)
+    }
+
+    /// Like [`Gateway::start_on`] with a given PKI (the demo's, which a browser may trust).
+    pub fn start_with_pki(
+        version: &str,
+        topology: Topology,
+        filter: &Filter,
+        pki: &Pki,
+    ) -> Result<Gateway> {
+        let base = topology.load()?;
+        let outcome = Gateway::launch_with(version, &base, filter, pki.clone(), None)?;
+        ready(version, outcome)
     }
 
     /// `topology` with `filter` on Envoy `version`: ready, or refused with Envoy's log.
@@ -139,6 +145,17 @@ impl Gateway {
         let exited = self.envoy.stop()?;
         let access_log = access_log::parse(&exited.stdout);
         Ok(Stopped { exited, access_log })
+    }
+}
+
+/// The gateway, or an error with the log of an Envoy that exited before it was ready.
+fn ready(version: &str, outcome: Outcome) -> Result<Gateway> {
+    match outcome {
+        Outcome::Ready(gateway) => Ok(gateway),
+        Outcome::Refused(exited) => Err(fail(format!(
+            "Envoy {version} exited before it was ready ({}):\n{}",
+            exited.status, exited.stderr
+        ))),
     }
 }
 

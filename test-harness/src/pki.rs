@@ -23,6 +23,7 @@ pub const SERVER_NAMES: &[&str] = &[
 ];
 
 /// A CA and a server certificate signed by it, in PEM.
+#[derive(Clone)]
 pub struct Pki {
     pub ca_pem: String,
     pub server_pem: String,

@@ -3,35 +3,17 @@
 //! Envoy's access log shows where each request went.
 
 use sni_guard_harness::access_log::Entry;
-use sni_guard_harness::browser::Browser;
-use sni_guard_harness::{Filter, Gateway, Topology};
+use sni_guard_harness::demo::{self, BrowserRun};
+use sni_guard_harness::{Filter, Pki};
 
-/// What one page load did: the access log, and (with sni-guard loaded) a counter read
-/// before Envoy stopped.
-struct Visit {
-    log: Vec<Entry>,
-    log_only_mismatches: Option<u64>,
-}
-
-fn visit(filter: &Filter) -> Visit {
-    let gateway = Gateway::start(Topology::TwoGateways, filter).unwrap();
-    let browser = Browser::new(&gateway.pki.ca_pem).unwrap();
-    let dom = browser
-        .dump_dom(&format!("https://a.example.com:{}/", gateway.port))
-        .unwrap();
-    assert!(dom.contains("<iframe"), "the page did not load:\n{dom}");
-    let log_only_mismatches = match filter {
-        Filter::None | Filter::Lua => None,
-        _ => Some(gateway.counter("log_only_mismatches").unwrap()),
-    };
-    let stopped = gateway.stop().unwrap();
-    for entry in &stopped.access_log {
-        println!("{entry:?}");
-    }
-    Visit {
-        log: stopped.access_log,
-        log_only_mismatches,
-    }
+/// One page load, as the demo shows it (screenshot included).
+fn visit(filter: &Filter) -> BrowserRun {
+    let out = tempfile::tempdir().unwrap();
+    let run = demo::browser_run("test", filter, &Pki::generate().unwrap(), out.path()).unwrap();
+    let png = std::fs::read(&run.screenshot).unwrap();
+    assert!(png.starts_with(b"\x89PNG"), "no screenshot");
+    print!("{}", demo::browser_story(&run));
+    run
 }
 
 fn is(entry: &Entry, host: &str) -> bool {
@@ -56,8 +38,8 @@ fn b_requests(log: &[Entry]) -> Vec<&Entry> {
 #[test]
 fn without_the_filter_the_browser_gets_gw_a_404() {
     let visit = visit(&Filter::None);
-    let page = page(&visit.log);
-    let b = b_requests(&visit.log);
+    let page = page(&visit.access_log);
+    let b = b_requests(&visit.access_log);
     assert_eq!(b.len(), 1, "{b:?}");
     // Coalesced: b.example.com on a.example.com's connection, gw-a's route table, 404.
     assert_eq!(b[0].connection, page.connection);
@@ -83,22 +65,22 @@ fn assert_421_then_200_on_a_new_connection(log: &[Entry]) {
 #[test]
 fn strict_sends_421_and_the_browser_retries_on_gw_b() {
     let visit = visit(&Filter::AsWritten);
-    assert_421_then_200_on_a_new_connection(&visit.log);
+    assert_421_then_200_on_a_new_connection(&visit.access_log);
 }
 
 #[test]
 fn strict_without_a_servers_table_does_the_same() {
     let visit = visit(&Filter::two_gateways("strict", false));
-    assert_421_then_200_on_a_new_connection(&visit.log);
+    assert_421_then_200_on_a_new_connection(&visit.access_log);
 }
 
 #[test]
 fn log_only_keeps_the_404_and_counts_it() {
     let visit = visit(&Filter::two_gateways("log_only", true));
-    let page = page(&visit.log);
-    let b = b_requests(&visit.log);
+    let page = page(&visit.access_log);
+    let b = b_requests(&visit.access_log);
     assert_eq!(b.len(), 1, "{b:?}");
     assert_eq!(b[0].connection, page.connection);
     assert_eq!((b[0].filter_chain.as_str(), b[0].status), ("gw-a", 404));
-    assert_eq!(visit.log_only_mismatches, Some(1));
+    assert_eq!(visit.counters["log_only_mismatches"], 1);
 }

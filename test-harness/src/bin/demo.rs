@@ -41,7 +41,37 @@ fn show() -> Result<()> {
     println!("Side by side:");
     print!("{}", demo::side_by_side(&runs));
     println!();
+    browser(&pki)?;
     print!("{}", demo::by_hand(&dir));
+    Ok(())
+}
+
+/// The same page in a real browser: Chromium coalesces the iframe's request by itself.
+fn browser(pki: &sni_guard_harness::Pki) -> Result<()> {
+    if std::process::Command::new("chromium")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        println!(
+            "(Chromium not found: test-harness/setup.sh installs it; skipping the browser.)\n"
+        );
+        return Ok(());
+    }
+    let out = sni_guard_harness::paths::workspace_root().join("target/demo");
+    println!(
+        "In a real browser: headless Chromium opens https://a.example.com/, whose page embeds"
+    );
+    println!(
+        "https://b.example.com/ in an iframe; Envoy's access log says where each request went.\n"
+    );
+    for (title, filter) in [
+        ("no filter", Filter::None),
+        ("sni-guard strict", Filter::AsWritten),
+    ] {
+        let run = demo::browser_run(title, &filter, pki, &out)?;
+        println!("{}", demo::browser_story(&run));
+    }
     Ok(())
 }
 
