@@ -212,7 +212,7 @@ pub fn plugin_config(servers: &[ServerRef<'_>], mode: Mode) -> Result<PluginConf
 }
 
 /// Where the module is published.
-pub const DEFAULT_URL: &str = "oci://ghcr.io/sni-guard/sni-guard:0.1.0";
+pub const DEFAULT_URL: &str = "oci://registry.example.com/sni-guard:0.1.0";
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -234,7 +234,9 @@ struct Metadata {
 struct WasmPluginSpec<'a> {
     selector: Selector<'a>,
     url: &'a str,
+    plugin_name: &'static str,
     phase: &'static str,
+    priority: i32,
     fail_strategy: &'static str,
     plugin_config: &'a PluginConfig,
 }
@@ -269,7 +271,9 @@ pub fn wasm_plugin(
                 match_labels: &listener.workload,
             },
             url,
+            plugin_name: "sni-guard",
             phase: "AUTHN",
+            priority: 1000,
             fail_strategy: "FAIL_OPEN",
             plugin_config: config,
         },
@@ -495,7 +499,8 @@ mod tests {
             json!({"apiVersion": "extensions.istio.io/v1alpha1", "kind": "WasmPlugin",
                    "metadata": {"name": "sni-guard", "namespace": "istio-system"},
                    "spec": {"selector": {"matchLabels": {"istio": "ig"}}, "url": DEFAULT_URL,
-                            "phase": "AUTHN", "failStrategy": "FAIL_OPEN",
+                            "pluginName": "sni-guard", "phase": "AUTHN", "priority": 1000,
+                            "failStrategy": "FAIL_OPEN",
                             "pluginConfig": {"mode": "strict", "servers": [{"name": "ns/gw-a/https", "hosts": ["a.example.com"]}]}}})
         );
     }

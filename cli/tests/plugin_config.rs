@@ -199,8 +199,10 @@ fn wasmplugin_manifest() {
             "metadata": {"name": "sni-guard", "namespace": "istio-system"},
             "spec": {
                 "selector": {"matchLabels": {"istio": "ingressgateway"}},
-                "url": "oci://ghcr.io/sni-guard/sni-guard:0.1.0",
+                "url": "oci://registry.example.com/sni-guard:0.1.0",
+                "pluginName": "sni-guard",
                 "phase": "AUTHN",
+                "priority": 1000,
                 "failStrategy": "FAIL_OPEN",
                 "pluginConfig": {"mode": "strict", "servers": [
                     {"name": "istio-system/gw-a/https", "hosts": ["a.example.com"]},
