@@ -102,6 +102,11 @@ impl Envoy {
     /// Starts Envoy `version` on `config` (its admin moved to a free loopback port) and waits
     /// until it is ready or has exited.
     pub fn launch(version: &str, config: &Value) -> Result<Launch> {
+        Envoy::launch_with_args(version, config, &[])
+    }
+
+    /// [`Envoy::launch`] with more command-line arguments (e.g. `--concurrency 1`).
+    pub fn launch_with_args(version: &str, config: &Value, args: &[&str]) -> Result<Launch> {
         let bin = binary(version)?;
         let dir = tempfile::Builder::new()
             .prefix("sni-guard-envoy-")
@@ -128,6 +133,7 @@ impl Envoy {
             .arg(&admin_path)
             .arg("--disable-hot-restart")
             .args(["--log-level", "info"])
+            .args(args)
             .stdin(Stdio::null())
             .stdout(File::create(dir.path().join("stdout"))?)
             .stderr(File::create(dir.path().join("stderr"))?)

@@ -32,6 +32,8 @@
 
 pub mod access_log;
 pub mod admin;
+pub mod bench;
+pub mod bench_report;
 pub mod browser;
 pub mod client;
 pub mod comparison;

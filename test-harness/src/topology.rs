@@ -81,6 +81,9 @@ pub enum Filter {
     SniGuard(String),
     /// sni-guard as the file configures it.
     AsWritten,
+    /// Another proxy-wasm module in sni-guard's place, with no configuration (the
+    /// benchmark's do-nothing floor).
+    Module(PathBuf),
 }
 
 impl Filter {
@@ -122,7 +125,7 @@ pub fn render_config(mut config: Value, filter: &Filter, layout: &Layout) -> Res
     let replacement = match filter {
         Filter::None | Filter::AsWritten => None,
         Filter::Lua => Some(lua::filter()?),
-        Filter::SniGuard(_) => None,
+        Filter::SniGuard(_) | Filter::Module(_) => None,
     };
     let mut slots = 0;
     visit_http_filters_mut(&mut config, &mut |filters| {
@@ -149,6 +152,17 @@ pub fn render_config(mut config: Value, filter: &Filter, layout: &Layout) -> Res
                     .and_then(|c| c.get_mut("value"))
                 {
                     *value = Value::String(json.clone());
+                }
+            }
+            Filter::Module(path) => {
+                let config = filters
+                    .get_mut(at)
+                    .and_then(|f| f.get_mut("typed_config"))
+                    .and_then(|t| t.get_mut("config"));
+                if let Some(config) = config {
+                    config["configuration"]["value"] = Value::String(String::new());
+                    config["vm_config"]["code"]["local"]["filename"] =
+                        Value::String(path.display().to_string());
                 }
             }
         }

@@ -1,0 +1,352 @@
+//! The benchmark: Envoy CPU per request with no filter, a do-nothing proxy-wasm filter, the
+//! Lua workaround and sni-guard, side by side on topology (a), in interleaved rounds.
+//!
+//! Each run starts Envoy with one worker pinned to CPU 0 (access log off), sends `h2load`
+//! traffic from CPU 1 over HTTP/2, and reads Envoy's CPU time from
+//! `/proc/<pid>/task/*/schedstat` before and after. Figures are medians over rounds.
+
+use crate::envoy::{Envoy, Launch, DEFAULT_VERSION};
+use crate::error::{fail, Context, Result};
+use crate::gateway::free_port;
+use crate::paths;
+use crate::pki::Pki;
+use crate::topology::{self, Filter, Layout, Topology, TWO_GATEWAYS_SERVERS};
+use serde_yaml::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+/// One filter under test.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    pub name: &'static str,
+    pub filter: Filter,
+}
+
+/// One kind of traffic: every request on a connection made for `a.example.com`.
+#[derive(Debug, Clone, Copy)]
+pub struct Workload {
+    pub name: &'static str,
+    pub authority: &'static str,
+}
+
+pub const WORKLOADS: [Workload; 2] = [
+    Workload {
+        name: "matching",
+        authority: "a.example.com",
+    },
+    Workload {
+        name: "coalesced",
+        authority: "b.example.com",
+    },
+];
+
+/// The variants, built modules included (`noop_abi.wasm`, `noop_sdk.wasm` beside the module).
+pub fn variants() -> Result<Vec<Variant>> {
+    let dir = paths::module()?
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let module = |name: &str| -> Result<PathBuf> {
+        let path = dir.join(name);
+        match path.is_file() {
+            true => Ok(path),
+            false => Err(fail(format!(
+                "{} is missing: cargo build --release --target wasm32-wasip1 -p sni-guard-bench-noop-abi -p sni-guard-bench-noop-sdk",
+                path.display()
+            ))),
+        }
+    };
+    Ok(vec![
+        Variant {
+            name: "no filter",
+            filter: Filter::None,
+        },
+        Variant {
+            name: "no-op, 1 callback (floor)",
+            filter: Filter::Module(module("noop_abi.wasm")?),
+        },
+        Variant {
+            name: "no-op, proxy-wasm SDK",
+            filter: Filter::Module(module("noop_sdk.wasm")?),
+        },
+        Variant {
+            name: "Lua workaround",
+            filter: Filter::Lua,
+        },
+        Variant {
+            name: SNI_GUARD,
+            filter: Filter::AsWritten,
+        },
+        Variant {
+            name: SNI_GUARD_10K,
+            filter: Filter::SniGuard(ten_thousand_hosts()),
+        },
+    ])
+}
+
+pub const SNI_GUARD: &str = "sni-guard, 2 hosts";
+pub const SNI_GUARD_10K: &str = "sni-guard, 10,000 hosts";
+pub const LUA: &str = "Lua workaround";
+pub const NONE: &str = "no filter";
+
+/// Topology (a)'s table plus 9,998 more hosts on other servers.
+pub fn ten_thousand_hosts() -> String {
+    let more: Vec<String> = (0..100)
+        .map(|s| {
+            let hosts: Vec<String> = (0..100)
+                .filter(|h| s * 100 + h < 9_998)
+                .map(|h| format!("\"h{h}.s{s}.example.net\""))
+                .collect();
+            format!(r#"{{"name":"s{s}","hosts":[{}]}}"#, hosts.join(","))
+        })
+        .collect();
+    let two = TWO_GATEWAYS_SERVERS.trim_end_matches(']');
+    format!(r#"{{"mode":"strict","servers":{two},{}]}}"#, more.join(","))
+}
+
+/// One measured run.
+#[derive(Debug, Clone)]
+pub struct Sample {
+    pub variant: &'static str,
+    pub workload: &'static str,
+    /// Envoy CPU time per request, microseconds.
+    pub cpu_us: f64,
+    pub requests_per_second: f64,
+    pub p50_us: f64,
+    pub p99_us: f64,
+    /// Envoy's resident memory after the run, KiB.
+    pub rss_kib: u64,
+    /// From start to `/ready`, milliseconds (module compiled and configured).
+    pub ready_ms: f64,
+    /// The status every response had.
+    pub status: u16,
+}
+
+/// How much traffic.
+#[derive(Debug, Clone, Copy)]
+pub struct Load {
+    pub requests: u32,
+    pub warmup: u32,
+}
+
+/// Runs `variant` under `workload` once.
+pub fn run(variant: &Variant, workload: Workload, load: Load) -> Result<Sample> {
+    let wasm = paths::module()?;
+    let pki = Pki::generate()?;
+    let certs = tempfile::Builder::new()
+        .prefix("sni-guard-bench-")
+        .tempdir()?;
+    pki.write(certs.path())?;
+    let port = free_port()?;
+    let layout = Layout {
+        wasm,
+        certs: certs.path().to_path_buf(),
+        port,
+    };
+    let mut config = topology::render(Topology::TwoGateways, &variant.filter, &layout)?;
+    remove_key(&mut config, "access_log");
+    let started = Instant::now();
+    let envoy = match Envoy::launch_with_args(DEFAULT_VERSION, &config, &["--concurrency", "1"])? {
+        Launch::Ready(envoy) => envoy,
+        Launch::Exited(exited) => {
+            return Err(fail(format!(
+                "{}: Envoy exited:\n{}",
+                variant.name, exited.stderr
+            )))
+        }
+    };
+    let ready_ms = started.elapsed().as_secs_f64() * 1e3;
+    let pid = envoy.pid().ok_or_else(|| fail("Envoy has no pid"))?;
+    let pinned = pin(pid)?;
+    h2load(port, workload.authority, load.warmup, None, pinned)?;
+    let log = tempfile::NamedTempFile::new()?;
+    let before = cpu_ns(pid)?;
+    let report = h2load(
+        port,
+        workload.authority,
+        load.requests,
+        Some(log.path()),
+        pinned,
+    )?;
+    let after = cpu_ns(pid)?;
+    let rss_kib = rss_kib(pid)?;
+    envoy.stop()?;
+    let (status, mut latencies) = read_log(log.path())?;
+    latencies.sort_unstable();
+    Ok(Sample {
+        variant: variant.name,
+        workload: workload.name,
+        cpu_us: (after - before) as f64 / 1e3 / f64::from(load.requests),
+        requests_per_second: report,
+        p50_us: percentile(&latencies, 0.50),
+        p99_us: percentile(&latencies, 0.99),
+        rss_kib,
+        ready_ms,
+        status,
+    })
+}
+
+/// Every variant under every workload, `rounds` times, interleaved so that drift on the
+/// machine hits all of them alike. `progress` sees each sample as it comes.
+pub fn rounds(
+    variants: &[Variant],
+    rounds: usize,
+    load: Load,
+    mut progress: impl FnMut(usize, &Sample),
+) -> Result<Vec<Sample>> {
+    let mut samples = Vec::new();
+    for round in 1..=rounds {
+        for workload in WORKLOADS {
+            for variant in variants {
+                let sample = run(variant, workload, load)?;
+                progress(round, &sample);
+                samples.push(sample);
+            }
+        }
+    }
+    Ok(samples)
+}
+
+fn remove_key(value: &mut Value, key: &str) {
+    match value {
+        Value::Mapping(map) => {
+            map.remove(key);
+            map.iter_mut().for_each(|(_, v)| remove_key(v, key));
+        }
+        Value::Sequence(list) => list.iter_mut().for_each(|v| remove_key(v, key)),
+        _ => {}
+    }
+}
+
+/// Pins every Envoy thread to CPU 0 (and h2load goes to CPU 1), when there are two CPUs.
+fn pin(pid: u32) -> Result<bool> {
+    if std::thread::available_parallelism().map_or(1, usize::from) < 2 {
+        return Ok(false);
+    }
+    let out = Command::new("taskset")
+        .args(["-a", "-cp", "0", &pid.to_string()])
+        .output()
+        .context(|| "running taskset".into())?;
+    Ok(out.status.success())
+}
+
+/// Runs h2load: 4 connections, 10 streams each, SNI `a.example.com`. Returns requests/s.
+fn h2load(port: u16, authority: &str, n: u32, log: Option<&Path>, pinned: bool) -> Result<f64> {
+    let mut command = match pinned {
+        true => {
+            let mut c = Command::new("taskset");
+            c.args(["-c", "1", "h2load"]);
+            c
+        }
+        false => Command::new("h2load"),
+    };
+    command
+        .args(["-n", &n.to_string(), "-c", "4", "-m", "10"])
+        .arg(format!("--connect-to=127.0.0.1:{port}"))
+        .args(["-H", &format!(":authority: {authority}")]);
+    if let Some(log) = log {
+        command.arg(format!("--log-file={}", log.display()));
+    }
+    let out = command
+        .arg(format!("https://a.example.com:{port}/"))
+        .output()
+        .context(|| "running h2load (apt-get install nghttp2-client)".into())?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let done = text
+        .lines()
+        .find(|l| l.starts_with("requests:"))
+        .and_then(|l| l.split(',').find(|p| p.ends_with(" done")))
+        .and_then(|p| p.split_whitespace().next())
+        .and_then(|n| n.parse::<u32>().ok());
+    if done != Some(n) {
+        return Err(fail(format!(
+            "h2load did not complete {n} requests:\n{text}"
+        )));
+    }
+    text.lines()
+        .find(|l| l.starts_with("finished in"))
+        .and_then(|l| l.split(", ").nth(1))
+        .and_then(|p| p.split_whitespace().next())
+        .and_then(|r| r.parse().ok())
+        .ok_or_else(|| fail(format!("no req/s in h2load's output:\n{text}")))
+}
+
+/// CPU time of every thread of `pid`, nanoseconds.
+fn cpu_ns(pid: u32) -> Result<u64> {
+    let mut total = 0;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))? {
+        let stat = std::fs::read_to_string(task?.path().join("schedstat"))?;
+        total += stat
+            .split_whitespace()
+            .next()
+            .and_then(|ns| ns.parse::<u64>().ok())
+            .unwrap_or(0);
+    }
+    Ok(total)
+}
+
+fn rss_kib(pid: u32) -> Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| fail("no VmRSS"))
+}
+
+/// h2load's per-request log: start (µs), status, duration (µs). Every status must agree.
+fn read_log(path: &Path) -> Result<(u16, Vec<u64>)> {
+    let text = std::fs::read_to_string(path)?;
+    let mut statuses = BTreeMap::new();
+    let mut latencies = Vec::new();
+    for line in text.lines() {
+        let fields: Vec<&str> = line.split('\t').collect();
+        if let [_, status, micros] = fields.as_slice() {
+            *statuses.entry(status.parse::<u16>()?).or_insert(0u32) += 1;
+            latencies.push(micros.parse()?);
+        }
+    }
+    match statuses.len() {
+        1 => Ok((statuses.into_keys().next().unwrap_or(0), latencies)),
+        _ => Err(fail(format!("mixed response statuses: {statuses:?}"))),
+    }
+}
+
+fn percentile(sorted: &[u64], q: f64) -> f64 {
+    match sorted.len() {
+        0 => 0.0,
+        n => sorted[((n - 1) as f64 * q).round() as usize] as f64,
+    }
+}
+
+/// The median of each figure per (variant, workload), in `variants` order.
+pub fn medians(samples: &[Sample], variants: &[Variant]) -> Vec<Sample> {
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(0.0)
+    };
+    let mut out = Vec::new();
+    for workload in WORKLOADS {
+        for variant in variants {
+            let runs: Vec<&Sample> = samples
+                .iter()
+                .filter(|s| s.variant == variant.name && s.workload == workload.name)
+                .collect();
+            let Some(first) = runs.first() else { continue };
+            let of = |f: fn(&Sample) -> f64| median(runs.iter().map(|s| f(s)).collect());
+            out.push(Sample {
+                cpu_us: of(|s| s.cpu_us),
+                requests_per_second: of(|s| s.requests_per_second),
+                p50_us: of(|s| s.p50_us),
+                p99_us: of(|s| s.p99_us),
+                rss_kib: of(|s| s.rss_kib as f64) as u64,
+                ready_ms: of(|s| s.ready_ms),
+                ..(*first).clone()
+            });
+        }
+    }
+    out
+}

@@ -1,0 +1,146 @@
+//! The benchmark's figures as a Markdown table, an SVG bar chart, and the ratio line.
+
+use crate::bench::{Load, Sample, LUA, NONE, SNI_GUARD, SNI_GUARD_10K, WORKLOADS};
+use std::fmt::Write;
+
+/// What the run was.
+pub struct Setup {
+    pub rounds: usize,
+    pub load: Load,
+    pub envoy: String,
+    pub cpu: String,
+    pub module_bytes: u64,
+}
+
+fn find<'a>(medians: &'a [Sample], variant: &str, workload: &str) -> Option<&'a Sample> {
+    medians
+        .iter()
+        .find(|s| s.variant == variant && s.workload == workload)
+}
+
+/// Envoy CPU per request above the no-filter run of the same workload.
+pub fn overhead(medians: &[Sample], variant: &str, workload: &str) -> Option<f64> {
+    let base = find(medians, NONE, workload)?.cpu_us;
+    Some(find(medians, variant, workload)?.cpu_us - base)
+}
+
+/// sni-guard's overhead over the Lua workaround's, per workload and table size.
+pub fn ratios(medians: &[Sample]) -> Vec<(String, f64)> {
+    let mut out = Vec::new();
+    for workload in WORKLOADS {
+        for variant in [SNI_GUARD, SNI_GUARD_10K] {
+            if let (Some(ours), Some(lua)) = (
+                overhead(medians, variant, workload.name),
+                overhead(medians, LUA, workload.name),
+            ) {
+                out.push((format!("{variant}, {} requests", workload.name), ours / lua));
+            }
+        }
+    }
+    out
+}
+
+/// The results page.
+pub fn markdown(setup: &Setup, medians: &[Sample]) -> String {
+    let mut md = String::from("# Benchmark: Envoy CPU per request\n\n");
+    let _ = writeln!(
+        md,
+        "`test-harness/bench.sh` on Envoy {}, {} (`{}`): one Envoy worker pinned to CPU 0, h2load pinned to \
+         CPU 1 (HTTP/2, TLS, 4 connections × 10 streams, SNI `a.example.com`), access log off; \
+         {} requests per run after {} of warm-up; {} interleaved rounds, medians. Envoy CPU is \
+         the time of all its threads (`/proc/<pid>/task/*/schedstat`) during the run, per request. \
+         **matching**: `:authority` `a.example.com` (200); **coalesced**: `:authority` \
+         `b.example.com` on that connection (421 from the Lua workaround and sni-guard, gw-a's \
+         404 otherwise). ![chart](benchmark.svg)\n",
+        setup.envoy,
+        setup.cpu,
+        std::thread::available_parallelism().map_or(1, usize::from),
+        setup.load.requests,
+        setup.load.warmup,
+        setup.rounds
+    );
+    for workload in WORKLOADS {
+        let _ = writeln!(md, "## {} requests\n", workload.name);
+        md.push_str("| filter | status | Envoy CPU µs/request | overhead µs | req/s | p50 µs | p99 µs | Envoy RSS MiB |\n");
+        md.push_str("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        for s in medians.iter().filter(|s| s.workload == workload.name) {
+            let extra = overhead(medians, s.variant, workload.name).unwrap_or(0.0);
+            let _ = writeln!(
+                md,
+                "| {} | {} | {:.2} | {:+.2} | {:.0} | {:.0} | {:.0} | {:.1} |",
+                s.variant,
+                s.status,
+                s.cpu_us,
+                extra,
+                s.requests_per_second,
+                s.p50_us,
+                s.p99_us,
+                s.rss_kib as f64 / 1024.0
+            );
+        }
+        md.push('\n');
+    }
+    md.push_str("## sni-guard against the Lua workaround\n\n");
+    md.push_str("| overhead ratio, sni-guard / Lua | |\n| --- | --- |\n");
+    for (what, ratio) in ratios(medians) {
+        let _ = writeln!(md, "| {what} | **{ratio:.2}** |");
+    }
+    let ready = |v| find(medians, v, "matching").map_or(0.0, |s| s.ready_ms);
+    let _ = writeln!(
+        md,
+        "\nModule: {:.1} KB. Envoy start to `/ready` (module compiled, configuration parsed): \
+         {:.0} ms with the 2-host table, {:.0} ms with the 10,000-host table.",
+        setup.module_bytes as f64 / 1000.0,
+        ready(SNI_GUARD),
+        ready(SNI_GUARD_10K)
+    );
+    md
+}
+
+/// Overhead per filter as horizontal bars, one colour per workload.
+pub fn svg(medians: &[Sample]) -> String {
+    let variants: Vec<&str> = medians
+        .iter()
+        .filter(|s| s.workload == "matching" && s.variant != NONE)
+        .map(|s| s.variant)
+        .collect();
+    let max = medians
+        .iter()
+        .filter_map(|s| overhead(medians, s.variant, s.workload))
+        .fold(1.0_f64, f64::max);
+    let (left, width, row) = (230.0, 420.0, 46.0);
+    let height = 50.0 + row * variants.len() as f64;
+    let mut svg = format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="720" height="{height}" font-family="sans-serif" font-size="13">
+<rect width="100%" height="100%" fill="white"/>
+<text x="10" y="20" font-weight="bold">Envoy CPU per request above no filter (µs, median)</text>
+<rect x="470" y="8" width="12" height="12" fill="#4c78a8"/><text x="486" y="19">matching</text>
+<rect x="570" y="8" width="12" height="12" fill="#f58518"/><text x="586" y="19">coalesced</text>
+"##
+    );
+    for (i, variant) in variants.iter().enumerate() {
+        let y = 40.0 + row * i as f64;
+        let _ = writeln!(
+            svg,
+            r#"<text x="{}" y="{}" text-anchor="end">{variant}</text>"#,
+            left - 8.0,
+            y + 20.0
+        );
+        for (j, (workload, colour)) in [("matching", "#4c78a8"), ("coalesced", "#f58518")]
+            .iter()
+            .enumerate()
+        {
+            let value = overhead(medians, variant, workload).unwrap_or(0.0).max(0.0);
+            let w = width * value / max;
+            let by = y + 4.0 + 18.0 * j as f64;
+            let _ = writeln!(
+                svg,
+                r##"<rect x="{left}" y="{by}" width="{w:.1}" height="16" fill="{colour}"/><text x="{:.1}" y="{:.1}">{value:.2}</text>"##,
+                left + w + 4.0,
+                by + 12.5
+            );
+        }
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
