@@ -2,9 +2,9 @@
 //!
 //! Every refusal names the field and the value, so the one log line says what to fix.
 
+use crate::json::{self, quoted, Json};
 use crate::pattern::Pattern;
 use crate::table::{Matcher, ServerId};
-use serde_json::{Map, Value};
 use std::fmt;
 
 /// What happens to a misdirected request.
@@ -95,13 +95,18 @@ fn refuse(field: impl Into<String>, problem: impl Into<String>) -> ConfigError {
     }
 }
 
-/// A JSON value as it appears in an error: short, and with its type visible.
-fn shown(value: &Value) -> String {
+/// A JSON value as it appears in an error: short, plain ASCII, with its type visible.
+fn shown(value: &Json) -> String {
     let text = value.to_string();
-    match text.char_indices().nth(80) {
-        Some((cut, _)) => format!("{}…", text.get(..cut).unwrap_or_default()),
-        None => text,
+    match text.get(..80) {
+        Some(cut) if text.len() > 80 => format!("{cut}..."),
+        _ => text,
     }
+}
+
+/// A member of a JSON object.
+fn member<'j>(fields: &'j [(String, Json)], key: &str) -> Option<&'j Json> {
+    fields.iter().find(|(k, _)| k == key).map(|(_, v)| v)
 }
 
 const FIELDS: &str = "mode, servers, exempt_hosts, check_http1";
@@ -112,9 +117,13 @@ impl Config {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Config::default());
         }
-        let value: Value = serde_json::from_slice(bytes)
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            let at = e.valid_up_to();
+            refuse("configuration", format!("not valid UTF-8 at byte {at}"))
+        })?;
+        let value = json::parse(text)
             .map_err(|e| refuse("configuration", format!("not valid JSON: {e}")))?;
-        let Value::Object(fields) = value else {
+        let Json::Object(fields) = value else {
             return Err(refuse(
                 "configuration",
                 format!("must be a JSON object, got {}", shown(&value)),
@@ -123,7 +132,7 @@ impl Config {
         Config::from_fields(&fields)
     }
 
-    fn from_fields(fields: &Map<String, Value>) -> Result<Config, ConfigError> {
+    fn from_fields(fields: &[(String, Json)]) -> Result<Config, ConfigError> {
         let mut config = Config::default();
         for (key, value) in fields {
             match key.as_str() {
@@ -131,14 +140,16 @@ impl Config {
                 "servers" => config.servers = Some(parse_servers(value)?),
                 "exempt_hosts" => config.exempt = Some(parse_exempt(value)?),
                 "check_http1" => {
-                    config.check_http1 = value.as_bool().ok_or_else(|| {
-                        refuse(key, format!("must be true or false, got {}", shown(value)))
-                    })?;
+                    let Json::Bool(check) = value else {
+                        let why = format!("must be true or false, got {}", shown(value));
+                        return Err(refuse(key.as_str(), why));
+                    };
+                    config.check_http1 = *check;
                 }
                 _ => {
                     return Err(refuse(
                         "configuration",
-                        format!("unknown field {key:?} (known: {FIELDS})"),
+                        format!("unknown field {} (known: {FIELDS})", quoted(key)),
                     ))
                 }
             }
@@ -147,10 +158,10 @@ impl Config {
     }
 }
 
-fn parse_mode(value: &Value) -> Result<Mode, ConfigError> {
-    match value.as_str() {
-        Some("strict") => Ok(Mode::Strict),
-        Some("log_only") => Ok(Mode::LogOnly),
+fn parse_mode(value: &Json) -> Result<Mode, ConfigError> {
+    match value {
+        Json::String(mode) if mode == "strict" => Ok(Mode::Strict),
+        Json::String(mode) if mode == "log_only" => Ok(Mode::LogOnly),
         _ => Err(refuse(
             "mode",
             format!("must be \"strict\" or \"log_only\", got {}", shown(value)),
@@ -158,19 +169,23 @@ fn parse_mode(value: &Value) -> Result<Mode, ConfigError> {
     }
 }
 
-fn array<'v>(field: &str, value: &'v Value, what: &str) -> Result<&'v Vec<Value>, ConfigError> {
-    value.as_array().ok_or_else(|| {
-        refuse(
+fn array<'v>(field: &str, value: &'v Json, what: &str) -> Result<&'v [Json], ConfigError> {
+    match value {
+        Json::Array(items) => Ok(items),
+        _ => Err(refuse(
             field,
             format!("must be a list of {what}, got {}", shown(value)),
-        )
-    })
+        )),
+    }
 }
 
-fn pattern(field: &str, value: &Value) -> Result<Pattern, ConfigError> {
-    let text = value
-        .as_str()
-        .ok_or_else(|| refuse(field, format!("must be a string, got {}", shown(value))))?;
+fn pattern(field: &str, value: &Json) -> Result<Pattern, ConfigError> {
+    let Json::String(text) = value else {
+        return Err(refuse(
+            field,
+            format!("must be a string, got {}", shown(value)),
+        ));
+    };
     Pattern::parse(text).map_err(|why| {
         refuse(
             field,
@@ -179,11 +194,11 @@ fn pattern(field: &str, value: &Value) -> Result<Pattern, ConfigError> {
     })
 }
 
-fn parse_servers(value: &Value) -> Result<Servers, ConfigError> {
+fn parse_servers(value: &Json) -> Result<Servers, ConfigError> {
     let mut servers = Servers::default();
     for (i, server) in array("servers", value, "servers")?.iter().enumerate() {
         let field = format!("servers[{i}]");
-        let Value::Object(server) = server else {
+        let Json::Object(server) = server else {
             return Err(refuse(
                 field,
                 format!(
@@ -192,19 +207,20 @@ fn parse_servers(value: &Value) -> Result<Servers, ConfigError> {
                 ),
             ));
         };
-        if let Some(key) = server.keys().find(|k| *k != "name" && *k != "hosts") {
+        let server = server.as_slice();
+        if let Some((key, _)) = server.iter().find(|(k, _)| k != "name" && k != "hosts") {
             return Err(refuse(
                 field,
-                format!("unknown field {key:?} (known: name, hosts)"),
+                format!("unknown field {} (known: name, hosts)", quoted(key)),
             ));
         }
-        let name = match server.get("name") {
-            Some(Value::String(name)) if printable(name) => name,
+        let name = match member(server, "name") {
+            Some(Json::String(name)) if printable(name) => name,
             Some(other) => {
                 return Err(refuse(
                     format!("{field}.name"),
                     format!(
-                        "must be a non-empty string without spaces or control characters, got {}",
+                        "must be a non-empty string of printable ASCII without spaces, got {}",
                         shown(other)
                     ),
                 ))
@@ -214,13 +230,12 @@ fn parse_servers(value: &Value) -> Result<Servers, ConfigError> {
         if servers.names.contains(name) {
             return Err(refuse(
                 format!("{field}.name"),
-                format!("{name:?} names two servers"),
+                format!("{} names two servers", quoted(name)),
             ));
         }
         let id = ServerId::try_from(i).map_err(|_| refuse(&field, "too many servers"))?;
-        let hosts = server
-            .get("hosts")
-            .ok_or_else(|| refuse(format!("{field}.hosts"), "missing"))?;
+        let hosts =
+            member(server, "hosts").ok_or_else(|| refuse(format!("{field}.hosts"), "missing"))?;
         let hosts = array(&format!("{field}.hosts"), hosts, "host patterns")?;
         if hosts.is_empty() {
             return Err(refuse(format!("{field}.hosts"), "must not be empty"));
@@ -239,8 +254,9 @@ fn parse_servers(value: &Value) -> Result<Servers, ConfigError> {
                     return Err(refuse(
                         host_field,
                         format!(
-                            "{} is already a host of server {other:?}; a host belongs to one server",
-                            shown(host)
+                            "{} is already a host of server {}; a host belongs to one server",
+                            shown(host),
+                            quoted(other)
                         ),
                     ));
                 }
@@ -251,12 +267,12 @@ fn parse_servers(value: &Value) -> Result<Servers, ConfigError> {
     Ok(servers)
 }
 
-/// A server name fit for a one-line log: non-empty, no whitespace or control characters.
+/// A server name fit for a one-line log: non-empty printable ASCII without spaces.
 fn printable(name: &str) -> bool {
-    !name.is_empty() && !name.chars().any(|c| c.is_whitespace() || c.is_control())
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_graphic())
 }
 
-fn parse_exempt(value: &Value) -> Result<Matcher, ConfigError> {
+fn parse_exempt(value: &Json) -> Result<Matcher, ConfigError> {
     let mut exempt = Matcher::default();
     for (i, host) in array("exempt_hosts", value, "host patterns")?
         .iter()

@@ -19,6 +19,7 @@
 
 pub mod config;
 pub mod host;
+pub mod json;
 pub mod pattern;
 pub mod table;
 pub mod verdict;

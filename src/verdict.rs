@@ -2,6 +2,7 @@
 
 use crate::config::{Config, Mode};
 use crate::host::{normalize, same_name};
+use crate::json::quoted;
 
 /// What the filter learnt about one request.
 #[derive(Debug, Clone, Copy, Default)]
@@ -103,13 +104,13 @@ impl Config {
 impl std::fmt::Display for Mismatch<'_> {
     /// `sni "a.example.com" (server gw-a), authority "b.example.com" (server gw-b)`
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-        write!(f, "sni {:?}", text(self.sni))?;
+        let text = |b: &[u8]| quoted(&String::from_utf8_lossy(b));
+        write!(f, "sni {}", text(self.sni))?;
         match (self.sni_server, self.authority_server) {
-            (None, None) => write!(f, ", authority {:?}", text(self.authority)),
+            (None, None) => write!(f, ", authority {}", text(self.authority)),
             (sni_server, authority_server) => write!(
                 f,
-                " (server {}), authority {:?} (server {})",
+                " (server {}), authority {} (server {})",
                 sni_server.unwrap_or("none"),
                 text(self.authority),
                 authority_server.unwrap_or("none")

@@ -12,7 +12,14 @@ fn refused(json: &str) -> String {
 #[test]
 fn each_refusal_names_field_and_value() {
     let cases = [
-        ("{", "configuration: not valid JSON"),
+        (
+            "{",
+            "configuration: not valid JSON: unexpected end of input at line 1 column 2",
+        ),
+        (
+            r#"{"mode": "strict", "mode": "log_only"}"#,
+            "configuration: not valid JSON: duplicate key at line 1 column 20",
+        ),
         ("[]", "configuration: must be a JSON object, got []"),
         ("null", "configuration: must be a JSON object, got null"),
         (
@@ -43,15 +50,19 @@ fn each_refusal_names_field_and_value() {
         ),
         (
             r#"{"servers": [{"name": "", "hosts": ["a.b"]}]}"#,
-            r#"servers[0].name: must be a non-empty string without spaces or control characters, got """#,
+            r#"servers[0].name: must be a non-empty string of printable ASCII without spaces, got """#,
+        ),
+        (
+            r#"{"servers": [{"name": "gw-\u00e9", "hosts": ["a.b"]}]}"#,
+            r#"servers[0].name: must be a non-empty string of printable ASCII without spaces, got "gw-\u00e9""#,
         ),
         (
             r#"{"servers": [{"name": "gw a", "hosts": ["a.b"]}]}"#,
-            r#"servers[0].name: must be a non-empty string without spaces or control characters, got "gw a""#,
+            r#"servers[0].name: must be a non-empty string of printable ASCII without spaces, got "gw a""#,
         ),
         (
             r#"{"servers": [{"name": "gw\nx", "hosts": ["a.b"]}]}"#,
-            r#"servers[0].name: must be a non-empty string without spaces or control characters, got "gw\nx""#,
+            r#"servers[0].name: must be a non-empty string of printable ASCII without spaces, got "gw\nx""#,
         ),
         (
             r#"{"servers": [{"name": "x"}]}"#,
@@ -117,6 +128,15 @@ fn each_refusal_names_field_and_value() {
             "{json}\n  got:  {got}\n  want: {want}…"
         );
     }
+}
+
+#[test]
+fn bytes_that_are_not_utf8_are_refused_with_their_offset() {
+    let error = Config::parse(b"{\"mode\": \"\xff\"}").err().unwrap();
+    assert_eq!(
+        error.to_string(),
+        "configuration: not valid UTF-8 at byte 10"
+    );
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! Any bytes as a plugin configuration: parsed or refused with a message, never a panic.
+//! Any bytes as a plugin configuration: parsed or refused with a message, never a panic;
+//! the message is one line of printable ASCII (it goes to the proxy's log as is).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -9,6 +10,13 @@ fuzz_target!(|data: &[u8]| {
         Ok(config) => {
             let _ = config.summary();
         }
-        Err(e) => assert!(!e.field.is_empty() && !e.problem.is_empty(), "{e:?}"),
+        Err(e) => {
+            assert!(!e.field.is_empty() && !e.problem.is_empty(), "{e:?}");
+            let line = e.to_string();
+            assert!(
+                line.bytes().all(|b| b == b' ' || b.is_ascii_graphic()),
+                "{line:?}"
+            );
+        }
     }
 });

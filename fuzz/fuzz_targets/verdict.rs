@@ -1,7 +1,8 @@
 //! A servers table from fuzzed patterns, a fuzzed SNI and authority. Invariants:
 //! - nothing panics;
 //! - a verdict does not change when the authority's case, a port or one trailing dot change;
-//! - a name selects the same server as its normalised, disguised form.
+//! - a name selects the same server as its normalised, disguised form;
+//! - the log_only line is one line of printable ASCII.
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -101,6 +102,18 @@ fuzz_target!(|input: Input| {
         }))
     };
     let verdict = decide(&input.authority);
+    let request = Request {
+        sni: Some(input.sni.as_bytes()),
+        authority: Some(input.authority.as_bytes()),
+        protocol: None,
+    };
+    if let Verdict::LogOnly(m) | Verdict::Misdirected(m) = config.decide(&request) {
+        let line = m.to_string();
+        assert!(
+            line.bytes().all(|b| b == b' ' || b.is_ascii_graphic()),
+            "{line:?}"
+        );
+    }
     if plain(&input.authority) {
         let disguised = disguise(&input.authority, input.upper, input.port, input.dot);
         assert_eq!(
