@@ -42,7 +42,8 @@ pub const WORKLOADS: [Workload; 2] = [
     },
 ];
 
-/// The variants, built modules included (`noop_abi.wasm`, `noop_sdk.wasm` beside the module).
+/// The variants, reference modules included (`noop_abi.wasm`, `noop_sdk.wasm`,
+/// `reads_abi.wasm`, built beside the module).
 pub fn variants() -> Result<Vec<Variant>> {
     let dir = paths::module()?
         .parent()
@@ -53,7 +54,7 @@ pub fn variants() -> Result<Vec<Variant>> {
         match path.is_file() {
             true => Ok(path),
             false => Err(fail(format!(
-                "{} is missing: cargo build --release --target wasm32-wasip1 -p sni-guard-bench-noop-abi -p sni-guard-bench-noop-sdk",
+                "{} is missing: cargo build --release --target wasm32-wasip1 -p sni-guard-bench-noop-abi -p sni-guard-bench-noop-sdk -p sni-guard-bench-reads-abi",
                 path.display()
             ))),
         }
@@ -70,6 +71,10 @@ pub fn variants() -> Result<Vec<Variant>> {
         Variant {
             name: "no-op, proxy-wasm SDK",
             filter: Filter::Module(module("noop_sdk.wasm")?),
+        },
+        Variant {
+            name: "SNI and :authority reads only",
+            filter: Filter::Module(module("reads_abi.wasm")?),
         },
         Variant {
             name: "Lua workaround",

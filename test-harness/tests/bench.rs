@@ -1,0 +1,44 @@
+//! The benchmark runs end to end (one small round; no timing is asserted: figures come
+//! from `test-harness/bench.sh`), and every filter answers as it must under load.
+
+use sni_guard_harness::bench::{self, Load};
+use sni_guard_harness::bench_report::{self, Setup};
+
+#[test]
+fn one_small_round_through_every_filter() {
+    let variants = bench::variants().unwrap();
+    let load = Load {
+        requests: 400,
+        warmup: 40,
+    };
+    let samples = bench::rounds(&variants, 1, load, |_, _| {}).unwrap();
+    assert_eq!(samples.len(), variants.len() * bench::WORKLOADS.len());
+    for s in &samples {
+        let refuses = s.variant.starts_with("sni-guard") || s.variant == bench::LUA;
+        let want = match (s.workload, refuses) {
+            ("matching", _) => 200,
+            (_, true) => 421,
+            (_, false) => 404,
+        };
+        assert_eq!(s.status, want, "{s:?}");
+        assert!(
+            s.cpu_us > 0.0 && s.requests_per_second > 0.0 && s.rss_kib > 0,
+            "{s:?}"
+        );
+    }
+    let medians = bench::medians(&samples, &variants);
+    let setup = Setup {
+        rounds: 1,
+        load,
+        envoy: "test".into(),
+        cpu: "test".into(),
+        module_bytes: 1,
+    };
+    let md = bench_report::markdown(&setup, &medians);
+    let svg = bench_report::svg(&medians);
+    for v in &variants {
+        assert!(md.contains(v.name), "{} missing from the table", v.name);
+    }
+    assert!(svg.starts_with("<svg") && svg.contains(bench::SNI_GUARD_10K));
+    assert_eq!(bench_report::ratios(&medians).len(), 4);
+}
