@@ -4,58 +4,34 @@
 mod common;
 use common::{config, decide, outcome};
 
-/// Gateway `same-namespace-with-https-listener`: one port, four HTTPS listeners.
-const TOPOLOGY: &str = r#"{"servers": [
-    {"name": "https", "hosts": ["*"]},
-    {"name": "https-with-hostname", "hosts": ["second-example.org"]},
-    {"name": "https-with-wildcard-hostname", "hosts": ["*.wildcard.org"]},
-    {"name": "https-with-hostname-matching-wildcard", "hosts": ["fourth-example.wildcard.org"]}
-]}"#;
+/// The conformance topology's plugin configuration, as the real-Envoy test runs it
+/// (`test-harness/envoy/conformance.yaml`): one server per listener of Gateway
+/// `same-namespace-with-https-listener`.
+fn topology() -> String {
+    let yaml = include_str!("../test-harness/envoy/conformance.yaml");
+    let line = yaml.lines().find_map(|l| l.trim().strip_prefix("value: '"));
+    line.and_then(|l| l.strip_suffix('\'')).unwrap().to_string()
+}
 
-/// (SNI, authority, status the Gateway must answer). 200 and 404 both mean "let through":
-/// the route table decides between them.
-const CASES: [(&str, &str, u16); 15] = [
-    ("example.org", "example.org", 200),
-    ("example.org", "second-example.org", 421),
-    ("example.org", "unknown-example.org", 404),
-    ("second-example.org", "second-example.org", 200),
-    ("second-example.org", "example.org", 421),
-    ("second-example.org", "unknown-example.org", 421),
-    (
-        "third-example.wildcard.org",
-        "third-example.wildcard.org",
-        200,
-    ),
-    (
-        "third-example.wildcard.org",
-        "fith-example.wildcard.org",
-        200,
-    ),
-    (
-        "third-example.wildcard.org",
-        "fourth-example.wildcard.org",
-        421,
-    ),
-    ("third-example.wildcard.org", "second-example.org", 421),
-    ("third-example.wildcard.org", "unknown-example.org", 421),
-    (
-        "fourth-example.wildcard.org",
-        "fourth-example.wildcard.org",
-        200,
-    ),
-    (
-        "fourth-example.wildcard.org",
-        "fith-example.wildcard.org",
-        421,
-    ),
-    ("unknown-example.org", "example.org", 200),
-    ("unknown-example.org", "unknown-example.org", 404),
-];
+/// (SNI, authority, status the Gateway must answer), from the table every test shares.
+/// 200 and 404 both mean "let through": the route table decides between them.
+fn cases() -> Vec<(&'static str, &'static str, u16)> {
+    include_str!("../test-harness/envoy/conformance-cases.tsv")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f[0], f[1], f[2].parse().unwrap())
+        })
+        .collect()
+}
 
 #[test]
 fn the_fifteen_conformance_cases() {
-    let config = config(TOPOLOGY);
-    for (sni, authority, status) in CASES {
+    let config = config(&topology());
+    let cases = cases();
+    assert_eq!(cases.len(), 15);
+    for (sni, authority, status) in cases {
         let want = if status == 421 { "421" } else { "pass" };
         let got = outcome(decide(&config, Some(sni), authority));
         assert_eq!(
@@ -67,8 +43,8 @@ fn the_fifteen_conformance_cases() {
 
 #[test]
 fn conformance_cases_survive_case_ports_and_trailing_dots() {
-    let config = config(TOPOLOGY);
-    for (sni, authority, status) in CASES {
+    let config = config(&topology());
+    for (sni, authority, status) in cases() {
         let want = if status == 421 { "421" } else { "pass" };
         let authority = format!("{}.:443", authority.to_uppercase());
         let got = outcome(decide(&config, Some(sni), &authority));

@@ -37,6 +37,7 @@ pub mod bench_report;
 pub mod browser;
 pub mod client;
 pub mod comparison;
+pub mod conformance;
 pub mod demo;
 pub mod envoy;
 pub mod error;

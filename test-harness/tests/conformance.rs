@@ -2,46 +2,8 @@
 //! table: all 15 cases of HTTPRouteHTTPSListenerDetectMisdirectedRequests, over HTTP/2 and
 //! HTTP/1.1, on the suite's Envoy (1.40.0) and on the oldest Envoy Istio still ships (1.36.4).
 
-use sni_guard_harness::{suite_version, Filter, Gateway, Protocol, Topology, OLDEST_VERSION};
-
-/// (SNI, authority, status the Gateway must answer).
-const CASES: [(&str, &str, u16); 15] = [
-    ("example.org", "example.org", 200),
-    ("example.org", "second-example.org", 421),
-    ("example.org", "unknown-example.org", 404),
-    ("second-example.org", "second-example.org", 200),
-    ("second-example.org", "example.org", 421),
-    ("second-example.org", "unknown-example.org", 421),
-    (
-        "third-example.wildcard.org",
-        "third-example.wildcard.org",
-        200,
-    ),
-    (
-        "third-example.wildcard.org",
-        "fith-example.wildcard.org",
-        200,
-    ),
-    (
-        "third-example.wildcard.org",
-        "fourth-example.wildcard.org",
-        421,
-    ),
-    ("third-example.wildcard.org", "second-example.org", 421),
-    ("third-example.wildcard.org", "unknown-example.org", 421),
-    (
-        "fourth-example.wildcard.org",
-        "fourth-example.wildcard.org",
-        200,
-    ),
-    (
-        "fourth-example.wildcard.org",
-        "fith-example.wildcard.org",
-        421,
-    ),
-    ("unknown-example.org", "example.org", 200),
-    ("unknown-example.org", "unknown-example.org", 404),
-];
+use sni_guard_harness::{conformance, suite_version};
+use sni_guard_harness::{Filter, Gateway, Protocol, Topology, OLDEST_VERSION};
 
 /// The listener Envoy's filter chain match picks for an SNI.
 fn listener(sni: &str) -> &'static str {
@@ -59,7 +21,8 @@ fn conformance(version: &str) {
     let client = gateway.client().unwrap();
     let mut refused = 0;
     for protocol in [Protocol::Http2, Protocol::Http1] {
-        for (sni, authority, status) in CASES {
+        for c in conformance::cases().unwrap() {
+            let (sni, authority, status) = (c.sni, c.authority, c.status);
             let response = client.get(protocol, Some(sni), authority).unwrap();
             assert_eq!(
                 response.status, status,
