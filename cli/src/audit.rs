@@ -214,20 +214,8 @@ fn group_by_servers<'g, K>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gateway::Source;
+    use crate::gateway::fixtures::gateway;
     use serde_json::{json, Value};
-
-    fn gateway(name: &str, selector: &str, servers: Value) -> Gateway {
-        Gateway::from_value(
-            &json!({"metadata": {"name": name, "namespace": "ns"},
-                    "spec": {"selector": {"istio": selector}, "servers": servers}}),
-            Source {
-                file: "t".into(),
-                place: String::new(),
-            },
-        )
-        .unwrap()
-    }
 
     fn https(port_name: &str, hosts: &[&str], credential: &str) -> Value {
         json!({"port": {"number": 443, "name": port_name, "protocol": "HTTPS"},

@@ -231,6 +231,26 @@ impl Gateway {
     }
 }
 
+/// Gateways for unit tests.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::{Gateway, Source};
+    use serde_json::{json, Value};
+
+    /// Gateway `ns/name` selecting `istio: selector`, with `servers`.
+    pub(crate) fn gateway(name: &str, selector: &str, servers: Value) -> Gateway {
+        Gateway::from_value(
+            &json!({"metadata": {"name": name, "namespace": "ns"},
+                    "spec": {"selector": {"istio": selector}, "servers": servers}}),
+            Source {
+                file: "t".into(),
+                place: String::new(),
+            },
+        )
+        .unwrap()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -288,21 +288,10 @@ pub fn wasm_plugin(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gateway::fixtures::gateway;
     use crate::gateway::{Gateway, Source};
     use crate::layout::https_listeners;
     use serde_json::{json, Value};
-
-    fn gateway(name: &str, selector: &str, servers: Value) -> Gateway {
-        Gateway::from_value(
-            &json!({"metadata": {"name": name, "namespace": "ns"},
-                    "spec": {"selector": {"istio": selector}, "servers": servers}}),
-            Source {
-                file: "t".into(),
-                place: String::new(),
-            },
-        )
-        .unwrap()
-    }
 
     fn https(port: u32, port_name: &str, hosts: &[&str]) -> Value {
         json!({"port": {"number": port, "name": port_name, "protocol": "HTTPS"},
