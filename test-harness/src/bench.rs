@@ -5,14 +5,16 @@
 //! traffic from CPU 1 over HTTP/2, and reads Envoy's CPU time from
 //! `/proc/<pid>/task/*/schedstat` before and after. Figures are medians over rounds.
 
+use crate::client::Protocol;
+use crate::edits::remove_key;
 use crate::envoy::{Envoy, Launch, DEFAULT_VERSION};
 use crate::error::{fail, Context, Result};
 use crate::gateway::free_port;
+use crate::h2load::{self, Run};
 use crate::paths;
 use crate::pki::Pki;
+use crate::procfs::{cpu_ns, rss_kib};
 use crate::topology::{self, Filter, Layout, Topology, TWO_GATEWAYS_SERVERS};
-use serde_yaml::Value;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -214,17 +216,6 @@ pub fn rounds(
     Ok(samples)
 }
 
-fn remove_key(value: &mut Value, key: &str) {
-    match value {
-        Value::Mapping(map) => {
-            map.remove(key);
-            map.iter_mut().for_each(|(_, v)| remove_key(v, key));
-        }
-        Value::Sequence(list) => list.iter_mut().for_each(|v| remove_key(v, key)),
-        _ => {}
-    }
-}
-
 /// Pins every Envoy thread to CPU 0 (and h2load goes to CPU 1), when there are two CPUs.
 fn pin(pid: u32) -> Result<bool> {
     if std::thread::available_parallelism().map_or(1, usize::from) < 2 {
@@ -237,86 +228,32 @@ fn pin(pid: u32) -> Result<bool> {
     Ok(out.status.success())
 }
 
-/// Runs h2load: 4 connections, 10 streams each, SNI `a.example.com`. Returns requests/s.
+/// Runs h2load from CPU 1 (when Envoy is pinned): 4 connections, 10 streams each, SNI
+/// `a.example.com`. Returns requests/s.
 fn h2load(port: u16, authority: &str, n: u32, log: Option<&Path>, pinned: bool) -> Result<f64> {
-    let mut command = match pinned {
-        true => {
-            let mut c = Command::new("taskset");
-            c.args(["-c", "1", "h2load"]);
-            c
-        }
-        false => Command::new("h2load"),
+    let run = Run {
+        port,
+        sni: Some("a.example.com"),
+        authority,
+        protocol: Protocol::Http2,
+        requests: n,
+        clients: 4,
+        streams: 10,
+        log,
+        cpu: pinned.then_some(1),
     };
-    command
-        .args(["-n", &n.to_string(), "-c", "4", "-m", "10"])
-        .arg(format!("--connect-to=127.0.0.1:{port}"))
-        .args(["-H", &format!(":authority: {authority}")]);
-    if let Some(log) = log {
-        command.arg(format!("--log-file={}", log.display()));
-    }
-    let out = command
-        .arg(format!("https://a.example.com:{port}/"))
-        .output()
-        .context(|| "running h2load (apt-get install nghttp2-client)".into())?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    let done = text
-        .lines()
-        .find(|l| l.starts_with("requests:"))
-        .and_then(|l| l.split(',').find(|p| p.ends_with(" done")))
-        .and_then(|p| p.split_whitespace().next())
-        .and_then(|n| n.parse::<u32>().ok());
-    if done != Some(n) {
-        return Err(fail(format!(
-            "h2load did not complete {n} requests:\n{text}"
-        )));
-    }
-    text.lines()
-        .find(|l| l.starts_with("finished in"))
-        .and_then(|l| l.split(", ").nth(1))
-        .and_then(|p| p.split_whitespace().next())
-        .and_then(|r| r.parse().ok())
-        .ok_or_else(|| fail(format!("no req/s in h2load's output:\n{text}")))
+    Ok(run.run()?.requests_per_second)
 }
 
-/// CPU time of every thread of `pid`, nanoseconds.
-fn cpu_ns(pid: u32) -> Result<u64> {
-    let mut total = 0;
-    for task in std::fs::read_dir(format!("/proc/{pid}/task"))? {
-        let stat = std::fs::read_to_string(task?.path().join("schedstat"))?;
-        total += stat
-            .split_whitespace()
-            .next()
-            .and_then(|ns| ns.parse::<u64>().ok())
-            .unwrap_or(0);
-    }
-    Ok(total)
-}
-
-fn rss_kib(pid: u32) -> Result<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .ok_or_else(|| fail("no VmRSS"))
-}
-
-/// h2load's per-request log: start (µs), status, duration (µs). Every status must agree.
+/// h2load's per-request log: the one status every response had, and the durations (µs).
 fn read_log(path: &Path) -> Result<(u16, Vec<u64>)> {
-    let text = std::fs::read_to_string(path)?;
-    let mut statuses = BTreeMap::new();
-    let mut latencies = Vec::new();
-    for line in text.lines() {
-        let fields: Vec<&str> = line.split('\t').collect();
-        if let [_, status, micros] = fields.as_slice() {
-            *statuses.entry(status.parse::<u16>()?).or_insert(0u32) += 1;
-            latencies.push(micros.parse()?);
-        }
-    }
-    match statuses.len() {
-        1 => Ok((statuses.into_keys().next().unwrap_or(0), latencies)),
-        _ => Err(fail(format!("mixed response statuses: {statuses:?}"))),
+    let log = h2load::read_log(path)?;
+    match log.statuses.len() {
+        1 => Ok((
+            log.statuses.into_keys().next().unwrap_or(0),
+            log.latencies_us,
+        )),
+        _ => Err(fail(format!("mixed response statuses: {:?}", log.statuses))),
     }
 }
 

@@ -170,16 +170,30 @@ impl H2 {
             if tls.get_ref().1.alpn_protocol() != Some(b"h2") {
                 return Err(fail(format!("SNI {sni:?}: the server did not agree to h2")));
             }
-            let (send, connection) = h2::client::handshake(tls).await?;
-            tokio::spawn(async move {
-                let _ = connection.await;
-            });
-            Ok::<_, crate::error::Error>(send)
+            handshake(tls).await
         })?;
         Ok(H2 {
             runtime,
             send,
             sni: sni.map(str::to_string),
+        })
+    }
+
+    /// An HTTP/2 connection without TLS (prior knowledge, `h2c`) to a plain-HTTP listener.
+    pub fn plain(addr: SocketAddr) -> Result<H2> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let send = runtime.block_on(async {
+            let tcp = tokio::net::TcpStream::connect(addr)
+                .await
+                .context(|| format!("connecting to {addr}"))?;
+            handshake(tcp).await
+        })?;
+        Ok(H2 {
+            runtime,
+            send,
+            sni: None,
         })
     }
 
@@ -202,15 +216,49 @@ impl H2 {
         let request_value = builder
             .body(())
             .context(|| format!("request {request:?}"))?;
-        let send = self.send.clone();
         let what = format!("HTTP/2 GET {} (SNI {:?})", request.authority, self.sni);
+        self.exchange(request_value, what)
+    }
+
+    /// `GET {path}` without `:authority`, and with `host` only if given: a relative request,
+    /// which h2 sends with `:scheme: http` (as when it forwards an HTTP/1.x request).
+    pub fn get_without_authority(&mut self, path: &str, host: Option<&str>) -> Result<Response> {
+        let mut builder = http::Request::builder()
+            .method("GET")
+            .uri(path)
+            .version(http::Version::HTTP_11);
+        if let Some(host) = host {
+            builder = builder.header("host", host);
+        }
+        let request = builder
+            .body(())
+            .context(|| format!("request for {path} with host {host:?}"))?;
+        let what = format!(
+            "HTTP/2 GET {path} without :authority, host {host:?} (SNI {:?})",
+            self.sni
+        );
+        self.exchange(request, what)
+    }
+
+    fn exchange(&mut self, request: http::Request<()>, what: String) -> Result<Response> {
+        let send = self.send.clone();
         self.runtime
-            .block_on(async {
-                tokio::time::timeout(IO_TIMEOUT, exchange(send, request_value)).await
-            })
+            .block_on(async { tokio::time::timeout(IO_TIMEOUT, exchange(send, request)).await })
             .map_err(|_| fail(format!("{what}: timed out")))?
             .context(|| what)
     }
+}
+
+/// The HTTP/2 handshake on a connected stream; the connection runs on the current runtime.
+async fn handshake<T>(io: T) -> Result<h2::client::SendRequest<Bytes>>
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (send, connection) = h2::client::handshake(io).await?;
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok(send)
 }
 
 async fn exchange(
@@ -245,11 +293,13 @@ async fn exchange(
     })
 }
 
-type TlsStream = rustls::StreamOwned<rustls::ClientConnection, TcpStream>;
+/// What an HTTP/1.1 connection runs on: TLS, or plain TCP.
+trait Stream: Read + Write {}
+impl<T: Read + Write> Stream for T {}
 
 /// An HTTP/1.1 keep-alive connection.
 pub struct Http1 {
-    stream: BufReader<TlsStream>,
+    stream: BufReader<Box<dyn Stream>>,
     sni: Option<String>,
 }
 
@@ -268,8 +318,19 @@ impl Http1 {
                 .context(|| format!("TLS handshake with SNI {sni:?}"))?;
         }
         Ok(Http1 {
-            stream: BufReader::new(stream),
+            stream: BufReader::new(Box::new(stream)),
             sni: sni.map(str::to_string),
+        })
+    }
+
+    /// An HTTP/1.1 connection without TLS to a plain-HTTP listener.
+    pub fn plain(addr: SocketAddr) -> Result<Http1> {
+        let tcp = TcpStream::connect(addr).context(|| format!("connecting to {addr}"))?;
+        tcp.set_read_timeout(Some(IO_TIMEOUT))?;
+        tcp.set_write_timeout(Some(IO_TIMEOUT))?;
+        Ok(Http1 {
+            stream: BufReader::new(Box::new(tcp)),
+            sni: None,
         })
     }
 
@@ -287,6 +348,15 @@ impl Http1 {
         self.exchange(request).context(|| what)
     }
 
+    /// Writes `head` exactly as given (any request line and headers, e.g. HTTP/1.0 without
+    /// Host) and reads one response.
+    pub fn send_raw(&mut self, head: &[u8]) -> Result<Response> {
+        let what = format!("raw request {:?}", String::from_utf8_lossy(head));
+        self.write(head)
+            .and_then(|()| self.read_response())
+            .context(|| what)
+    }
+
     fn exchange(&mut self, request: &Request) -> Result<Response> {
         let mut head = format!(
             "GET {} HTTP/1.1\r\nhost: {}\r\n",
@@ -296,10 +366,18 @@ impl Http1 {
             head.push_str(&format!("{name}: {value}\r\n"));
         }
         head.push_str("\r\n");
-        let stream = self.stream.get_mut();
-        stream.write_all(head.as_bytes())?;
-        stream.flush()?;
+        self.write(head.as_bytes())?;
+        self.read_response()
+    }
 
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        let stream = self.stream.get_mut();
+        stream.write_all(bytes)?;
+        stream.flush()?;
+        Ok(())
+    }
+
+    fn read_response(&mut self) -> Result<Response> {
         let status_line = self.line()?;
         let status = status_line
             .split(' ')

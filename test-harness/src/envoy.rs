@@ -263,6 +263,27 @@ impl Drop for Envoy {
     }
 }
 
+/// The lines of Envoy's log (stderr) that report a Wasm failure: a trap, a failed callback, a
+/// VM or plugin that failed, or an error logged by a module. None may appear while sni-guard
+/// serves.
+pub fn wasm_failures(stderr: &str) -> Vec<&str> {
+    const MARKS: &[&str] = &[
+        "Wasm VM failed",
+        "wasm trap",
+        "Function: proxy_on",
+        "Uncaught",
+        "RuntimeError",
+        "][error][wasm]",
+        "][critical][wasm]",
+    ];
+    stderr
+        .lines()
+        .filter(|l| {
+            MARKS.iter().any(|m| l.contains(m)) || (l.contains("Plugin") && l.contains("failed"))
+        })
+        .collect()
+}
+
 fn read_lossy(path: &Path) -> String {
     std::fs::read(path)
         .map(|b| String::from_utf8_lossy(&b).into_owned())
@@ -285,4 +306,21 @@ fn admin_on_loopback(config: &mut Value) -> Result<()> {
     address.insert("address".into(), "127.0.0.1".into());
     address.insert("port_value".into(), 0.into());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wasm_failures;
+
+    #[test]
+    fn wasm_failure_lines_are_found() {
+        let log = "\
+[2026-01-01 00:00:00.000][1][info][wasm] [context.cc:1151] wasm log sni-guard: configured: strict, 2 servers
+[2026-01-01 00:00:00.000][1][error][wasm] [wasm_vm.cc:38] Function: proxy_on_request_headers failed: Uncaught RuntimeError: unreachable
+[2026-01-01 00:00:00.000][1][critical][wasm] [wasm.cc:61] Plugin configured to fail closed failed to load
+[2026-01-01 00:00:00.000][1][info][main] [server.cc:1000] all clusters initialized";
+        let found = wasm_failures(log);
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(found[0].contains("proxy_on_request_headers failed"));
+    }
 }

@@ -26,6 +26,21 @@ pub struct Gateway {
     certs: TempDir,
 }
 
+/// What [`Gateway::start_custom`] changes; the default changes nothing.
+#[derive(Default)]
+pub struct Custom {
+    /// The PKI (default: a new one for [`crate::pki::SERVER_NAMES`]).
+    pub pki: Option<Pki>,
+    /// An edit of the rendered configuration, made again on each port attempt (so a listener
+    /// it adds can take a fresh free port).
+    pub edit: Option<Edit>,
+    /// More Envoy command-line arguments (e.g. `--concurrency 2`).
+    pub args: Vec<String>,
+}
+
+/// A structural edit of a rendered configuration.
+pub type Edit = Box<dyn Fn(&mut Value) -> Result<()>>;
+
 /// A stopped gateway: Envoy's output and the parsed access log.
 #[derive(Debug)]
 pub struct Stopped {
@@ -84,6 +99,31 @@ impl Gateway {
         pki: Pki,
         fixed_port: Option<u16>,
     ) -> Result<Outcome> {
+        Gateway::launch_custom(version, base, filter, pki, fixed_port, &Custom::default())
+    }
+
+    /// `topology` with `filter` on Envoy [`suite_version`], customised: a PKI, an edit of the
+    /// rendered configuration (a listener or chain more), Envoy arguments. An error if Envoy
+    /// exits.
+    pub fn start_custom(topology: Topology, filter: &Filter, custom: &Custom) -> Result<Gateway> {
+        let version = suite_version();
+        let pki = match &custom.pki {
+            Some(pki) => pki.clone(),
+            None => Pki::generate()?,
+        };
+        let outcome =
+            Gateway::launch_custom(&version, &topology.load()?, filter, pki, None, custom)?;
+        ready(&version, outcome)
+    }
+
+    fn launch_custom(
+        version: &str,
+        base: &Value,
+        filter: &Filter,
+        pki: Pki,
+        fixed_port: Option<u16>,
+        custom: &Custom,
+    ) -> Result<Outcome> {
         let wasm = paths::module()?;
         let certs = tempfile::Builder::new()
             .prefix("sni-guard-certs-")
@@ -100,8 +140,12 @@ impl Gateway {
                 certs: certs.path().to_path_buf(),
                 port,
             };
-            let config = topology::render_config(base.clone(), filter, &layout)?;
-            match Envoy::launch(version, &config)? {
+            let mut config = topology::render_config(base.clone(), filter, &layout)?;
+            if let Some(edit) = &custom.edit {
+                edit(&mut config)?;
+            }
+            let args: Vec<&str> = custom.args.iter().map(String::as_str).collect();
+            match Envoy::launch_with_args(version, &config, &args)? {
                 Launch::Ready(envoy) => {
                     return Ok(Outcome::Ready(Gateway {
                         envoy,

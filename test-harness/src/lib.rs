@@ -39,12 +39,15 @@ pub mod client;
 pub mod comparison;
 pub mod conformance;
 pub mod demo;
+pub mod edits;
 pub mod envoy;
 pub mod error;
 pub mod gateway;
+pub mod h2load;
 pub mod lua;
 pub mod paths;
 pub mod pki;
+pub mod procfs;
 pub mod topology;
 
 pub use client::{Client, Protocol, Request, Response};
