@@ -19,6 +19,10 @@
 //!   parsed [`access_log`].
 //! - [`lua`]: the community Lua workaround; [`comparison`]: the side-by-side table;
 //!   [`demo`]: the README's demo (`demo.sh`).
+//! - [`edits`]: structural edits of a rendered topology (a plain-HTTP listener, another TLS
+//!   chain, HTTP/1.0 accepted), applied through [`Gateway::start_custom`].
+//! - [`h2load`]: load from `h2load`, and single HTTP/2 requests sent as given; [`procfs`]:
+//!   Envoy's RSS and CPU time; [`soak`]: the soak (`soak.sh`); [`mod@bench`]: the benchmark.
 //!
 //! ```no_run
 //! use sni_guard_harness::{Filter, Gateway, Protocol, Topology};
@@ -48,6 +52,7 @@ pub mod lua;
 pub mod paths;
 pub mod pki;
 pub mod procfs;
+pub mod soak;
 pub mod topology;
 
 pub use client::{Client, Protocol, Request, Response};

@@ -1,0 +1,449 @@
+//! The soak: a sustained mixed load through Envoy with sni-guard strict and topology (a)'s
+//! servers table, plus a catch-all TLS chain for connections without SNI. Each wave runs six
+//! kinds of request at once, one `h2load` each: matching, coalesced and no-SNI, over HTTP/2
+//! and HTTP/1.1. Checked: every response's status per kind, sni-guard's counters against the
+//! 421s and no-SNI requests sent, Envoy's own response counters, Envoy's memory after the
+//! first (warm-up) wave against the end, no Wasm failure in Envoy's log, and Envoy still
+//! serving afterwards. Problems are collected into the [`Report`], not thrown.
+
+use crate::admin;
+use crate::client::Protocol;
+use crate::edits;
+use crate::envoy::wasm_failures;
+use crate::error::{fail, Result};
+use crate::gateway::{Custom, Gateway};
+use crate::h2load::{self, Run};
+use crate::procfs::rss_kib;
+use crate::topology::{Filter, Topology};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::{Duration, Instant};
+
+/// One kind of request.
+#[derive(Debug, Clone, Copy)]
+pub struct Kind {
+    pub name: &'static str,
+    pub protocol: Protocol,
+    /// `None`: connect by IP, no SNI (the catch-all chain).
+    pub sni: Option<&'static str>,
+    pub authority: &'static str,
+    /// The status every response must have.
+    pub status: u16,
+}
+
+pub const KINDS: [Kind; 6] = [
+    Kind {
+        name: "matching",
+        protocol: Protocol::Http2,
+        sni: Some("a.example.com"),
+        authority: "a.example.com",
+        status: 200,
+    },
+    Kind {
+        name: "coalesced",
+        protocol: Protocol::Http2,
+        sni: Some("a.example.com"),
+        authority: "b.example.com",
+        status: 421,
+    },
+    Kind {
+        name: "no SNI",
+        protocol: Protocol::Http2,
+        sni: None,
+        authority: "b.example.com",
+        status: 200,
+    },
+    Kind {
+        name: "matching",
+        protocol: Protocol::Http1,
+        sni: Some("b.example.com"),
+        authority: "b.example.com",
+        status: 200,
+    },
+    Kind {
+        name: "coalesced",
+        protocol: Protocol::Http1,
+        sni: Some("b.example.com"),
+        authority: "a.example.com",
+        status: 421,
+    },
+    Kind {
+        name: "no SNI",
+        protocol: Protocol::Http1,
+        sni: None,
+        authority: "a.example.com",
+        status: 200,
+    },
+];
+
+/// How much load.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// At least this many requests in all (rounded up to whole waves of six kinds).
+    pub requests: u64,
+    /// Waves; the first is the warm-up.
+    pub waves: u32,
+}
+
+/// Envoy's memory may grow by this fraction of the warm-up figure, plus [`RSS_SLACK_KIB`].
+pub const RSS_GROWTH: f64 = 0.10;
+pub const RSS_SLACK_KIB: u64 = 5 * 1024;
+/// Envoy's listener statistics prefix in topology (a).
+const STAT_PREFIX: &str = "http.outbound_0.0.0.0_8443.";
+/// Envoy worker threads.
+const WORKERS: u32 = 2;
+
+/// What one kind got over the whole soak.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    pub kind: Kind,
+    pub requests: u64,
+    /// Responses per status (0: no response).
+    pub statuses: BTreeMap<u16, u64>,
+}
+
+/// Everything the soak saw.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub envoy: String,
+    pub waves: u32,
+    pub sent: Vec<Sent>,
+    /// sni-guard's counters at the end of the load.
+    pub counters: BTreeMap<String, u64>,
+    /// Envoy's `downstream_rq_*` counters of the listener at the end of the load.
+    pub envoy_responses: BTreeMap<String, u64>,
+    /// Envoy's RSS when ready, then after each wave, KiB.
+    pub rss_ready_kib: u64,
+    pub rss_kib: Vec<u64>,
+    pub duration: Duration,
+    /// What went wrong; empty when the soak passed.
+    pub problems: Vec<String>,
+}
+
+/// Runs the soak; `progress` sees each wave's number and Envoy's RSS after it.
+pub fn run(options: Options, mut progress: impl FnMut(u32, u64)) -> Result<Report> {
+    if options.waves < 2 {
+        return Err(fail(
+            "the soak needs at least 2 waves (the first is the warm-up)",
+        ));
+    }
+    let per_wave = u64::from(options.waves) * KINDS.len() as u64;
+    let per_kind = u32::try_from(options.requests.div_ceil(per_wave).max(1))
+        .map_err(|_| fail("too many requests per wave"))?;
+    let custom = Custom {
+        edit: Some(Box::new(|config| {
+            edits::add_tls_chain(config, "catch-all", &[])?;
+            edits::remove_key(config, "access_log");
+            Ok(())
+        })),
+        args: vec!["--concurrency".into(), WORKERS.to_string()],
+        ..Custom::default()
+    };
+    let gateway = Gateway::start_custom(Topology::TwoGateways, &Filter::AsWritten, &custom)?;
+    let pid = gateway
+        .envoy
+        .pid()
+        .ok_or_else(|| fail("Envoy has no pid"))?;
+    let logs = tempfile::Builder::new()
+        .prefix("sni-guard-soak-")
+        .tempdir()?;
+    let mut report = Report {
+        envoy: gateway.envoy.version().to_string(),
+        waves: options.waves,
+        sent: KINDS
+            .iter()
+            .map(|&kind| Sent {
+                kind,
+                requests: 0,
+                statuses: BTreeMap::new(),
+            })
+            .collect(),
+        counters: BTreeMap::new(),
+        envoy_responses: BTreeMap::new(),
+        rss_ready_kib: rss_kib(pid)?,
+        rss_kib: Vec::new(),
+        duration: Duration::ZERO,
+        problems: Vec::new(),
+    };
+    let started = Instant::now();
+    for wave in 1..=options.waves {
+        let paths: Vec<_> = (0..KINDS.len())
+            .map(|i| logs.path().join(format!("wave{wave}-kind{i}.log")))
+            .collect();
+        let runs: Vec<Run> = KINDS
+            .iter()
+            .zip(&paths)
+            .map(|(kind, path)| run_of(gateway.port, kind, per_kind, path))
+            .collect();
+        let running = runs.iter().map(Run::spawn).collect::<Result<Vec<_>>>()?;
+        for ((running, sent), path) in running.into_iter().zip(&mut report.sent).zip(&paths) {
+            let label = format!("wave {wave}, {}", label(&sent.kind));
+            if let Err(e) = running.finish() {
+                report.problems.push(format!("{label}: {e}"));
+            }
+            sent.requests += u64::from(per_kind);
+            let log = h2load::read_log(path)?;
+            let logged: u64 = log.statuses.values().sum();
+            if logged != u64::from(per_kind) {
+                report.problems.push(format!(
+                    "{label}: {logged} responses logged for {per_kind} requests"
+                ));
+            }
+            for (status, n) in log.statuses {
+                *sent.statuses.entry(status).or_insert(0) += n;
+            }
+            std::fs::remove_file(path)?;
+        }
+        let rss = rss_kib(pid)?;
+        report.rss_kib.push(rss);
+        progress(wave, rss);
+    }
+    report.duration = started.elapsed();
+    report.counters = gateway.envoy.sni_guard_counters()?;
+    report.envoy_responses = admin::stats(
+        gateway.envoy.admin(),
+        &format!("{STAT_PREFIX}downstream_rq_"),
+    )?
+    .into_iter()
+    .filter_map(|(k, v)| Some((k.strip_prefix(STAT_PREFIX)?.to_string(), v)))
+    .collect();
+    report.check_load();
+    still_serving(&gateway, &mut report.problems)?;
+    let exited = gateway.stop()?.exited;
+    for line in wasm_failures(&exited.stderr) {
+        report
+            .problems
+            .push(format!("Wasm failure in Envoy's log: {line}"));
+    }
+    Ok(report)
+}
+
+fn run_of<'a>(port: u16, kind: &'a Kind, requests: u32, log: &'a std::path::Path) -> Run<'a> {
+    let (clients, streams) = match kind.protocol {
+        Protocol::Http2 => (2, 10),
+        Protocol::Http1 => (4, 1),
+    };
+    Run {
+        port,
+        sni: kind.sni,
+        authority: kind.authority,
+        protocol: kind.protocol,
+        requests,
+        clients,
+        streams,
+        log: Some(log),
+        cpu: None,
+    }
+}
+
+/// After the load: a request of each kind on a fresh connection gets its status.
+fn still_serving(gateway: &Gateway, problems: &mut Vec<String>) -> Result<()> {
+    let client = gateway.client()?;
+    for kind in &KINDS {
+        match client.get(kind.protocol, kind.sni, kind.authority) {
+            Ok(response) if response.status == kind.status => {}
+            Ok(response) => problems.push(format!(
+                "after the load, {}: status {}, expected {}",
+                label(kind),
+                response.status,
+                kind.status
+            )),
+            Err(e) => problems.push(format!("after the load, {}: {e}", label(kind))),
+        }
+    }
+    Ok(())
+}
+
+fn label(kind: &Kind) -> String {
+    let protocol = match kind.protocol {
+        Protocol::Http2 => "HTTP/2",
+        Protocol::Http1 => "HTTP/1.1",
+    };
+    format!("{} {protocol}", kind.name)
+}
+
+impl Report {
+    pub fn requests(&self) -> u64 {
+        self.sent.iter().map(|s| s.requests).sum()
+    }
+
+    /// Requests sent of the kinds `wanted` picks.
+    fn sent_where(&self, wanted: impl Fn(&Kind) -> bool) -> u64 {
+        self.sent
+            .iter()
+            .filter(|s| wanted(&s.kind))
+            .map(|s| s.requests)
+            .sum()
+    }
+
+    /// The RSS after the warm-up wave, at the end, and the limit for the end, KiB.
+    pub fn rss(&self) -> (u64, u64, u64) {
+        let warm = self.rss_kib.first().copied().unwrap_or(0);
+        let end = self.rss_kib.last().copied().unwrap_or(0);
+        let limit = (warm as f64 * (1.0 + RSS_GROWTH)) as u64 + RSS_SLACK_KIB;
+        (warm, end, limit)
+    }
+
+    fn check_load(&mut self) {
+        let mut problems = Vec::new();
+        for sent in &self.sent {
+            let wrong: u64 = sent
+                .statuses
+                .iter()
+                .filter(|(&status, _)| status != sent.kind.status)
+                .map(|(_, n)| n)
+                .sum();
+            if wrong > 0 {
+                problems.push(format!(
+                    "{}: {wrong} responses other than {}: {:?}",
+                    label(&sent.kind),
+                    sent.kind.status,
+                    sent.statuses
+                ));
+            }
+        }
+        let refused = self.sent_where(|k| k.status == 421);
+        let no_sni = self.sent_where(|k| k.sni.is_none());
+        let ok = self.sent_where(|k| k.status == 200);
+        let counter = |name: &str| self.counters.get(name).copied().unwrap_or(0);
+        let envoy = |name: &str| self.envoy_responses.get(name).copied().unwrap_or(0);
+        for (what, got, want) in [
+            (
+                "sni_guard.misdirected against the 421s sent",
+                counter("misdirected"),
+                refused,
+            ),
+            (
+                "sni_guard.no_sni against the no-SNI requests",
+                counter("no_sni"),
+                no_sni,
+            ),
+            (
+                "sni_guard.log_only_mismatches",
+                counter("log_only_mismatches"),
+                0,
+            ),
+            ("Envoy's downstream_rq_2xx", envoy("downstream_rq_2xx"), ok),
+            (
+                "Envoy's downstream_rq_4xx",
+                envoy("downstream_rq_4xx"),
+                refused,
+            ),
+            ("Envoy's downstream_rq_5xx", envoy("downstream_rq_5xx"), 0),
+        ] {
+            if got != want {
+                problems.push(format!("{what}: {got}, expected {want}"));
+            }
+        }
+        let (warm, end, limit) = self.rss();
+        if end > limit {
+            problems.push(format!(
+                "Envoy's RSS grew from {} after the warm-up to {} at the end (limit {})",
+                mib(warm),
+                mib(end),
+                mib(limit)
+            ));
+        }
+        self.problems.extend(problems);
+    }
+}
+
+fn mib(kib: u64) -> String {
+    format!("{:.1} MiB", kib as f64 / 1024.0)
+}
+
+/// `1234567` as `1,234,567`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let seconds = self.duration.as_secs_f64();
+        writeln!(
+            f,
+            "soak: {} requests in {} waves through Envoy {} ({WORKERS} workers), sni-guard \
+             strict with topology (a)'s servers table, in {seconds:.1} s ({:.0} requests/s)",
+            thousands(self.requests()),
+            self.waves,
+            self.envoy,
+            self.requests() as f64 / seconds.max(1e-9)
+        )?;
+        writeln!(
+            f,
+            "{:<20} {:<15} {:<15} {:>9}  statuses",
+            "kind", "SNI", ":authority", "requests"
+        )?;
+        for sent in &self.sent {
+            let statuses: Vec<String> = sent
+                .statuses
+                .iter()
+                .map(|(status, n)| format!("{status} × {}", thousands(*n)))
+                .collect();
+            writeln!(
+                f,
+                "{:<20} {:<15} {:<15} {:>9}  {}",
+                label(&sent.kind),
+                sent.kind.sni.unwrap_or("(none)"),
+                sent.kind.authority,
+                thousands(sent.requests),
+                statuses.join(", ")
+            )?;
+        }
+        let counters: Vec<String> = self
+            .counters
+            .iter()
+            .map(|(k, v)| format!("{k} {}", thousands(*v)))
+            .collect();
+        writeln!(f, "sni-guard counters: {}", counters.join(", "))?;
+        let responses: Vec<String> = ["2xx", "4xx", "5xx"]
+            .iter()
+            .map(|class| {
+                let n = self
+                    .envoy_responses
+                    .get(&format!("downstream_rq_{class}"))
+                    .copied()
+                    .unwrap_or(0);
+                format!("{class} {}", thousands(n))
+            })
+            .collect();
+        writeln!(f, "Envoy responses: {}", responses.join(", "))?;
+        let (warm, end, limit) = self.rss();
+        let waves: Vec<String> = self
+            .rss_kib
+            .iter()
+            .map(|k| format!("{:.1}", *k as f64 / 1024.0))
+            .collect();
+        writeln!(
+            f,
+            "Envoy RSS: {} when ready, {} after the warm-up wave, {} at the end (limit {}); \
+             after each wave (MiB): {}",
+            mib(self.rss_ready_kib),
+            mib(warm),
+            mib(end),
+            mib(limit),
+            waves.join(" ")
+        )?;
+        match self.problems.as_slice() {
+            [] => write!(
+                f,
+                "every response as expected, counters equal to what was sent, no Wasm \
+                 failure in Envoy's log, Envoy still serving every kind afterwards: PASS"
+            ),
+            problems => write!(
+                f,
+                "{} problems:\n{}\nFAIL",
+                problems.len(),
+                problems.join("\n")
+            ),
+        }
+    }
+}
