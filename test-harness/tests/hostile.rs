@@ -146,6 +146,7 @@ fn authorities() -> Vec<Row> {
         row("two ports, own host", "a.example.com:1:2", ROUTED, mis),
         row("two ports", "b.example.com:1:2", nf, mis),
         row("empty port, then a port", "b.example.com::443", nf, mis),
+        // A list is one name to Envoy and the filter, and no server's.
         row(
             "a comma-joined list",
             "a.example.com,b.example.com",
