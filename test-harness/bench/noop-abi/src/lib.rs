@@ -4,6 +4,18 @@
 #[no_mangle]
 pub extern "C" fn proxy_abi_version_0_2_1() {}
 
+extern "C" {
+    fn __wasm_call_ctors();
+}
+
+/// A WASI reactor, as sni-guard is: without it the linker builds a "command" and wraps every
+/// export to run exit-time destructors after each call.
+#[no_mangle]
+pub extern "C" fn _initialize() {
+    // SAFETY: the linker-provided constructor runner, called once by the host, first.
+    unsafe { __wasm_call_ctors() };
+}
+
 /// Never called on the request path here (nothing is read from the host).
 #[no_mangle]
 pub extern "C" fn proxy_on_memory_allocate(size: usize) -> *mut u8 {

@@ -27,6 +27,18 @@ static ARENA: Arena = Arena(UnsafeCell::new([0; 4096]), Cell::new(0));
 #[no_mangle]
 pub extern "C" fn proxy_abi_version_0_2_1() {}
 
+extern "C" {
+    fn __wasm_call_ctors();
+}
+
+/// A WASI reactor, as sni-guard is: without it the linker builds a "command" and wraps every
+/// export to run exit-time destructors after each call.
+#[no_mangle]
+pub extern "C" fn _initialize() {
+    // SAFETY: the linker-provided constructor runner, called once by the host, first.
+    unsafe { __wasm_call_ctors() };
+}
+
 /// Values land in a buffer reset on every request (larger ones are leaked: a benchmark only).
 #[no_mangle]
 pub extern "C" fn proxy_on_memory_allocate(size: usize) -> *mut u8 {
