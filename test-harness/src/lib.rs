@@ -36,6 +36,7 @@
 
 pub mod access_log;
 pub mod admin;
+pub mod args;
 pub mod bench;
 pub mod bench_report;
 pub mod browser;

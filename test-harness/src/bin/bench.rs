@@ -5,6 +5,7 @@
 //!   test-harness/bench.sh [--rounds 5] [--requests 100000] [--warmup 5000] [--out docs]
 //!                         [--module NAME=PATH.wasm]...   (more modules, no configuration)
 
+use sni_guard_harness::args;
 use sni_guard_harness::bench::{self, Load};
 use sni_guard_harness::bench_report::{self, Setup};
 use sni_guard_harness::error::fail;
@@ -27,22 +28,12 @@ fn run() -> Result<()> {
     };
     let mut out = paths::workspace_root().join("docs");
     let mut extra = Vec::new();
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let value = it
-            .next()
-            .ok_or_else(|| fail(format!("{flag} needs a value")))?;
-        let number = || {
-            value
-                .parse::<u32>()
-                .map_err(|_| fail(format!("{flag}: not a number: {value}")))
-        };
+    for (flag, value) in args::flag_values()? {
         match flag.as_str() {
-            "--rounds" => rounds = number()? as usize,
-            "--requests" => load.requests = number()?,
-            "--warmup" => load.warmup = number()?,
-            "--out" => out = PathBuf::from(value),
+            "--rounds" => rounds = args::number(&flag, &value)?,
+            "--requests" => load.requests = args::number(&flag, &value)?,
+            "--warmup" => load.warmup = args::number(&flag, &value)?,
+            "--out" => out = PathBuf::from(&value),
             "--module" => {
                 let (name, path) = value
                     .split_once('=')

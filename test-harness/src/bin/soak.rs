@@ -3,6 +3,7 @@
 //!
 //!   test-harness/soak.sh [--requests 500000] [--waves 10]
 
+use sni_guard_harness::args;
 use sni_guard_harness::error::fail;
 use sni_guard_harness::soak::{self, Options};
 use sni_guard_harness::Result;
@@ -23,24 +24,10 @@ fn run() -> Result<bool> {
         requests: 500_000,
         waves: 10,
     };
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let value = it
-            .next()
-            .ok_or_else(|| fail(format!("{flag} needs a value")))?;
-        let number = || {
-            value
-                .replace(['_', ','], "")
-                .parse::<u64>()
-                .map_err(|_| fail(format!("{flag}: not a number: {value}")))
-        };
+    for (flag, value) in args::flag_values()? {
         match flag.as_str() {
-            "--requests" => options.requests = number()?,
-            "--waves" => {
-                options.waves = u32::try_from(number()?)
-                    .map_err(|_| fail(format!("--waves: too large: {value}")))?
-            }
+            "--requests" => options.requests = args::number(&flag, &value)?,
+            "--waves" => options.waves = args::number(&flag, &value)?,
             _ => return Err(fail(format!("unknown flag {flag} (--requests, --waves)"))),
         }
     }
