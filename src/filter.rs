@@ -6,7 +6,7 @@
 
 use crate::abi::{self, Level};
 use crate::scratch::Scratch;
-use crate::{Config, Request, Verdict};
+use crate::{Config, Verdict};
 use std::cell::RefCell;
 
 const SNI: &[u8] = b"connection\0requested_server_name";
@@ -122,16 +122,10 @@ pub extern "C" fn proxy_on_request_headers(_context_id: u32, _headers: usize, _e
             }
         }
     };
-    let config = &plugin.config;
-    let request = Request {
-        sni: abi::property(&scratch, SNI).ok().flatten(),
-        authority: abi::request_header(&scratch, b":authority").ok().flatten(),
-        protocol: match config.needs_protocol() {
-            true => abi::property(&scratch, PROTOCOL).ok().flatten(),
-            false => None,
-        },
-    };
-    match config.decide(&request) {
+    let sni = abi::property(&scratch, SNI).ok().flatten();
+    let authority = abi::request_header(&scratch, b":authority").ok().flatten();
+    let protocol = || abi::property(&scratch, PROTOCOL).ok().flatten();
+    match plugin.config.decide_lazily(sni, authority, protocol) {
         Verdict::Pass => CONTINUE,
         Verdict::NoSni => {
             abi::increment(plugin.counters.no_sni);

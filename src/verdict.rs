@@ -11,8 +11,8 @@ pub struct Request<'a> {
     pub sni: Option<&'a [u8]>,
     /// The request's `:authority` (or `Host`).
     pub authority: Option<&'a [u8]>,
-    /// The `request.protocol` property (`HTTP/1.1`, `HTTP/2`, …); read only when
-    /// [`Config::needs_protocol`] says so.
+    /// The `request.protocol` property (`HTTP/1.1`, `HTTP/2`, …); see
+    /// [`Config::decide_lazily`] to read it only when the verdict depends on it.
     pub protocol: Option<&'a [u8]>,
 }
 
@@ -41,18 +41,24 @@ pub enum Verdict<'a> {
 }
 
 impl Config {
-    /// Whether [`Config::decide`] looks at the request's protocol.
-    pub fn needs_protocol(&self) -> bool {
-        !self.check_http1
-    }
-
     /// Decides one request.
     pub fn decide<'a>(&'a self, request: &Request<'a>) -> Verdict<'a> {
-        let sni = match request.sni.map(normalize) {
+        self.decide_lazily(request.sni, request.authority, || request.protocol)
+    }
+
+    /// Decides one request, asking for its protocol only when a mismatch depends on it
+    /// (`check_http1: false`): reading it costs the filter a host call.
+    pub fn decide_lazily<'a>(
+        &'a self,
+        sni: Option<&'a [u8]>,
+        authority: Option<&'a [u8]>,
+        protocol: impl FnOnce() -> Option<&'a [u8]>,
+    ) -> Verdict<'a> {
+        let sni = match sni.map(normalize) {
             Some(sni) if !sni.is_empty() => sni,
             _ => return Verdict::NoSni,
         };
-        let authority = match request.authority.map(normalize) {
+        let authority = match authority.map(normalize) {
             Some(authority) if !authority.is_empty() => authority,
             _ => return Verdict::Pass,
         };
@@ -81,7 +87,7 @@ impl Config {
                 }
             }
         };
-        if self.is_exempt(authority) || self.skips_protocol(request.protocol) {
+        if self.is_exempt(authority) || (!self.check_http1 && is_http1(protocol())) {
             return Verdict::Pass;
         }
         match self.mode {
@@ -95,10 +101,10 @@ impl Config {
             .as_ref()
             .is_some_and(|exempt| exempt.select(authority).is_some())
     }
+}
 
-    fn skips_protocol(&self, protocol: Option<&[u8]>) -> bool {
-        !self.check_http1 && protocol.is_some_and(|p| p.starts_with(b"HTTP/1"))
-    }
+fn is_http1(protocol: Option<&[u8]>) -> bool {
+    protocol.is_some_and(|p| p.starts_with(b"HTTP/1"))
 }
 
 impl std::fmt::Display for Mismatch<'_> {

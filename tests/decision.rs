@@ -208,8 +208,19 @@ fn exempt_hosts_are_never_refused() {
 fn http1_can_be_left_unchecked() {
     let checked = config("");
     let unchecked = config(r#"{"check_http1": false}"#);
-    assert!(!checked.needs_protocol());
-    assert!(unchecked.needs_protocol());
+    // The protocol is asked for only when a mismatch depends on it.
+    let asked = std::cell::Cell::new(0);
+    let protocol = || {
+        asked.set(asked.get() + 1);
+        Some(&b"HTTP/1.1"[..])
+    };
+    let a = Some(&b"a.example.com"[..]);
+    let b = Some(&b"b.example.com"[..]);
+    assert_eq!(outcome(unchecked.decide_lazily(a, a, protocol)), "pass");
+    assert_eq!(outcome(checked.decide_lazily(a, b, protocol)), "421");
+    assert_eq!(asked.get(), 0);
+    assert_eq!(outcome(unchecked.decide_lazily(a, b, protocol)), "pass");
+    assert_eq!(asked.get(), 1);
     for (protocol, want) in [
         ("HTTP/1.1", "pass"),
         ("HTTP/1.0", "pass"),
