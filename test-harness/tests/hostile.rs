@@ -1,5 +1,6 @@
-//! Hostile input through the real Envoy: ports, colons, literals, long names, case, dots, missing names, over HTTP/2 and HTTP/1.1,
-//! with sni-guard strict with a servers table and strict without one (zero configuration).
+//! Hostile input through the real Envoy (odd ports, several colons, IP literals, long names,
+//! case, dots, missing names), over HTTP/2 and HTTP/1.1, with sni-guard strict with a servers
+//! table and strict without one (zero configuration).
 //! Each input's expected result (status, counter movement) is written down in the tables
 //! below and asserted; where Envoy rejects an input before the filter, that rejection is the
 //! expected result, and the access log must name it. After all of them Envoy still serves,
