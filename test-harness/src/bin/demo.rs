@@ -76,14 +76,16 @@ fn browser(pki: &sni_guard_harness::Pki) -> Result<()> {
 }
 
 fn serve(args: &[String]) -> Result<()> {
-    let mut filter = Filter::AsWritten;
+    let (mut filter, mut mode) = (Filter::AsWritten, "sni-guard strict");
     let mut port = sni_guard_harness::topology::CONTAINER_PORT;
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         match arg.as_str() {
-            "none" => filter = Filter::None,
-            "strict" => filter = Filter::AsWritten,
-            "log_only" => filter = Filter::two_gateways("log_only", true),
+            "none" => (filter, mode) = (Filter::None, "no filter"),
+            "strict" => (filter, mode) = (Filter::AsWritten, "sni-guard strict"),
+            "log_only" => {
+                (filter, mode) = (Filter::two_gateways("log_only", true), "sni-guard log_only")
+            }
             "--port" => {
                 port = rest
                     .next()
@@ -109,7 +111,7 @@ fn serve(args: &[String]) -> Result<()> {
             )))
         }
     };
-    println!("Envoy {DEFAULT_VERSION}: two Gateways on https://127.0.0.1:{port} ({filter:?}); Ctrl-C stops it.");
+    println!("Envoy {DEFAULT_VERSION}: two Gateways on https://127.0.0.1:{port}, {mode}; Ctrl-C stops it.");
     println!(
         "admin: http://{}/stats?filter=sni_guard",
         gateway.envoy.admin()
