@@ -7,14 +7,13 @@
 
 use crate::client::Protocol;
 use crate::edits::remove_key;
-use crate::envoy::{Envoy, Launch, DEFAULT_VERSION};
 use crate::error::{fail, Context, Result};
-use crate::gateway::free_port;
+use crate::gateway::{Custom, Gateway};
 use crate::h2load::{self, Run};
 use crate::paths;
 use crate::pki::Pki;
 use crate::procfs::{cpu_ns, rss_kib};
-use crate::topology::{self, Filter, Layout, Topology, TWO_GATEWAYS_SERVERS};
+use crate::topology::{Filter, Topology, TWO_GATEWAYS_SERVERS};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -140,30 +139,18 @@ pub struct Load {
 
 /// Runs `variant` under `workload` once.
 pub fn run(variant: &Variant, workload: Workload, load: Load) -> Result<Sample> {
-    let wasm = paths::module()?;
-    let pki = Pki::generate()?;
-    let certs = tempfile::Builder::new()
-        .prefix("sni-guard-bench-")
-        .tempdir()?;
-    pki.write(certs.path())?;
-    let port = free_port()?;
-    let layout = Layout {
-        wasm,
-        certs: certs.path().to_path_buf(),
-        port,
+    let custom = Custom {
+        pki: Some(Pki::generate()?),
+        edit: Some(Box::new(|config| {
+            remove_key(config, "access_log");
+            Ok(())
+        })),
+        args: vec!["--concurrency".into(), "1".into()],
     };
-    let mut config = topology::render(Topology::TwoGateways, &variant.filter, &layout)?;
-    remove_key(&mut config, "access_log");
     let started = Instant::now();
-    let envoy = match Envoy::launch_with_args(DEFAULT_VERSION, &config, &["--concurrency", "1"])? {
-        Launch::Ready(envoy) => envoy,
-        Launch::Exited(exited) => {
-            return Err(fail(format!(
-                "{}: Envoy exited:\n{}",
-                variant.name, exited.stderr
-            )))
-        }
-    };
+    let gateway = Gateway::start_custom(Topology::TwoGateways, &variant.filter, &custom)
+        .map_err(|e| fail(format!("{}: {e}", variant.name)))?;
+    let (envoy, port) = (gateway.envoy, gateway.port);
     let ready_ms = started.elapsed().as_secs_f64() * 1e3;
     let pid = envoy.pid().ok_or_else(|| fail("Envoy has no pid"))?;
     let pinned = pin(pid)?;
