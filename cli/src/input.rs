@@ -196,7 +196,7 @@ fn documents(text: &str) -> Result<Vec<Value>, String> {
         });
     }
     let mut out = Vec::new();
-    for (i, document) in serde_yaml::Deserializer::from_str(text).enumerate() {
+    for (i, document) in yaml_serde::Deserializer::from_str(text).enumerate() {
         let value = Value::deserialize(document)
             .map_err(|e| format!("not valid YAML (document {}): {e}", i + 1))?;
         // `---` with nothing after it.

@@ -278,7 +278,7 @@ pub fn wasm_plugin(
             plugin_config: config,
         },
     };
-    let yaml = serde_yaml::to_string(&manifest).map_err(|e| e.to_string())?;
+    let yaml = yaml_serde::to_string(&manifest).map_err(|e| e.to_string())?;
     Ok(format!(
         "# sni-guard on {listener}: 421 Misdirected Request for requests on a\n# connection made for another server. Mirrors the HTTPS servers of: {}.\n{yaml}",
         gateways.join(", ")
@@ -482,7 +482,7 @@ mod tests {
         let config = plugin_config(servers, Mode::Strict).unwrap();
         let yaml = wasm_plugin(&config, listener, servers, DEFAULT_URL).unwrap();
         assert!(yaml.starts_with("# sni-guard on workload istio=ig, port 443: 421"));
-        let value: Value = serde_yaml::from_str(&yaml).unwrap();
+        let value: Value = yaml_serde::from_str(&yaml).unwrap();
         assert_eq!(
             value,
             json!({"apiVersion": "extensions.istio.io/v1alpha1", "kind": "WasmPlugin",

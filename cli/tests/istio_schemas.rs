@@ -14,7 +14,7 @@ use std::path::Path;
 /// The `openAPIV3Schema` of `version` in a CRD file.
 fn crd_schema(dir: &Path, file: &str, version: &str) -> Value {
     let text = std::fs::read_to_string(dir.join(file)).expect("CRD file");
-    let crd: Value = serde_yaml::from_str(&text).expect("CRD YAML");
+    let crd: Value = yaml_serde::from_str(&text).expect("CRD YAML");
     crd["spec"]["versions"]
         .as_array()
         .expect("versions")
@@ -168,7 +168,7 @@ fn wasmplugin_matches_the_crd() {
     ] {
         let out = sni_guard(&args);
         assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
-        let manifest: Value = serde_yaml::from_str(&out.stdout).expect("YAML");
+        let manifest: Value = yaml_serde::from_str(&out.stdout).expect("YAML");
         assert_eq!(
             problems(&schema, &manifest),
             Vec::<String>::new(),
@@ -190,7 +190,7 @@ fn the_schema_check_catches_broken_manifests() {
         "--wasmplugin",
         "two-gateways-shared-wildcard.yaml",
     ]);
-    let good: Value = serde_yaml::from_str(&out.stdout).unwrap();
+    let good: Value = yaml_serde::from_str(&out.stdout).unwrap();
     let mut bad = good.clone();
     bad["spec"]["failStrategy"] = json!("FAIL_SOMETIMES");
     assert_eq!(problems(&schema, &bad).len(), 1);
@@ -227,7 +227,7 @@ fn fixture_gateways_match_the_crd() {
             let list: Value = serde_json::from_str(&text).unwrap();
             list["items"].as_array().unwrap().clone()
         } else {
-            serde_yaml::Deserializer::from_str(&text)
+            yaml_serde::Deserializer::from_str(&text)
                 .map(|d| Value::deserialize(d).unwrap())
                 .collect()
         };
@@ -250,7 +250,7 @@ fn fixture_gateways_match_the_crd() {
     }
     assert!(checked >= 14, "checked {checked} Gateways");
     let bad: Value =
-        serde_yaml::from_str(&std::fs::read_to_string(fixtures().join("bad-port.yaml")).unwrap())
+        yaml_serde::from_str(&std::fs::read_to_string(fixtures().join("bad-port.yaml")).unwrap())
             .unwrap();
     let found = problems(&crd_schema(&dir, file, "v1"), &bad);
     assert_eq!(found.len(), 1, "{found:?}");

@@ -190,7 +190,7 @@ fn wasmplugin_manifest() {
         "two-gateways-shared-wildcard.yaml",
     ]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let manifest: Value = serde_yaml::from_str(&out.stdout).expect("YAML");
+    let manifest: Value = yaml_serde::from_str(&out.stdout).expect("YAML");
     assert_eq!(
         manifest,
         json!({
@@ -218,7 +218,7 @@ fn wasmplugin_manifest() {
         url,
         "two-gateways-shared-wildcard.yaml",
     ]);
-    let manifest: Value = serde_yaml::from_str(&out.stdout).expect("YAML");
+    let manifest: Value = yaml_serde::from_str(&out.stdout).expect("YAML");
     assert_eq!(manifest["spec"]["url"], url);
 }
 
@@ -248,7 +248,7 @@ fn every_generated_configuration_parses() {
             args.insert(1, "--wasmplugin");
             let manifest = sni_guard(&args);
             assert_eq!(manifest.code, 0, "{}", manifest.stderr);
-            let manifest: Value = serde_yaml::from_str(&manifest.stdout).unwrap();
+            let manifest: Value = yaml_serde::from_str(&manifest.stdout).unwrap();
             assert_eq!(
                 manifest["spec"]["pluginConfig"],
                 out.json(),

@@ -4,7 +4,7 @@
 
 use crate::error::{fail, Result};
 use serde_json::json;
-use serde_yaml::{Mapping, Value};
+use yaml_serde::{Mapping, Value};
 
 /// The name of the listener [`add_plain_listener`] adds.
 pub const PLAIN_LISTENER: &str = "0.0.0.0_8080";
@@ -187,5 +187,5 @@ fn mapping(value: &mut Value) -> Result<&mut Mapping> {
 }
 
 fn value(json: serde_json::Value) -> Result<Value> {
-    Ok(serde_yaml::to_value(json)?)
+    Ok(yaml_serde::to_value(json)?)
 }

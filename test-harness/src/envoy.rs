@@ -4,7 +4,6 @@
 use crate::admin;
 use crate::error::{fail, Context, Result};
 use crate::paths;
-use serde_yaml::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::net::SocketAddr;
@@ -14,6 +13,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
+use yaml_serde::Value;
 
 /// The Envoy version the full suite runs on.
 pub const DEFAULT_VERSION: &str = "1.40.0";
@@ -114,7 +114,7 @@ impl Envoy {
         let mut config = config.clone();
         admin_on_loopback(&mut config)?;
         let config_path = dir.path().join("envoy.yaml");
-        std::fs::write(&config_path, serde_yaml::to_string(&config)?)?;
+        std::fs::write(&config_path, yaml_serde::to_string(&config)?)?;
         let admin_path = dir.path().join("admin-address");
         let mut command = Command::new(&bin);
         // If the harness dies without running `Drop` (a signal, a CI timeout), Envoy goes

@@ -8,9 +8,9 @@ use crate::error::{fail, Result};
 use crate::paths;
 use crate::pki::Pki;
 use crate::topology::{self, Filter, Layout, Topology};
-use serde_yaml::Value;
 use std::net::TcpListener;
 use tempfile::TempDir;
+use yaml_serde::Value;
 
 /// Attempts when another process takes the chosen port before Envoy binds it.
 const PORT_ATTEMPTS: usize = 5;

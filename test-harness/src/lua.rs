@@ -3,7 +3,7 @@
 
 use crate::error::{Context, Result};
 use crate::paths;
-use serde_yaml::{Mapping, Value};
+use yaml_serde::{Mapping, Value};
 
 /// The Lua source, read from the repository.
 pub fn source() -> Result<String> {

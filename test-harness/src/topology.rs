@@ -8,8 +8,8 @@
 
 use crate::error::{fail, Context, Result};
 use crate::{lua, paths};
-use serde_yaml::Value;
 use std::path::{Path, PathBuf};
+use yaml_serde::Value;
 
 /// The ports the files are written for.
 pub const CONTAINER_PORT: u16 = 8443;
@@ -110,7 +110,7 @@ pub struct Layout {
 /// Reads and parses an Envoy YAML file.
 pub fn load(path: &Path) -> Result<Value> {
     let text = std::fs::read_to_string(path).context(|| format!("reading {}", path.display()))?;
-    serde_yaml::from_str(&text).context(|| format!("parsing {}", path.display()))
+    yaml_serde::from_str(&text).context(|| format!("parsing {}", path.display()))
 }
 
 /// `topology` rendered for this machine with `filter`.

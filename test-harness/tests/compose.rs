@@ -31,7 +31,7 @@ fn compose_config(env: &[(&str, &str)]) -> Value {
         out.status.success(),
         "docker-compose config refused docker-compose.yml:\n{stderr}"
     );
-    serde_yaml::from_slice(&out.stdout).expect("docker-compose config prints YAML")
+    yaml_serde::from_slice(&out.stdout).expect("docker-compose config prints YAML")
 }
 
 fn envoy_service(config: &Value) -> &Value {
@@ -173,9 +173,9 @@ fn every_mount_source_exists_after_the_documented_steps() {
 }
 
 /// Every string naming a mounted container path, rewritten to the mount's source.
-fn map_container_paths(value: &mut serde_yaml::Value, mounts: &[(String, PathBuf)]) {
+fn map_container_paths(value: &mut yaml_serde::Value, mounts: &[(String, PathBuf)]) {
     match value {
-        serde_yaml::Value::String(text) => {
+        yaml_serde::Value::String(text) => {
             for (target, source) in mounts {
                 if text == target {
                     *text = source.display().to_string();
@@ -184,31 +184,31 @@ fn map_container_paths(value: &mut serde_yaml::Value, mounts: &[(String, PathBuf
                 }
             }
         }
-        serde_yaml::Value::Mapping(map) => map
+        yaml_serde::Value::Mapping(map) => map
             .iter_mut()
             .for_each(|(_, v)| map_container_paths(v, mounts)),
-        serde_yaml::Value::Sequence(list) => {
+        yaml_serde::Value::Sequence(list) => {
             list.iter_mut().for_each(|v| map_container_paths(v, mounts))
         }
         _ => {}
     }
 }
 
-fn container_paths(value: &serde_yaml::Value, found: &mut Vec<String>) {
+fn container_paths(value: &yaml_serde::Value, found: &mut Vec<String>) {
     match value {
-        serde_yaml::Value::String(text) if text.starts_with("/etc/envoy") => {
+        yaml_serde::Value::String(text) if text.starts_with("/etc/envoy") => {
             found.push(text.clone())
         }
-        serde_yaml::Value::Mapping(map) => map.iter().for_each(|(_, v)| container_paths(v, found)),
-        serde_yaml::Value::Sequence(list) => list.iter().for_each(|v| container_paths(v, found)),
+        yaml_serde::Value::Mapping(map) => map.iter().for_each(|(_, v)| container_paths(v, found)),
+        yaml_serde::Value::Sequence(list) => list.iter().for_each(|v| container_paths(v, found)),
         _ => {}
     }
 }
 
-fn validate(envoy_bin: &Path, config: &serde_yaml::Value) -> (bool, String) {
+fn validate(envoy_bin: &Path, config: &yaml_serde::Value) -> (bool, String) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("envoy.yaml");
-    std::fs::write(&file, serde_yaml::to_string(config).unwrap()).unwrap();
+    std::fs::write(&file, yaml_serde::to_string(config).unwrap()).unwrap();
     let out = Command::new(envoy_bin)
         .args(["--mode", "validate", "--config-path"])
         .arg(&file)
@@ -225,7 +225,7 @@ fn the_mounted_configuration_passes_envoy_validate() {
     demo_certs();
     let mounts = bind_mounts(envoy_service(&compose_config(&[])));
     let text = std::fs::read_to_string(source_of(&mounts, ENVOY_CONFIG)).unwrap();
-    let original: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let original: yaml_serde::Value = yaml_serde::from_str(&text).unwrap();
     let mut config = original.clone();
     map_container_paths(&mut config, &mounts);
     let mut unmapped = Vec::new();
@@ -268,7 +268,7 @@ fn the_published_ports_are_the_ones_envoy_listens_on() {
         .collect();
     let mounts = bind_mounts(service);
     let text = std::fs::read_to_string(source_of(&mounts, ENVOY_CONFIG)).unwrap();
-    let config: Value = serde_yaml::from_str(&text).unwrap();
+    let config: Value = yaml_serde::from_str(&text).unwrap();
     let mut listening = BTreeSet::new();
     let admin = &config["admin"]["address"]["socket_address"];
     assert_eq!(

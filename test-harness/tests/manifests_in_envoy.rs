@@ -6,11 +6,11 @@
 mod k8s;
 
 use k8s::manifest::{istiod_configuration, istiod_filter_name, of_kind, Manifest};
-use serde_yaml::Value as Yaml;
 use sni_guard::{Config, Mode};
 use sni_guard_harness::envoy::suite_version;
 use sni_guard_harness::gateway::Outcome;
 use sni_guard_harness::{lua, Filter, Gateway, Topology};
+use yaml_serde::Value as Yaml;
 
 const BODY_421: &str =
     "Misdirected Request: this connection was made for another server name; retry on a new connection.\n";
@@ -197,7 +197,7 @@ fn apply_envoy_filter(filter: &Manifest, config: &mut Yaml) {
         let before = m["listener"]["filterChain"]["filter"]["subFilter"]["name"]
             .as_str()
             .expect("subFilter.name");
-        let value: Yaml = serde_yaml::to_value(&patch["patch"]["value"]).unwrap();
+        let value: Yaml = yaml_serde::to_value(&patch["patch"]["value"]).unwrap();
         let mut inserted = 0;
         http_filter_lists(config, &mut |filters| {
             if let Some(at) = filters

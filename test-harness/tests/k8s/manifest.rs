@@ -62,7 +62,7 @@ impl Manifest {
 /// The documents of a multi-document YAML text, empty ones left out.
 pub fn parse_documents(text: &str) -> Result<Vec<Value>, String> {
     let mut documents = Vec::new();
-    for (i, document) in serde_yaml::Deserializer::from_str(text).enumerate() {
+    for (i, document) in yaml_serde::Deserializer::from_str(text).enumerate() {
         let value = Value::deserialize(document).map_err(|e| format!("document {i}: {e}"))?;
         if !value.is_null() {
             documents.push(value);

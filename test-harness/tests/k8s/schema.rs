@@ -23,7 +23,7 @@ impl Crd {
     pub fn load(path: &Path) -> Result<Crd, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let crd: Value =
-            serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            yaml_serde::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
         let field = |pointer: &str| {
             crd.pointer(pointer)
                 .and_then(Value::as_str)
