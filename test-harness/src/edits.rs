@@ -1,6 +1,7 @@
 //! Structural edits of a rendered topology, for what the real files do not hold but an Istio
 //! gateway may: a plain-HTTP listener (a port-80 Gateway server), another TLS filter chain
-//! (a catch-all `*` server, or more hosts), HTTP/1.0 accepted, the access log off.
+//! (a catch-all `*` server, or more hosts), a TLS passthrough chain and its backend, HTTP/1.0
+//! accepted, the access log off.
 
 use crate::error::{fail, Result};
 use serde_json::json;
@@ -107,6 +108,82 @@ pub fn add_tls_chain(config: &mut Value, name: &str, server_names: &[&str]) -> R
     });
     hcm_mut(&mut chain)?.insert("route_config".into(), value(route)?);
     chains.push(chain);
+    Ok(())
+}
+
+/// Adds a TLS passthrough filter chain `name` to the first listener, as istiod builds one for
+/// a `PASSTHROUGH` Gateway server: chosen by `server_names`, no TLS termination, a TCP proxy
+/// to a backend. The backend is a listener of its own on 127.0.0.1:`backend_port` that
+/// terminates TLS with the gateway's certificate (no sni-guard: it is the application) and
+/// answers any request with 200 and the body `"{name} backend\n"`.
+pub fn add_passthrough_chain(
+    config: &mut Value,
+    name: &str,
+    server_names: &[&str],
+    backend_port: u16,
+) -> Result<()> {
+    let cluster = format!("passthrough.{name}");
+    let mut backend = listeners(config)?
+        .first()
+        .and_then(|l| l.get("filter_chains"))
+        .and_then(Value::as_sequence)
+        .and_then(|c| c.first())
+        .cloned()
+        .ok_or_else(|| fail("the first listener has no filter chain"))?;
+    let backend_map = mapping(&mut backend)?;
+    backend_map.remove("filter_chain_match");
+    backend_map.insert("name".into(), format!("{name}-backend").into());
+    let manager = hcm_mut(&mut backend)?;
+    manager.insert("stat_prefix".into(), format!("backend_{name}").into());
+    manager.insert(
+        "http_filters".into(),
+        value(
+            json!([{"name": "envoy.filters.http.router", "typed_config": {
+            "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}}]),
+        )?,
+    );
+    let route = json!({"name": format!("{name}-backend"), "virtual_hosts": [{
+        "name": name, "domains": ["*"],
+        "routes": [{"match": {"prefix": "/"},
+                    "direct_response": {"status": 200, "body": {"inline_string": format!("{name} backend\n")}}}]}]});
+    manager.insert("route_config".into(), value(route)?);
+    let chain = value(json!({
+        "name": name,
+        "filter_chain_match": {"server_names": server_names},
+        "filters": [{"name": "envoy.filters.network.tcp_proxy", "typed_config": {
+            "@type": "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
+            "stat_prefix": cluster, "cluster": cluster}}],
+    }))?;
+    let all = listeners(config)?;
+    all.first_mut()
+        .and_then(|l| l.get_mut("filter_chains"))
+        .and_then(Value::as_sequence_mut)
+        .ok_or_else(|| fail("the first listener has no filter_chains"))?
+        .push(chain);
+    all.push(value(json!({
+        "name": format!("{name}_backend"),
+        "address": {"socket_address": {"address": "127.0.0.1", "port_value": backend_port}},
+        "listener_filters": [{"name": "envoy.filters.listener.tls_inspector", "typed_config": {
+            "@type": "type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector"}}],
+    }))?);
+    if let Some(listener) = all.last_mut().and_then(Value::as_mapping_mut) {
+        listener.insert("filter_chains".into(), Value::Sequence(vec![backend]));
+    }
+    let static_resources = config
+        .get_mut("static_resources")
+        .and_then(Value::as_mapping_mut)
+        .ok_or_else(|| fail("the configuration has no static_resources"))?;
+    let clusters = static_resources
+        .entry("clusters".into())
+        .or_insert_with(|| Value::Sequence(Vec::new()));
+    clusters
+        .as_sequence_mut()
+        .ok_or_else(|| fail("static_resources.clusters is not a list"))?
+        .push(value(json!({
+            "name": cluster, "type": "STATIC", "connect_timeout": "1s",
+            "load_assignment": {"cluster_name": cluster, "endpoints": [{"lb_endpoints": [{"endpoint": {
+                "address": {"socket_address": {"address": "127.0.0.1", "port_value": backend_port}}}}]}]},
+        }))?);
     Ok(())
 }
 
