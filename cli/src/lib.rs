@@ -1,12 +1,17 @@
-//! `sni-guard`, the command: audits Istio Gateways for certificates shared across filter
-//! chains (the cause of coalescing 404s) and generates sni-guard's configuration from them.
+//! `sni-guard`, the command: audits Gateways (Istio's and the Kubernetes Gateway API's) for
+//! filter chains whose certificates let browsers coalesce connections across them (the
+//! cause of coalescing 404s), and generates sni-guard's configuration from them.
+//!
+//! Rooms: [`input`] reads resources; [`model`] places Gateways on workloads and lays out
+//! their listeners; [`audit`] finds the conflicts; [`plugin`] writes the filter's
+//! configuration and WasmPlugin and checks a live one for drift; [`output`] prints reports;
+//! [`commands`] is the command line.
 
 pub mod audit;
 pub mod commands;
-pub mod gateway;
 pub mod input;
-pub mod layout;
+pub mod model;
+pub mod output;
 pub mod plugin;
-pub mod report;
 
 pub use commands::run;

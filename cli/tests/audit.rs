@@ -5,6 +5,9 @@ mod common;
 use common::{fixture_text, sni_guard, sni_guard_stdin};
 use serde_json::json;
 
+/// What every run without gateway pods in the input says on stderr.
+const ASSUMED_DEFAULT: &str = "sni-guard: note: assumed workload istio-system/istio-ingressgateway (app=istio-ingressgateway,istio=ingressgateway): Istio's default ingress gateway, as no gateway pods are in the input (give --workload-labels, or the gateway Deployments)\n";
+
 fn conflicts(stdout: &str) -> usize {
     stdout
         .lines()
@@ -16,10 +19,10 @@ fn conflicts(stdout: &str) -> usize {
 fn two_gateways_sharing_a_wildcard_certificate() {
     let out = sni_guard(&["audit", "two-gateways-shared-wildcard.yaml"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
-    assert_eq!(out.stderr, "");
+    assert_eq!(out.stderr, ASSUMED_DEFAULT);
     assert_eq!(conflicts(&out.stdout), 1, "{}", out.stdout);
     let expected_start = "\
-CONFLICT: certificate shared by 2 filter chains on workload istio=ingressgateway, port 443
+CONFLICT: certificate shared by 2 filter chains on workload istio-system/istio-ingressgateway (assumed), port 443
   credentialName \"wildcard-example-com\" presented by:
     istio-system/gw-a servers[1] (port https)  hosts: a.example.com  (two-gateways-shared-wildcard.yaml document 1)
     istio-system/gw-b servers[0] (port https)  hosts: b.example.com  (two-gateways-shared-wildcard.yaml document 2)
@@ -57,7 +60,7 @@ fn a_merged_gateway_is_clean() {
         out.stdout,
         "No conflicts: 1 Gateway, 1 HTTPS server on 1 workload port.\n"
     );
-    assert_eq!(out.stderr, "");
+    assert_eq!(out.stderr, ASSUMED_DEFAULT);
 }
 
 #[test]
@@ -71,12 +74,14 @@ fn different_workloads_are_clean() {
 }
 
 #[test]
-fn passthrough_tcp_mesh_and_plain_http_are_not_conflicts() {
+fn passthrough_tcp_mesh_and_plain_http_are_not_conflicts_without_an_https_server() {
+    // Passthrough, TLS-to-TCP and ISTIO_MUTUAL servers are filter chains, but no HTTPS
+    // connection of the gateway's own shares their port: nothing carries their hosts.
     let out = sni_guard(&["audit", "not-http-filter-chains.yaml"]);
     assert_eq!(out.code, 0);
     assert_eq!(
         out.stdout,
-        "No conflicts: 1 Gateway, 0 HTTPS servers on 0 workload ports.\n"
+        "No conflicts: 1 Gateway, 6 TLS servers (0 HTTPS) on 3 workload ports.\n"
     );
 }
 
@@ -100,7 +105,7 @@ fn file_certificates() {
     let out = sni_guard(&["audit", "file-certificates.yaml"]);
     assert_eq!(out.code, 1);
     assert_eq!(conflicts(&out.stdout), 1);
-    assert!(out.stdout.contains("CONFLICT: certificate shared by 2 filter chains on workload app=legacy-gateway, port 8443\n  serverCertificate \"/etc/istio/certs/tls.crt\" presented by:\n"), "{}", out.stdout);
+    assert!(out.stdout.contains("CONFLICT: certificate shared by 2 filter chains on workload pods labelled app=legacy-gateway (assumed), port 8443\n  serverCertificate \"/etc/istio/certs/tls.crt\" presented by:\n"), "{}", out.stdout);
     assert!(!out.stdout.contains("three.example.net"), "{}", out.stdout);
     assert!(out
         .stdout
@@ -128,15 +133,22 @@ fn kubectl_list_from_stdin_as_json() {
         fixture_text("kubectl-list.json").as_bytes(),
     );
     assert_eq!(out.code, 1, "{}", out.stderr);
-    assert_eq!(out.stderr, "");
+    assert!(out.stderr.starts_with(ASSUMED_DEFAULT), "{}", out.stderr);
     let report = out.json();
     assert_eq!(
         report["summary"],
-        json!({"gateways": 3, "https_servers": 2, "workload_ports": 1, "conflicts": 1})
+        json!({"gateways": 3, "https_servers": 2, "tls_servers": 3, "workload_ports": 2, "conflicts": 1})
     );
     let conflict = &report["conflicts"][0];
     assert_eq!(conflict["kind"], "shared_credential");
-    assert_eq!(conflict["workload"], json!({"istio": "ingressgateway"}));
+    assert_eq!(
+        conflict["workload"],
+        json!({"app": "istio-ingressgateway", "istio": "ingressgateway"})
+    );
+    assert_eq!(
+        conflict["workload_name"],
+        "istio-system/istio-ingressgateway"
+    );
     assert_eq!(conflict["port"], 443);
     assert_eq!(conflict["bind"], json!(null));
     assert_eq!(
@@ -146,10 +158,12 @@ fn kubectl_list_from_stdin_as_json() {
     assert_eq!(
         conflict["servers"],
         json!([
-            {"gateway": "bookinfo/bookinfo-gateway", "namespace": "bookinfo", "name": "bookinfo-gateway",
-             "server": 0, "port_name": "https", "hosts": ["bookinfo.example.com"], "source": "<stdin> items[0]"},
-            {"gateway": "httpbin/httpbin-gateway", "namespace": "httpbin", "name": "httpbin-gateway",
-             "server": 1, "port_name": "https", "hosts": ["httpbin/httpbin.example.com"], "source": "<stdin> items[1]"}
+            {"gateway": "bookinfo/bookinfo-gateway", "api": "networking.istio.io", "namespace": "bookinfo",
+             "name": "bookinfo-gateway", "server": 0, "port_name": "https", "chain": "HTTPS",
+             "hosts": ["bookinfo.example.com"], "source": "<stdin> items[0]"},
+            {"gateway": "httpbin/httpbin-gateway", "api": "networking.istio.io", "namespace": "httpbin",
+             "name": "httpbin-gateway", "server": 1, "port_name": "https", "chain": "HTTPS",
+             "hosts": ["httpbin/httpbin.example.com"], "source": "<stdin> items[1]"}
         ])
     );
     assert!(conflict["fix"]
@@ -162,10 +176,20 @@ fn kubectl_list_from_stdin_as_json() {
 fn clean_json() {
     let out = sni_guard(&["audit", "--format", "json", "merged-gateway.yaml"]);
     assert_eq!(out.code, 0);
+    let report = out.json();
+    assert_eq!(report["conflicts"], json!([]));
+    assert_eq!(report["unplaced"], json!([]));
     assert_eq!(
-        out.json(),
-        json!({"conflicts": [], "summary": {"gateways": 1, "https_servers": 1, "workload_ports": 1, "conflicts": 0}, "notes": []})
+        report["summary"],
+        json!({"gateways": 1, "https_servers": 1, "tls_servers": 1, "workload_ports": 1, "conflicts": 0})
     );
+    assert_eq!(
+        report["workloads"],
+        json!([{"name": "istio-system/istio-ingressgateway", "namespace": "istio-system",
+                "labels": {"app": "istio-ingressgateway", "istio": "ingressgateway"},
+                "assumed": "Istio's default ingress gateway, as no gateway pods are in the input (give --workload-labels, or the gateway Deployments)"}])
+    );
+    assert_eq!(report["notes"].as_array().unwrap().len(), 1);
 }
 
 #[test]
@@ -196,23 +220,17 @@ fn several_files_are_audited_together() {
 }
 
 #[test]
-fn notes_go_to_stderr() {
+fn notes_go_to_stderr_and_into_the_json() {
     let input = format!(
-        "{}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {{name: k, namespace: x}}\nspec: {{gatewayClassName: istio, listeners: []}}\n",
+        "{}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {{name: k, namespace: x}}\nspec: {{gatewayClassName: istio, listeners: []}}\n---\napiVersion: gateway.networking.k8s.io/v9\nkind: Gateway\nmetadata: {{name: f}}\n",
         fixture_text("merged-gateway.yaml")
     );
     let out = sni_guard_stdin(&["audit", "--format", "json", "-"], input.as_bytes());
     assert_eq!(out.code, 0);
-    assert_eq!(out.stderr, "sni-guard: note: ignored 1 gateway.networking.k8s.io/v1 Gateway resource(s): only Istio Gateways (networking.istio.io) are audited\n");
-    assert_eq!(out.json()["notes"].as_array().unwrap().len(), 1);
-    let empty = sni_guard_stdin(
-        &["audit", "-"],
-        br#"{"apiVersion": "v1", "kind": "List", "items": []}"#,
-    );
-    assert_eq!(empty.code, 0);
-    assert!(
-        empty.stderr.contains("the input has no Istio Gateway"),
-        "{}",
-        empty.stderr
-    );
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", out.stderr);
+    assert_eq!(lines[0], "sni-guard: note: ignored 1 gateway.networking.k8s.io/v9 Gateway resource(s): this version is not understood");
+    assert_eq!(format!("{}\n", lines[1]), ASSUMED_DEFAULT);
+    assert_eq!(out.json()["notes"].as_array().unwrap().len(), 2);
+    assert_eq!(out.json()["summary"]["gateways"], 2);
 }

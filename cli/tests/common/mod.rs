@@ -63,7 +63,11 @@ pub fn istio_crds() -> Option<PathBuf> {
 }
 
 /// The fixtures that are valid Gateway resources.
-pub const GOOD_FIXTURES: [&str; 9] = [
+pub const GOOD_FIXTURES: [&str; 13] = [
+    "passthrough-beside-wildcard.yaml",
+    "different-certificates.yaml",
+    "workload-selectors.yaml",
+    "gateway-api-conformance.yaml",
     "two-gateways-shared-wildcard.yaml",
     "one-gateway-two-servers.yaml",
     "merged-gateway.yaml",
@@ -74,3 +78,43 @@ pub const GOOD_FIXTURES: [&str; 9] = [
     "file-certificates.yaml",
     "kubectl-list.json",
 ];
+
+/// `stderr` without its `sni-guard: note:` lines.
+pub fn without_notes(stderr: &str) -> String {
+    stderr
+        .lines()
+        .filter(|l| !l.starts_with("sni-guard: note: "))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// A temporary folder removed when dropped.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("sni-guard-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temporary folder");
+        TempDir(dir)
+    }
+
+    /// Writes `text` to `name` in the folder; returns its path as a string.
+    pub fn write(&self, name: &str, text: &str) -> String {
+        let path = self.0.join(name);
+        std::fs::write(&path, text).expect("write");
+        path.to_str().expect("UTF-8 path").to_owned()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `text` with every run of white space (line wraps included) as one space, to look for a
+/// phrase in a wrapped report.
+pub fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,120 @@
+//! What each finding means, and how to fix it, in words.
+
+use crate::audit::Finding;
+use crate::model::gateway::{Api, ChainKind};
+use crate::model::labels::show_labels;
+use crate::model::layout::{ChainRef, Layout, Listener};
+use crate::plugin::select::distinguishing_selector;
+
+/// What goes wrong, in one paragraph.
+pub fn why(finding: &Finding<'_>) -> String {
+    match finding {
+        Finding::SharedCredential { .. } => "each server is its own TLS filter chain, chosen by SNI, with its own route table; \
+            a browser that opened a connection for one of these hosts reuses it for the others the \
+            certificate covers (HTTP/2 connection coalescing) and gets 404 from the wrong route table."
+            .to_owned(),
+        Finding::CoveredHost { covered, .. } => {
+            let connection = labels(&covered.connection);
+            let lands = match covered.request.kind {
+                ChainKind::Passthrough => format!(
+                    "instead of being passed through to the backend of {}",
+                    covered.request.label()
+                ),
+                _ => format!("instead of {}'s", covered.request.label()),
+            };
+            format!(
+                "a browser holding a connection made for {connection} reuses it for {} ({} cover {}: RFC 9113 §9.1.1); \
+                 the request is routed by the route table of that connection's chain {lands}: 404, or the wrong backend.",
+                covered.hosts.join(", "),
+                covered.evidence,
+                covered.names.join(", ")
+            )
+        }
+        Finding::DuplicateHost { .. } => "Istio makes one SNI match per host on a port; it skips a server that repeats a host \
+            another server on the same port already has (istiod logs \"duplicate host names\"), so \
+            one of these servers is not served."
+            .to_owned(),
+    }
+}
+
+/// How to fix it.
+pub fn fix(finding: &Finding<'_>, layout: &Layout<'_>) -> String {
+    let listener = &layout.listeners[finding.listener()];
+    let guard = format!(
+        "Until then, sni-guard answers 421 so browsers retry on a new connection: sni-guard plugin-config {} FILE...",
+        plugin_config_flags(layout, listener)
+    );
+    match finding {
+        Finding::SharedCredential { chains, .. } => {
+            let mut modes: Vec<&str> = chains
+                .iter()
+                .filter_map(|c| c.server.tls.as_ref().map(|t| t.mode.as_str()))
+                .collect();
+            modes.sort_unstable();
+            modes.dedup();
+            if modes.len() > 1 {
+                return format!(
+                    "give each server its own certificate that covers only its hosts; do not merge them: their TLS modes differ ({}), and one server has one mode. {guard}",
+                    modes.join(", ")
+                );
+            }
+            let one_gateway = chains
+                .iter()
+                .all(|c| std::ptr::eq(c.gateway, chains[0].gateway));
+            let merge = if one_gateway {
+                "merge these servers into one server that lists all their hosts"
+            } else {
+                "merge these servers into one server that lists all their hosts (in one \
+                 Gateway; bind the other Gateways' VirtualServices to it)"
+            };
+            format!(
+                "{merge}, or give each server its own certificate that covers only its hosts. {guard}"
+            )
+        }
+        Finding::CoveredHost { covered, .. } => {
+            let hosts = covered.hosts.join(", ");
+            let connection = labels(&covered.connection);
+            format!(
+                "give {connection} a certificate that does not cover {hosts} (one whose names are its own hosts), \
+                 or list {connection} and {} in sni-guard's servers table on this port. {guard}",
+                covered.request.label()
+            )
+        }
+        Finding::DuplicateHost { .. } => {
+            "list each host in one server only, or merge the servers into one.".to_owned()
+        }
+    }
+}
+
+/// `a, b` of chain labels.
+fn labels(chains: &[ChainRef<'_>]) -> String {
+    let all: Vec<String> = chains.iter().map(ChainRef::label).collect();
+    all.join(", ")
+}
+
+/// The `sni-guard plugin-config` flags that choose `listener`.
+pub fn plugin_config_flags(layout: &Layout<'_>, listener: &Listener<'_>) -> String {
+    let workload = layout.workload(listener);
+    let mut flags = Vec::new();
+    let api_gateways: Vec<String> = listener
+        .chains
+        .iter()
+        .filter(|c| c.gateway.api == Api::GatewayApi)
+        .map(|c| c.gateway.id())
+        .collect();
+    let one_api_gateway = !api_gateways.is_empty()
+        && api_gateways.len() == listener.chains.len()
+        && api_gateways.iter().all(|g| *g == api_gateways[0]);
+    if one_api_gateway {
+        flags.push(format!("--gateway {}", api_gateways[0]));
+    } else if let Some(selector) = distinguishing_selector(layout, listener) {
+        flags.push(format!("--selector {}", show_labels(&selector)));
+    } else if !workload.labels.is_empty() {
+        flags.push(format!("--selector {}", show_labels(&workload.labels)));
+    }
+    flags.push(format!("--port {}", listener.port));
+    if let Some(bind) = &listener.bind {
+        flags.push(format!("--bind {bind}"));
+    }
+    flags.join(" ")
+}

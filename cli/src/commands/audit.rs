@@ -1,0 +1,33 @@
+//! `sni-guard audit`.
+
+use super::{print_notes, Format, EXIT_FOUND, EXIT_OK};
+use crate::audit::audit;
+use crate::input::Input;
+use crate::model::layout::Layout;
+use crate::output::{human, json};
+use std::io::Write;
+
+pub(super) fn run(
+    layout: &Layout<'_>,
+    input: &Input,
+    format: Format,
+    mut notes: Vec<String>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> std::io::Result<i32> {
+    let audit = audit(layout, &input.certificates);
+    notes.extend(audit.notes.iter().cloned());
+    print_notes(&notes, stderr)?;
+    match format {
+        Format::Human => stdout.write_all(human::report(&audit, layout).as_bytes())?,
+        Format::Json => {
+            let text = json::report(&audit, layout, &notes).map_err(std::io::Error::other)?;
+            writeln!(stdout, "{text}")?;
+        }
+    }
+    Ok(if audit.findings.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_FOUND
+    })
+}

@@ -1,0 +1,240 @@
+//! The command line: `sni-guard audit` and `sni-guard plugin-config`.
+//!
+//! Exit codes: 0 clean (or the output was printed); 1 conflicts found (or the Gateways give
+//! no configuration the filter accepts, or a live WasmPlugin drifted); 2 unusable input or
+//! bad usage.
+
+mod audit;
+mod plugin_config;
+
+use crate::input::Input;
+use crate::model::labels::{parse_labels, Labels};
+use crate::model::layout::Layout;
+use crate::model::placement::place;
+use crate::plugin::wasmplugin::FailStrategy;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::collections::HashSet;
+use std::ffi::OsString;
+use std::io::{Read, Write};
+use std::path::PathBuf;
+
+/// Exit code: nothing found, or the output was printed.
+pub const EXIT_OK: i32 = 0;
+/// Exit code: conflicts found; no configuration can be generated; drift.
+pub const EXIT_FOUND: i32 = 1;
+/// Exit code: the input could not be used, or the command line is wrong.
+pub const EXIT_USAGE: i32 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "sni-guard",
+    version,
+    about = "Finds Gateways (Istio's and the Gateway API's) whose certificates let browsers coalesce \
+             connections across filter chains (404s, wrong backends), and generates sni-guard's \
+             configuration from them.",
+    after_help = "Exit codes: 0 clean / printed, 1 conflicts found / no valid configuration / drift, \
+                  2 unusable input or bad usage.\n\
+                  Live cluster: kubectl get gateways.networking.istio.io,gateways.gateway.networking.k8s.io -A -o json | sni-guard audit -"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Reports filter chains on one workload and port whose certificates cover each other's hosts.
+    Audit {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        #[command(flatten)]
+        input: InputArgs,
+    },
+    /// Prints sni-guard's configuration mirroring the filter chains of one workload and port.
+    PluginConfig(Box<PluginConfigArgs>),
+}
+
+#[derive(Args, Debug)]
+struct InputArgs {
+    /// The labels of one set of gateway pods (`app=istio-ingressgateway,istio=ingressgateway`),
+    /// to place the Gateways on; repeatable. Deployments or Pods in the input do the same.
+    #[arg(long = "workload-labels", value_name = "LABELS", value_parser = parse_labels)]
+    workload_labels: Vec<Labels>,
+    /// Files of resources (YAML, or JSON such as `kubectl get -o json`); `-` is stdin.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct PluginConfigArgs {
+    /// The filter's mode.
+    #[arg(long, value_enum, default_value_t = ModeArg::Strict)]
+    mode: ModeArg,
+    /// The workload, by labels its pods have (`istio=ingressgateway`, or `a=b,c=d`); repeatable.
+    #[arg(long, value_name = "LABELS", value_parser = parse_labels)]
+    selector: Vec<Labels>,
+    /// The port number (`port.number` of Istio servers, `port` of Gateway API listeners).
+    #[arg(long)]
+    port: Option<u32>,
+    /// The bind address, for servers that set one.
+    #[arg(long, value_name = "ADDRESS")]
+    bind: Option<String>,
+    /// The workload and port of this Gateway's servers (`namespace/name`).
+    #[arg(long, value_name = "NAMESPACE/NAME")]
+    gateway: Option<String>,
+    /// Print a complete WasmPlugin manifest (YAML) instead of the configuration alone.
+    #[arg(long, conflicts_with = "check")]
+    wasmplugin: bool,
+    /// Where gateways pull the module from (oci://..., https://...), for --wasmplugin.
+    #[arg(long, requires = "wasmplugin")]
+    url: Option<String>,
+    /// Write the example URL oci://registry.example.com/sni-guard:0.1.0, which no gateway can pull.
+    #[arg(long, requires = "wasmplugin", conflicts_with = "url")]
+    placeholder_url: bool,
+    /// The WasmPlugin's name (default: sni-guard-<selector values>-<port>, or sni-guard-<gateway>).
+    #[arg(long, requires = "wasmplugin")]
+    name: Option<String>,
+    /// The WasmPlugin's namespace (default: the workload's, else istio-system).
+    #[arg(long, requires = "wasmplugin")]
+    namespace: Option<String>,
+    /// The module's SHA-256 (https) or the image's digest (oci), checked by the gateway.
+    #[arg(long, requires = "wasmplugin")]
+    sha256: Option<String>,
+    /// What the gateway does when the module cannot load.
+    #[arg(long, value_enum, default_value_t = FailStrategy::FailOpen, requires = "wasmplugin")]
+    fail_strategy: FailStrategy,
+    /// The port Envoy listens on for --port, when the gateway Service is not in the input.
+    #[arg(long, value_name = "PORT", requires = "wasmplugin")]
+    listener_port: Option<u32>,
+    /// Compare this live WasmPlugin's servers with what the Gateways give now (exit 1 on drift).
+    #[arg(long, value_name = "WASMPLUGIN_FILE")]
+    check: Option<PathBuf>,
+    #[command(flatten)]
+    input: InputArgs,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum Format {
+    Human,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum ModeArg {
+    Strict,
+    #[value(name = "log_only", alias = "log-only")]
+    LogOnly,
+}
+
+/// Runs the command line; returns the exit code.
+pub fn run(
+    args: impl IntoIterator<Item = impl Into<OsString> + Clone>,
+    stdin: &mut dyn Read,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let text = e.render().to_string();
+            let _ = if e.use_stderr() {
+                stderr.write_all(text.as_bytes())
+            } else {
+                stdout.write_all(text.as_bytes())
+            };
+            return e.exit_code();
+        }
+    };
+    let input_args = match &cli.command {
+        Command::Audit { input, .. } => input,
+        Command::PluginConfig(args) => &args.input,
+    };
+    let mut notes = Vec::new();
+    let input = match read_input(&input_args.files, stdin, &mut notes) {
+        Ok(input) => input,
+        Err(problem) => {
+            let _ = writeln!(stderr, "sni-guard: error: {problem}");
+            return EXIT_USAGE;
+        }
+    };
+    if input.gateways.items.is_empty() {
+        let _ = writeln!(
+            stderr,
+            "sni-guard: error: the input has no Gateway (networking.istio.io or gateway.networking.k8s.io); it holds {}",
+            input.contents()
+        );
+        return EXIT_USAGE;
+    }
+    let gateways = &input.gateways.items;
+    let placement = place(
+        gateways,
+        &input.templates.items,
+        &input.services.items,
+        &input_args.workload_labels,
+    );
+    notes.extend(input.notes.iter().cloned());
+    notes.extend(input.ignored_notes());
+    notes.extend(input.certificates.unreadable.iter().cloned());
+    let layout = Layout::new(gateways, placement, &input.services.items);
+    notes.extend(layout.assumptions());
+    notes.extend(crate::audit::settings_notes(&layout));
+    let outcome = match &cli.command {
+        Command::Audit { format, .. } => {
+            audit::run(&layout, &input, *format, notes, stdout, stderr)
+        }
+        Command::PluginConfig(args) => plugin_config::run(&layout, args, notes, stdout, stderr),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(e) => {
+            let _ = writeln!(stderr, "sni-guard: error: writing the output: {e}");
+            EXIT_USAGE
+        }
+    }
+}
+
+/// Reads every file once (a file named twice is read once, and said so).
+fn read_input(
+    files: &[PathBuf],
+    stdin: &mut dyn Read,
+    notes: &mut Vec<String>,
+) -> Result<Input, String> {
+    let mut input = Input::default();
+    let mut seen = HashSet::new();
+    for path in files {
+        let (name, bytes) = if path.as_os_str() == "-" {
+            if !seen.insert(PathBuf::from("-")) {
+                return Err("-: standard input is named twice".to_owned());
+            }
+            let mut bytes = Vec::new();
+            stdin
+                .read_to_end(&mut bytes)
+                .map_err(|e| format!("<stdin>: cannot read: {e}"))?;
+            ("<stdin>".to_owned(), bytes)
+        } else {
+            let name = path.display().to_string();
+            let canonical =
+                std::fs::canonicalize(path).map_err(|e| format!("{name}: cannot read: {e}"))?;
+            if !seen.insert(canonical) {
+                notes.push(format!("{name} is named twice: read once"));
+                continue;
+            }
+            let bytes = std::fs::read(path).map_err(|e| format!("{name}: cannot read: {e}"))?;
+            (name, bytes)
+        };
+        input.add(&name, &bytes).map_err(|e| e.to_string())?;
+    }
+    Ok(input)
+}
+
+/// Writes each note on stderr, `sni-guard: note: ...`.
+fn print_notes(notes: &[String], stderr: &mut dyn Write) -> std::io::Result<()> {
+    for note in notes {
+        writeln!(stderr, "sni-guard: note: {note}")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,158 @@
+//! `sni-guard plugin-config`: the configuration, a WasmPlugin, or a drift check.
+
+use super::{print_notes, ModeArg, PluginConfigArgs, EXIT_FOUND, EXIT_OK, EXIT_USAGE};
+use crate::audit::plugin_config_flags;
+use crate::model::gateway::ChainKind;
+use crate::model::layout::Layout;
+use crate::output::text::count;
+use crate::plugin::drift::{differences, read_live};
+use crate::plugin::select::{choose, Selection};
+use crate::plugin::wasmplugin::{wasm_plugin, Options};
+use crate::plugin::{plugin_config, Mode};
+use std::io::Write;
+
+pub(super) fn run(
+    layout: &Layout<'_>,
+    args: &PluginConfigArgs,
+    notes: Vec<String>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> std::io::Result<i32> {
+    print_notes(&notes, stderr)?;
+    let mut selection = Selection {
+        selector: args
+            .selector
+            .iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        port: args.port,
+        bind: args.bind.clone(),
+        gateway: args.gateway.clone(),
+        envoy_port: None,
+    };
+    let live = match &args.check {
+        None => None,
+        Some(path) => {
+            let name = path.display().to_string();
+            let read = std::fs::read(path)
+                .map_err(|e| format!("cannot read: {e}"))
+                .and_then(|bytes| read_live(&bytes));
+            match read {
+                Ok(live) => Some(live),
+                Err(problem) => {
+                    writeln!(stderr, "sni-guard: error: {name}: {problem}")?;
+                    return Ok(EXIT_USAGE);
+                }
+            }
+        }
+    };
+    if let Some(live) = &live {
+        let unset = selection.selector.is_empty() && selection.gateway.is_none();
+        if unset {
+            selection.selector = live.selector.clone();
+            selection.gateway = live.gateway.clone();
+        }
+        if selection.port.is_none() {
+            selection.envoy_port = live.port;
+        }
+    }
+    let listener = match choose(layout, &selection) {
+        Ok(listener) => listener,
+        Err(problem) => {
+            writeln!(stderr, "sni-guard: error: {problem}")?;
+            return Ok(EXIT_USAGE);
+        }
+    };
+    let mode = match args.mode {
+        ModeArg::Strict => Mode::Strict,
+        ModeArg::LogOnly => Mode::LogOnly,
+    };
+    let name = layout.describe(listener);
+    let config = match plugin_config(listener, mode) {
+        Ok(config) => config,
+        Err(problem) => {
+            writeln!(
+                stderr,
+                "sni-guard: error: no configuration for {name}:\n{problem}"
+            )?;
+            return Ok(EXIT_FOUND);
+        }
+    };
+    let others: Vec<String> = layout
+        .listeners
+        .iter()
+        .filter(|l| {
+            l.workload == listener.workload
+                && l.port != listener.port
+                && l.chains.iter().any(|c| c.kind == ChainKind::Https)
+        })
+        .map(|l| l.port.to_string())
+        .collect();
+    if !others.is_empty() {
+        writeln!(
+            stderr,
+            "sni-guard: note: the workload also has HTTPS servers on port(s) {}; this configuration mirrors port {} only",
+            others.join(", "),
+            listener.port
+        )?;
+    }
+    if let Some(live) = &live {
+        let drift = differences(&live.servers, &config.servers);
+        if drift.is_empty() {
+            writeln!(
+                stderr,
+                "sni-guard: no drift: WasmPlugin {} matches the Gateways on {name} ({})",
+                live.id,
+                count(config.servers.len(), "server")
+            )?;
+            return Ok(EXIT_OK);
+        }
+        writeln!(
+            stdout,
+            "DRIFT: WasmPlugin {} differs from the Gateways on {name}:",
+            live.id
+        )?;
+        for line in &drift {
+            writeln!(stdout, "  {line}")?;
+        }
+        writeln!(
+            stdout,
+            "Regenerate it: sni-guard plugin-config {} --wasmplugin --url URL FILE... | kubectl apply -f -",
+            plugin_config_flags(layout, listener)
+        )?;
+        return Ok(EXIT_FOUND);
+    }
+    let text = if args.wasmplugin {
+        let options = Options {
+            name: args.name.clone(),
+            namespace: args.namespace.clone(),
+            url: args.url.clone(),
+            placeholder: args.placeholder_url,
+            sha256: args.sha256.clone(),
+            fail_strategy: args.fail_strategy,
+            selector: selection.selector.clone(),
+            listener_port: args.listener_port,
+        };
+        match wasm_plugin(&config, layout, listener, &options) {
+            Ok((yaml, notes)) => {
+                print_notes(&notes, stderr)?;
+                yaml
+            }
+            Err(problem) => {
+                writeln!(stderr, "sni-guard: error: {problem}")?;
+                return Ok(EXIT_USAGE);
+            }
+        }
+    } else {
+        let json = serde_json::to_string_pretty(&config).map_err(std::io::Error::other)?;
+        format!("{json}\n")
+    };
+    writeln!(
+        stderr,
+        "sni-guard: configuration for {name}: {}",
+        count(config.servers.len(), "server")
+    )?;
+    stdout.write_all(text.as_bytes())?;
+    Ok(EXIT_OK)
+}

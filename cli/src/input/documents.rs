@@ -1,0 +1,86 @@
+//! A file's text as resources: JSON (one resource, a `List`, or a bare array) when it starts
+//! like JSON, else multi-document YAML, with YAML merge keys (`<<: *anchor`) applied.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// The documents of a file, in order; empty documents (`---` alone) are dropped.
+pub fn documents(text: &str) -> Result<Vec<Value>, String> {
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        let value: Value =
+            serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+        return Ok(match value {
+            Value::Array(items) => items,
+            value => vec![value],
+        });
+    }
+    let mut out = Vec::new();
+    for (i, document) in yaml_serde::Deserializer::from_str(text).enumerate() {
+        let bad = |e: String| format!("not valid YAML (document {}): {e}", i + 1);
+        let mut value = yaml_serde::Value::deserialize(document).map_err(|e| bad(e.to_string()))?;
+        value.apply_merge().map_err(|e| bad(e.to_string()))?;
+        let value = serde_json::to_value(&value).map_err(|e| bad(e.to_string()))?;
+        if !value.is_null() {
+            out.push(value);
+        }
+    }
+    Ok(out)
+}
+
+/// `a mapping`, `a list`, ...: what a value is, for messages.
+pub fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "nothing",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn merge_keys_are_applied() {
+        let text = "\
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: g}
+spec:
+  servers:
+  - &https
+    port: {number: 443, name: https, protocol: HTTPS}
+    hosts: [a.example.com]
+    tls: {mode: SIMPLE, credentialName: wild}
+  - <<: *https
+    hosts: [b.example.com]
+";
+        let docs = documents(text).unwrap();
+        assert_eq!(
+            docs[0]["spec"]["servers"][1],
+            json!({"port": {"number": 443, "name": "https", "protocol": "HTTPS"},
+                   "hosts": ["b.example.com"], "tls": {"mode": "SIMPLE", "credentialName": "wild"}})
+        );
+    }
+
+    #[test]
+    fn json_forms_and_empty_documents() {
+        assert_eq!(documents("[{\"a\": 1}, {\"b\": 2}]").unwrap().len(), 2);
+        assert_eq!(documents("{\"a\": 1}").unwrap().len(), 1);
+        assert_eq!(documents("---\na: 1\n---\n---\nb: 2\n").unwrap().len(), 2);
+        assert!(documents("{\"a\": ")
+            .unwrap_err()
+            .starts_with("not valid JSON"));
+        assert!(documents("a: [1, 2\n")
+            .unwrap_err()
+            .starts_with("not valid YAML (document 1)"));
+        assert!(documents("a: 1\n---\n? [1, 2]\n: x\n")
+            .unwrap_err()
+            .starts_with("not valid YAML (document 2)"));
+    }
+}

@@ -1,0 +1,368 @@
+//! Reading Kubernetes resources from files or stdin: multi-document YAML or JSON (one
+//! resource, or a `List` as `kubectl get ... -o json` prints it). Gateways of both APIs are
+//! kept, with what helps place and judge them (gateway Deployments, DaemonSets,
+//! StatefulSets and Pods; Services; TLS Secrets; cert-manager Certificates) and the
+//! VirtualServices a merge plan rewrites. Other kinds are counted.
+
+pub(crate) mod documents;
+
+use crate::model::certs::Certificates;
+use crate::model::gateway::{Gateway, Source};
+use crate::model::workload::{PodTemplate, Service};
+use crate::model::{gateway_api, istio};
+use documents::kind_of;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+/// Input that cannot be used: the file, and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    pub file: String,
+    pub problem: String,
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.file, self.problem)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// A resource kept as read (a VirtualService), with where it came from.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    pub namespace: String,
+    pub name: String,
+    pub value: Value,
+    pub source: Source,
+}
+
+/// Resources of one kind by `namespace/name`; a later copy replaces an earlier one, as
+/// applying both would.
+#[derive(Debug)]
+pub struct Keyed<T> {
+    pub items: Vec<T>,
+    index: HashMap<String, usize>,
+}
+
+impl<T> Default for Keyed<T> {
+    fn default() -> Self {
+        Keyed {
+            items: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+}
+
+impl<T> Keyed<T> {
+    /// Keeps `item` under `key`, in place of an earlier one, which it returns.
+    fn keep(&mut self, key: String, item: T) -> Option<T> {
+        match self.index.get(&key) {
+            Some(&at) => Some(std::mem::replace(&mut self.items[at], item)),
+            None => {
+                self.index.insert(key, self.items.len());
+                self.items.push(item);
+                None
+            }
+        }
+    }
+}
+
+/// Everything read from the input.
+#[derive(Debug, Default)]
+pub struct Input {
+    pub gateways: Keyed<Gateway>,
+    pub virtual_services: Keyed<Resource>,
+    pub templates: Keyed<PodTemplate>,
+    pub services: Keyed<Service>,
+    pub certificates: Certificates,
+    /// Resources of kinds not used, by `apiVersion kind`.
+    pub ignored: BTreeMap<String, usize>,
+    /// Things the reader should know (a resource given twice, say).
+    pub notes: Vec<String>,
+    /// TLS Secrets and cert-manager Certificates read.
+    pub certificate_resources: usize,
+}
+
+impl Input {
+    /// Adds one file's text. `file` names it in errors (`<stdin>` for standard input).
+    pub fn add(&mut self, file: &str, bytes: &[u8]) -> Result<(), InputError> {
+        let fail = |problem: String| InputError {
+            file: file.to_owned(),
+            problem,
+        };
+        if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+            return Err(fail(
+                "UTF-16 text (as Windows PowerShell pipes it): give it as UTF-8, for example with `kubectl ... -o json > gateways.json` in cmd, or `| Out-File -Encoding utf8`".to_owned(),
+            ));
+        }
+        let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            fail(format!(
+                "not text (invalid UTF-8 at byte {}): expected YAML or JSON",
+                e.valid_up_to()
+            ))
+        })?;
+        let documents = documents::documents(text).map_err(fail)?;
+        if documents.is_empty() {
+            return Err(fail(
+                "no Kubernetes resources in it (empty, or only comments)".to_owned(),
+            ));
+        }
+        let single = documents.len() == 1;
+        for (i, document) in documents.into_iter().enumerate() {
+            let place = if single {
+                String::new()
+            } else {
+                format!("document {}", i + 1)
+            };
+            self.resource(file, &place, document, None).map_err(fail)?;
+        }
+        Ok(())
+    }
+
+    fn resource(
+        &mut self,
+        file: &str,
+        place: &str,
+        value: Value,
+        inherited: Option<(&str, &str)>,
+    ) -> Result<(), String> {
+        let at = |problem: String| {
+            if place.is_empty() {
+                problem
+            } else {
+                format!("{place}: {problem}")
+            }
+        };
+        let Value::Object(fields) = &value else {
+            return Err(at(format!(
+                "not a Kubernetes resource: expected a mapping with apiVersion and kind, found {}",
+                kind_of(&value)
+            )));
+        };
+        let text = |key: &str| fields.get(key).and_then(Value::as_str).map(str::to_owned);
+        let (api_version, kind) = match (text("apiVersion"), text("kind"), inherited) {
+            (Some(v), Some(k), _) => (v, k),
+            (None, None, Some((v, k))) => (v.to_owned(), k.to_owned()),
+            (None, _, _) => {
+                return Err(at(
+                    "not a Kubernetes resource: no apiVersion (a string)".to_owned()
+                ))
+            }
+            (_, None, _) => {
+                return Err(at(
+                    "not a Kubernetes resource: no kind (a string)".to_owned()
+                ))
+            }
+        };
+        if let Some(item_kind) = kind.strip_suffix("List") {
+            if fields.contains_key("items") {
+                let Value::Object(mut fields) = value else {
+                    return Ok(());
+                };
+                let items = fields.remove("items").unwrap_or_default();
+                let Value::Array(items) = items else {
+                    return Err(at(format!(
+                        "items: expected a list, found {}",
+                        kind_of(&items)
+                    )));
+                };
+                // Typed lists (`GatewayList`) from the API server leave out each item's kind.
+                let inherit = (!item_kind.is_empty()).then_some((api_version.as_str(), item_kind));
+                for (i, item) in items.into_iter().enumerate() {
+                    let place = if place.is_empty() {
+                        format!("items[{i}]")
+                    } else {
+                        format!("{place}, items[{i}]")
+                    };
+                    self.resource(file, &place, item, inherit)?;
+                }
+                return Ok(());
+            }
+        }
+        let source = Source {
+            file: file.to_owned(),
+            place: place.to_owned(),
+        };
+        let name = fields
+            .get("metadata")
+            .and_then(|m| m.get("name"))
+            .and_then(Value::as_str)
+            .map_or(String::new(), |n| format!(" {n:?}"));
+        let named = |problem: String| at(format!("{kind}{name}: {problem}"));
+        let group = api_version.split('/').next().unwrap_or_default();
+        match (group, kind.as_str()) {
+            ("networking.istio.io", "Gateway")
+                if istio::VERSIONS.contains(&api_version.as_str()) =>
+            {
+                let gw = istio::gateway(value, source).map_err(named)?;
+                let (title, key) = (gw.title(), format!("istio {}", gw.id()));
+                if let Some(old) = self.gateways.keep(key.clone(), gw) {
+                    let new = &self.gateways.items[self.gateways.index[&key]];
+                    self.notes.extend(repeated(
+                        &title,
+                        (&old.raw, &old.source),
+                        (&new.raw, &new.source),
+                    ));
+                }
+            }
+            ("gateway.networking.k8s.io", "Gateway")
+                if gateway_api::VERSIONS.contains(&api_version.as_str()) =>
+            {
+                let gw = gateway_api::gateway(value, source).map_err(named)?;
+                let (title, key) = (gw.title(), format!("gateway-api {}", gw.id()));
+                if let Some(old) = self.gateways.keep(key.clone(), gw) {
+                    let new = &self.gateways.items[self.gateways.index[&key]];
+                    self.notes.extend(repeated(
+                        &title,
+                        (&old.raw, &old.source),
+                        (&new.raw, &new.source),
+                    ));
+                }
+            }
+            ("networking.istio.io", "VirtualService") => {
+                let meta: istio_meta::Meta = istio_meta::read(&value).map_err(named)?;
+                let key = format!("{}/{}", meta.namespace, meta.name);
+                let vs = Resource {
+                    namespace: meta.namespace,
+                    name: meta.name,
+                    value,
+                    source,
+                };
+                if let Some(old) = self.virtual_services.keep(key.clone(), vs) {
+                    let new = &self.virtual_services.items[self.virtual_services.index[&key]];
+                    let title = format!("VirtualService {key}");
+                    self.notes.extend(repeated(
+                        &title,
+                        (&old.value, &old.source),
+                        (&new.value, &new.source),
+                    ));
+                }
+            }
+            ("v1", "Secret") => {
+                if self
+                    .certificates
+                    .add_secret(&value, &source)
+                    .map_err(named)?
+                {
+                    self.certificate_resources += 1;
+                } else {
+                    *self.ignored.entry("v1 Secret".to_owned()).or_default() += 1;
+                }
+            }
+            ("cert-manager.io", "Certificate") => {
+                self.certificates.add_certificate(&value).map_err(named)?;
+                self.certificate_resources += 1;
+            }
+            ("apps", "Deployment" | "DaemonSet" | "StatefulSet" | "ReplicaSet") | ("v1", "Pod") => {
+                let t = PodTemplate::read(&kind, &value, source.clone()).map_err(named)?;
+                if let Some(old) = self.templates.keep(t.title(), t) {
+                    let title = old.title();
+                    self.notes
+                        .extend(repeated(&title, (&old.raw, &old.source), (&value, &source)));
+                }
+            }
+            ("v1", "Service") => {
+                let s = Service::read(&value, source.clone()).map_err(named)?;
+                if let Some(old) = self.services.keep(s.id(), s) {
+                    let title = format!("Service {}", old.id());
+                    self.notes
+                        .extend(repeated(&title, (&old.raw, &old.source), (&value, &source)));
+                }
+            }
+            _ => {
+                *self
+                    .ignored
+                    .entry(format!("{api_version} {kind}"))
+                    .or_default() += 1
+            }
+        }
+        Ok(())
+    }
+
+    /// One line per kind of ignored resource that is worth a mention.
+    pub fn ignored_notes(&self) -> Vec<String> {
+        self.ignored
+            .iter()
+            .filter(|(what, _)| what.ends_with(" Gateway") || what.contains("ListenerSet"))
+            .map(|(what, n)| {
+                format!("ignored {n} {what} resource(s): this version is not understood")
+            })
+            .collect()
+    }
+
+    /// What the input holds, for an error when it has no Gateway: `2 v1 Secret, 1 ...`.
+    pub fn contents(&self) -> String {
+        let mut found: Vec<String> = self
+            .ignored
+            .iter()
+            .map(|(what, n)| format!("{n} {what}"))
+            .collect();
+        let counted = [
+            (self.virtual_services.items.len(), "VirtualService"),
+            (
+                self.templates.items.len(),
+                "Deployment/DaemonSet/StatefulSet/Pod",
+            ),
+            (self.services.items.len(), "v1 Service"),
+        ];
+        for (n, what) in counted {
+            if n > 0 {
+                found.push(format!("{n} {what}"));
+            }
+        }
+        if self.certificate_resources > 0 {
+            found.push(format!(
+                "{} TLS Secret/Certificate",
+                self.certificate_resources
+            ));
+        }
+        if found.is_empty() {
+            "nothing else".to_owned()
+        } else {
+            found.join(", ")
+        }
+    }
+}
+
+/// A note for a resource given twice with different contents (the later is used, as applying
+/// both would); none for the same copy twice.
+fn repeated(title: &str, first: (&Value, &Source), later: (&Value, &Source)) -> Option<String> {
+    (first.0 != later.0).then(|| {
+        format!(
+            "{title} appears twice with different contents ({} and {}): using the later",
+            first.1, later.1
+        )
+    })
+}
+
+/// `metadata.name` and `metadata.namespace` of any resource.
+mod istio_meta {
+    use crate::model::istio::{read as read_value, Metadata};
+    use serde::Deserialize;
+    use serde_json::Value;
+
+    #[derive(Deserialize)]
+    struct Named {
+        metadata: Metadata,
+    }
+
+    pub struct Meta {
+        pub namespace: String,
+        pub name: String,
+    }
+
+    pub fn read(value: &Value) -> Result<Meta, String> {
+        let named: Named = read_value(value)?;
+        Ok(Meta {
+            namespace: named.metadata.namespace(),
+            name: named.metadata.name,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

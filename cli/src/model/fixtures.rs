@@ -1,0 +1,52 @@
+//! Gateways and layouts for unit tests.
+
+use crate::model::gateway::{Gateway, Source};
+use crate::model::layout::Layout;
+use crate::model::placement::place;
+use crate::model::{gateway_api, istio};
+use serde_json::{json, Value};
+
+/// Istio Gateway `ns/name` with `selector` (a JSON object) and `servers`.
+pub(crate) fn istio_gateway(name: &str, selector: Value, servers: Value) -> Gateway {
+    istio::gateway(
+        json!({"metadata": {"name": name, "namespace": "ns"},
+                "spec": {"selector": selector, "servers": servers}}),
+        Source {
+            file: "t".into(),
+            place: String::new(),
+        },
+    )
+    .unwrap()
+}
+
+/// Istio Gateway `ns/name` selecting `istio: <selector>`.
+pub(crate) fn gateway(name: &str, selector: &str, servers: Value) -> Gateway {
+    istio_gateway(name, json!({"istio": selector}), servers)
+}
+
+/// Gateway API Gateway `ns/name` of class `istio` with `listeners`.
+pub(crate) fn api_gateway(name: &str, listeners: Value) -> Gateway {
+    gateway_api::gateway(
+        json!({"metadata": {"name": name, "namespace": "ns"},
+                "spec": {"gatewayClassName": "istio", "listeners": listeners}}),
+        Source::default(),
+    )
+    .unwrap()
+}
+
+/// An HTTPS server on `port` (port name `name`) for `hosts`, with `credential`.
+pub(crate) fn https(port: u32, name: &str, hosts: &[&str], credential: &str) -> Value {
+    json!({"port": {"number": port, "name": name, "protocol": "HTTPS"},
+           "hosts": hosts, "tls": {"mode": "SIMPLE", "credentialName": credential}})
+}
+
+/// A TLS PASSTHROUGH server on 443 for `hosts`.
+pub(crate) fn passthrough(name: &str, hosts: &[&str]) -> Value {
+    json!({"port": {"number": 443, "name": name, "protocol": "TLS"},
+           "hosts": hosts, "tls": {"mode": "PASSTHROUGH"}})
+}
+
+/// The layout of `gateways` with no workloads given (the defaults assumed).
+pub(crate) fn layout(gateways: &[Gateway]) -> Layout<'_> {
+    Layout::new(gateways, place(gateways, &[], &[], &[]), &[])
+}

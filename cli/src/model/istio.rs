@@ -1,0 +1,324 @@
+//! Istio `Gateway` resources (`networking.istio.io` v1, v1beta1, v1alpha3): the parts the
+//! audit and the configuration reason on.
+
+use crate::model::gateway::{Api, Credential, Gateway, Server, Source, Tls, TlsMode};
+use crate::model::labels::Labels;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// The Istio Gateway API versions understood.
+pub const VERSIONS: [&str; 3] = [
+    "networking.istio.io/v1",
+    "networking.istio.io/v1beta1",
+    "networking.istio.io/v1alpha3",
+];
+
+/// The namespace of a resource that names none (as `kubectl apply` would use by default).
+pub const DEFAULT_NAMESPACE: &str = "default";
+
+#[derive(Deserialize)]
+struct Resource {
+    metadata: Metadata,
+    #[serde(default)]
+    spec: Spec,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Metadata {
+    pub(crate) name: String,
+    #[serde(default)]
+    pub(crate) namespace: Option<String>,
+}
+
+impl Metadata {
+    pub(crate) fn namespace(&self) -> String {
+        self.namespace
+            .clone()
+            .filter(|ns| !ns.is_empty())
+            .unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned())
+    }
+}
+
+#[derive(Default, Deserialize)]
+struct Spec {
+    #[serde(default)]
+    selector: Option<Labels>,
+    #[serde(default)]
+    servers: Option<Vec<IstioServer>>,
+}
+
+#[derive(Deserialize)]
+struct IstioServer {
+    port: Port,
+    hosts: Vec<String>,
+    #[serde(default)]
+    bind: Option<String>,
+    #[serde(default)]
+    tls: Option<IstioTls>,
+}
+
+#[derive(Deserialize)]
+struct Port {
+    number: u32,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    protocol: String,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct IstioTls {
+    #[serde(default)]
+    mode: Option<String>,
+    #[serde(default)]
+    credential_name: Option<String>,
+    #[serde(default)]
+    credential_names: Vec<String>,
+    #[serde(default)]
+    server_certificate: Option<String>,
+    #[serde(default)]
+    tls_certificates: Vec<CertificateFiles>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CertificateFiles {
+    #[serde(default)]
+    server_certificate: Option<String>,
+}
+
+/// Deserializes `value` as `T`; the error names the field (`spec.servers[0].port: missing
+/// field `number``).
+pub(crate) fn read<T: serde::de::DeserializeOwned>(value: &Value) -> Result<T, String> {
+    // Tracking the path costs as much again; it is needed only to say where a value is wrong.
+    T::deserialize(value).or_else(|_| {
+        serde_path_to_error::deserialize(value).map_err(|e| match e.path().to_string() {
+            path if path == "." => e.inner().to_string(),
+            path => format!("{path}: {}", e.inner()),
+        })
+    })
+}
+
+/// Reads an Istio `Gateway` resource (kept as read in `raw`).
+pub fn gateway(value: Value, source: Source) -> Result<Gateway, String> {
+    let resource: Resource = read(&value)?;
+    let servers = resource
+        .spec
+        .servers
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .map(|(index, s)| server(index, s))
+        .collect();
+    Ok(Gateway {
+        api: Api::Istio,
+        namespace: resource.metadata.namespace(),
+        name: resource.metadata.name,
+        selector: resource.spec.selector.unwrap_or_default(),
+        class: String::new(),
+        addresses: Vec::new(),
+        servers,
+        source,
+        raw: value,
+    })
+}
+
+fn server(index: usize, s: IstioServer) -> Server {
+    let tls = s.tls.map(|tls| {
+        let mut credentials: Vec<Credential> = tls
+            .credential_name
+            .iter()
+            .chain(&tls.credential_names)
+            .filter(|name| !name.is_empty())
+            .map(|name| Credential::from_credential_name(name))
+            .collect();
+        credentials.extend(
+            tls.server_certificate
+                .iter()
+                .chain(
+                    tls.tls_certificates
+                        .iter()
+                        .filter_map(|c| c.server_certificate.as_ref()),
+                )
+                .filter(|path| !path.is_empty())
+                .map(|path| Credential::File(path.clone())),
+        );
+        credentials.sort();
+        credentials.dedup();
+        Tls {
+            mode_written: tls.mode.is_some(),
+            mode: TlsMode::parse(tls.mode.as_deref().unwrap_or("PASSTHROUGH")),
+            credentials,
+        }
+    });
+    Server {
+        index,
+        api: Api::Istio,
+        port: s.port.number,
+        name: s.port.name,
+        protocol: s.port.protocol.to_ascii_uppercase(),
+        bind: s.bind.filter(|b| !b.is_empty()),
+        hosts: s.hosts,
+        tls,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::gateway::ChainKind;
+    use crate::model::labels::show_labels;
+    use serde_json::json;
+
+    fn source() -> Source {
+        Source {
+            file: "t.yaml".into(),
+            place: "document 1".into(),
+        }
+    }
+
+    fn one_server(server: Value) -> Server {
+        let gw = gateway(
+            json!({"metadata": {"name": "g"}, "spec": {"servers": [server]}}),
+            source(),
+        )
+        .unwrap();
+        gw.servers.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn reads_a_gateway() {
+        let gw = gateway(
+            json!({
+                "apiVersion": "networking.istio.io/v1",
+                "kind": "Gateway",
+                "metadata": {"name": "gw-a", "namespace": "web"},
+                "spec": {
+                    "selector": {"istio": "ingressgateway"},
+                    "servers": [
+                        {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["a.example.com"]},
+                        {"port": {"number": 443, "name": "https", "protocol": "HTTPS"}, "hosts": ["web/a.example.com"],
+                         "tls": {"mode": "SIMPLE", "credentialName": "wildcard"}}
+                    ]
+                }
+            }),
+            source(),
+        )
+        .unwrap();
+        assert_eq!(gw.id(), "web/gw-a");
+        assert_eq!(show_labels(&gw.selector), "istio=ingressgateway");
+        assert_eq!(gw.servers.len(), 2);
+        assert_eq!(gw.servers[1].index, 1);
+        assert_eq!(gw.servers[0].chain(), None);
+        assert_eq!(gw.servers[1].chain(), Some(ChainKind::Https));
+        assert_eq!(
+            gw.servers[1].credentials(),
+            [Credential::from_credential_name("wildcard")]
+        );
+        assert_eq!(gw.servers[1].label(), "servers[1] (port https)");
+        assert_eq!(gw.raw_server(&gw.servers[1])["tls"]["mode"], "SIMPLE");
+    }
+
+    #[test]
+    fn missing_namespace_is_default() {
+        let gw = gateway(json!({"metadata": {"name": "g"}}), source()).unwrap();
+        assert_eq!(gw.id(), "default/g");
+        assert!(gw.servers.is_empty());
+        assert!(gw.selector.is_empty());
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let err = gateway(
+            json!({"metadata": {"name": "g"}, "spec": {"servers": [{"port": {"number": "443"}, "hosts": []}]}}),
+            source(),
+        )
+        .unwrap_err();
+        assert!(
+            err.starts_with("spec.servers[0].port.number: invalid type"),
+            "{err}"
+        );
+        let err = gateway(json!({"metadata": {}}), source()).unwrap_err();
+        assert_eq!(err, "metadata: missing field `name`");
+        let err = gateway(
+            json!({"metadata": {"name": "g"}, "spec": {"servers": [{"hosts": ["a"]}]}}),
+            source(),
+        )
+        .unwrap_err();
+        assert_eq!(err, "spec.servers[0]: missing field `port`");
+    }
+
+    #[test]
+    fn which_servers_are_filter_chains() {
+        let chain = |protocol: &str, tls: Value| {
+            one_server(
+                json!({"port": {"number": 443, "protocol": protocol}, "hosts": ["*"], "tls": tls}),
+            )
+            .chain()
+        };
+        assert_eq!(
+            chain("HTTPS", json!({"mode": "SIMPLE"})),
+            Some(ChainKind::Https)
+        );
+        assert_eq!(
+            chain("https", json!({"mode": "MUTUAL"})),
+            Some(ChainKind::Https)
+        );
+        assert_eq!(
+            chain("HTTPS", json!({"mode": "OPTIONAL_MUTUAL"})),
+            Some(ChainKind::Https)
+        );
+        assert_eq!(
+            chain("HTTPS", json!({"mode": "PASSTHROUGH"})),
+            Some(ChainKind::Passthrough)
+        );
+        assert_eq!(
+            chain("TLS", json!({"mode": "AUTO_PASSTHROUGH"})),
+            Some(ChainKind::Passthrough)
+        );
+        assert_eq!(
+            chain("HTTPS", json!({"mode": "ISTIO_MUTUAL"})),
+            Some(ChainKind::Mesh)
+        );
+        assert_eq!(
+            chain("HTTPS", json!({"credentialName": "c"})),
+            Some(ChainKind::Passthrough),
+            "no mode is PASSTHROUGH"
+        );
+        assert_eq!(
+            chain("TLS", json!({"mode": "SIMPLE"})),
+            Some(ChainKind::TlsTcp)
+        );
+        assert_eq!(chain("HTTP", json!({"httpsRedirect": true})), None);
+        assert_eq!(
+            chain("HTTPS", Value::Null),
+            None,
+            "HTTPS without TLS settings"
+        );
+        assert_eq!(chain("TCP", json!({"mode": "SIMPLE"})), None);
+    }
+
+    #[test]
+    fn credentials_in_every_form() {
+        let s = one_server(json!({
+            "port": {"number": 443, "protocol": "HTTPS"}, "hosts": ["*"],
+            "tls": {"mode": "SIMPLE", "credentialNames": ["rsa", "ecdsa", "rsa"],
+                    "tlsCertificates": [{"serverCertificate": "/etc/c.pem", "privateKey": "/etc/k.pem"}],
+                    "serverCertificate": ""}
+        }));
+        assert_eq!(
+            s.credentials(),
+            [
+                Credential::from_credential_name("ecdsa"),
+                Credential::from_credential_name("rsa"),
+                Credential::File("/etc/c.pem".into()),
+            ]
+        );
+        let passthrough = one_server(json!({
+            "port": {"number": 443, "protocol": "HTTPS"}, "hosts": ["*"],
+            "tls": {"mode": "PASSTHROUGH", "credentialName": "unused"}
+        }));
+        assert!(passthrough.credentials().is_empty(), "not presented");
+    }
+}

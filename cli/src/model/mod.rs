@@ -1,0 +1,17 @@
+//! What the Gateways mean on the gateway workloads: the resources read ([`gateway`],
+//! [`istio`], [`gateway_api`], [`workload`], [`certs`]), where each Gateway lands
+//! ([`placement`]), and the listeners and filter chains that makes ([`layout`]).
+
+pub mod certs;
+pub mod gateway;
+pub mod gateway_api;
+pub mod istio;
+pub mod labels;
+pub mod layout;
+pub mod placement;
+pub mod workload;
+
+#[cfg(test)]
+pub(crate) mod fixtures;
+#[cfg(test)]
+mod tests;

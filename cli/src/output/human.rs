@@ -1,0 +1,112 @@
+//! The audit report for people. Ends with one summary line.
+
+use crate::audit::{fix, why, Audit, Finding, Summary};
+use crate::model::gateway::Credential;
+use crate::model::layout::{ChainRef, Layout};
+use crate::output::text::{count, wrap};
+
+/// The report: each conflict, the Gateways that land nowhere, the summary.
+pub fn report(audit: &Audit<'_>, layout: &Layout<'_>) -> String {
+    let mut out = String::new();
+    for finding in &audit.findings {
+        let listener = layout.describe(&layout.listeners[finding.listener()]);
+        match finding {
+            Finding::SharedCredential {
+                credentials,
+                chains,
+                ..
+            } => {
+                out.push_str(&format!(
+                    "CONFLICT: certificate shared by {} filter chains on {listener}\n",
+                    chains.len()
+                ));
+                let names: Vec<String> = credentials.iter().map(Credential::to_string).collect();
+                out.push_str(&format!("  {} presented by:\n", names.join(", ")));
+                chains.iter().for_each(|c| out.push_str(&chain_line(c)));
+            }
+            Finding::CoveredHost { covered, .. } => {
+                out.push_str(&format!(
+                    "CONFLICT: host of one filter chain covered by another's certificate on {listener}\n"
+                ));
+                out.push_str("  a connection made for:\n");
+                covered
+                    .connection
+                    .iter()
+                    .for_each(|c| out.push_str(&chain_line(c)));
+                out.push_str(&format!(
+                    "  can carry requests for {} of:\n",
+                    covered.hosts.join(", ")
+                ));
+                out.push_str(&chain_line(&covered.request));
+                out.push_str(&wrap(
+                    "  Covered by: ",
+                    &format!("{} ({})", covered.names.join(", "), covered.evidence),
+                ));
+            }
+            Finding::DuplicateHost { hosts, chains, .. } => {
+                out.push_str(&format!(
+                    "CONFLICT: host listed by {} servers on {listener}\n",
+                    chains.len()
+                ));
+                let quoted: Vec<String> = hosts.iter().map(|h| format!("{h:?}")).collect();
+                out.push_str(&format!("  {} listed by:\n", quoted.join(", ")));
+                chains.iter().for_each(|c| out.push_str(&chain_line(c)));
+            }
+        }
+        out.push_str(&wrap("  Why: ", &why(finding)));
+        out.push_str(&wrap("  Fix: ", &fix(finding, layout)));
+        out.push('\n');
+    }
+    for (g, reason) in &layout.placement.unplaced {
+        let gw = &layout.gateways[*g];
+        out.push_str(&wrap(
+            "NOT AUDITED: ",
+            &format!(
+                "{} ({}) lands on no gateway workload: {reason}",
+                gw.title(),
+                gw.source
+            ),
+        ));
+    }
+    if !layout.placement.unplaced.is_empty() {
+        out.push('\n');
+    }
+    let scope = scope(&audit.summary);
+    match audit.findings.len() {
+        0 => out.push_str(&format!("No conflicts: {scope}.\n")),
+        n => out.push_str(&format!("{} found: {scope}.\n", count(n, "conflict"))),
+    }
+    out
+}
+
+/// `istio-system/gw-a servers[1] (port https)  hosts: a.example.com  (gw.yaml document 1)`.
+fn chain_line(chain: &ChainRef<'_>) -> String {
+    let kind = match chain.kind.describe() {
+        "HTTPS" => String::new(),
+        other => format!("  [{other}]"),
+    };
+    format!(
+        "    {}  hosts: {}{kind}  ({})\n",
+        chain.label(),
+        chain.server.hosts.join(", "),
+        chain.gateway.source
+    )
+}
+
+/// `2 Gateways, 2 HTTPS servers on 1 workload port`; other TLS servers are counted apart.
+fn scope(summary: &Summary) -> String {
+    let servers = if summary.chains == summary.https_chains {
+        count(summary.https_chains, "HTTPS server")
+    } else {
+        format!(
+            "{} ({} HTTPS)",
+            count(summary.chains, "TLS server"),
+            summary.https_chains
+        )
+    };
+    format!(
+        "{}, {servers} on {}",
+        count(summary.gateways, "Gateway"),
+        count(summary.listeners, "workload port")
+    )
+}

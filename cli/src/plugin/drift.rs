@@ -1,0 +1,253 @@
+//! Drift: a live WasmPlugin's `servers` table against what the Gateways give now. A
+//! Gateway added, removed or changed since the table was generated leaves a host that gets
+//! no 421 (or one refused for the wrong reason) until the table is generated again.
+
+use crate::audit::canonical_host;
+use crate::input::documents::{documents, kind_of};
+use crate::model::labels::Labels;
+use crate::plugin::FilterServer;
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The parts of a live WasmPlugin that say what it mirrors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Live {
+    /// `namespace/name`.
+    pub id: String,
+    pub selector: Labels,
+    /// `namespace/name` of the Gateway its `targetRefs` names.
+    pub gateway: Option<String>,
+    /// Its port match (the port Envoy listens on).
+    pub port: Option<u32>,
+    pub servers: Vec<FilterServer>,
+}
+
+#[derive(Deserialize)]
+struct WasmPlugin {
+    metadata: Meta,
+    spec: Spec,
+}
+
+#[derive(Deserialize)]
+struct Meta {
+    name: String,
+    #[serde(default)]
+    namespace: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Spec {
+    #[serde(default)]
+    selector: Option<Selector>,
+    #[serde(default)]
+    target_refs: Vec<TargetRef>,
+    #[serde(default, rename = "match")]
+    matches: Vec<Match>,
+    #[serde(default)]
+    plugin_config: Option<PluginConfig>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Selector {
+    #[serde(default)]
+    match_labels: Labels,
+}
+
+#[derive(Deserialize)]
+struct TargetRef {
+    kind: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct Match {
+    #[serde(default)]
+    ports: Vec<PortSelector>,
+}
+
+#[derive(Deserialize)]
+struct PortSelector {
+    number: u32,
+}
+
+#[derive(Deserialize)]
+struct PluginConfig {
+    #[serde(default)]
+    servers: Vec<FilterServer>,
+}
+
+/// Reads the one WasmPlugin in a file (`kubectl get wasmplugin NAME -o yaml`).
+pub fn read_live(bytes: &[u8]) -> Result<Live, String> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| format!("not text (invalid UTF-8 at byte {})", e.valid_up_to()))?;
+    let mut found = Vec::new();
+    let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
+    let mut pending = documents(text)?;
+    while let Some(doc) = pending.pop() {
+        let kind = doc.get("kind").and_then(Value::as_str).unwrap_or_default();
+        if kind.ends_with("List") {
+            if let Some(Value::Array(items)) = doc.get("items") {
+                pending.extend(items.iter().cloned());
+                continue;
+            }
+        }
+        let api = doc
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if kind == "WasmPlugin" && api.starts_with("extensions.istio.io/") {
+            found.push(doc);
+        } else {
+            let what = if kind.is_empty() {
+                kind_of(&doc).to_owned()
+            } else {
+                format!("{api} {kind}")
+            };
+            *kinds.entry(what).or_default() += 1;
+        }
+    }
+    let doc = match found.as_slice() {
+        [one] => one,
+        [] => {
+            let seen: Vec<String> = kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
+            return Err(format!(
+                "no WasmPlugin (extensions.istio.io) in it; found: {}",
+                if seen.is_empty() { "nothing".to_owned() } else { seen.join(", ") }
+            ));
+        }
+        several => {
+            return Err(format!(
+                "{} WasmPlugins in it: give the one to check (kubectl get wasmplugin -n NAMESPACE NAME -o yaml)",
+                several.len()
+            ))
+        }
+    };
+    let plugin: WasmPlugin =
+        crate::model::istio::read(doc).map_err(|e| format!("WasmPlugin: {e}"))?;
+    let namespace = plugin
+        .metadata
+        .namespace
+        .unwrap_or_else(|| "default".to_owned());
+    let gateway = plugin
+        .spec
+        .target_refs
+        .iter()
+        .find(|t| t.kind == "Gateway")
+        .map(|t| format!("{namespace}/{}", t.name));
+    Ok(Live {
+        id: format!("{namespace}/{}", plugin.metadata.name),
+        selector: plugin
+            .spec
+            .selector
+            .map(|s| s.match_labels)
+            .unwrap_or_default(),
+        gateway,
+        port: plugin
+            .spec
+            .matches
+            .iter()
+            .flat_map(|m| &m.ports)
+            .map(|p| p.number)
+            .next(),
+        servers: plugin
+            .spec
+            .plugin_config
+            .map(|c| c.servers)
+            .unwrap_or_default(),
+    })
+}
+
+/// The differences between the live table and the generated one, one line each: `+` a
+/// server the live table lacks, `-` one it has that the Gateways no longer give, `~` a
+/// server whose hosts differ. Empty when they agree (order and case aside).
+pub fn differences(live: &[FilterServer], now: &[FilterServer]) -> Vec<String> {
+    let hosts = |s: &FilterServer| -> BTreeSet<String> {
+        s.hosts.iter().map(|h| canonical_host(h)).collect()
+    };
+    let live_by_name: BTreeMap<&str, BTreeSet<String>> =
+        live.iter().map(|s| (s.name.as_str(), hosts(s))).collect();
+    let now_by_name: BTreeMap<&str, BTreeSet<String>> =
+        now.iter().map(|s| (s.name.as_str(), hosts(s))).collect();
+    let show = |set: &BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>().join(", ");
+    let mut out = Vec::new();
+    for (name, want) in &now_by_name {
+        match live_by_name.get(name) {
+            None => out.push(format!(
+                "+ server {name}  hosts: {}  (in the Gateways, not in the WasmPlugin)",
+                show(want)
+            )),
+            Some(have) if have != want => out.push(format!(
+                "~ server {name}  hosts: {} -> {}",
+                show(have),
+                show(want)
+            )),
+            Some(_) => {}
+        }
+    }
+    for (name, have) in &live_by_name {
+        if !now_by_name.contains_key(name) {
+            out.push(format!(
+                "- server {name}  hosts: {}  (in the WasmPlugin, no longer in the Gateways)",
+                show(have)
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(name: &str, hosts: &[&str]) -> FilterServer {
+        FilterServer {
+            name: name.to_owned(),
+            hosts: hosts.iter().map(|h| (*h).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn reads_a_live_wasmplugin() {
+        let live = read_live(
+            b"apiVersion: extensions.istio.io/v1alpha1\nkind: WasmPlugin\nmetadata: {name: p, namespace: istio-system}\nspec:\n  selector: {matchLabels: {istio: ingressgateway}}\n  match: [{ports: [{number: 8443}]}]\n  pluginConfig: {mode: strict, servers: [{name: a, hosts: [a.example.com]}]}\n",
+        )
+        .unwrap();
+        assert_eq!(live.id, "istio-system/p");
+        assert_eq!(live.port, Some(8443));
+        assert_eq!(live.servers, [server("a", &["a.example.com"])]);
+        assert!(
+            read_live(b"apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n")
+                .unwrap_err()
+                .starts_with("no WasmPlugin (extensions.istio.io) in it; found: 1 v1 Secret")
+        );
+    }
+
+    #[test]
+    fn what_differs() {
+        let live = [
+            server("a", &["a.example.com"]),
+            server("old", &["old.example.com"]),
+        ];
+        let now = [
+            server("a", &["A.example.com", "a2.example.com"]),
+            server("c", &["c.example.com"]),
+        ];
+        assert_eq!(
+            differences(&live, &now),
+            [
+                "~ server a  hosts: a.example.com -> a.example.com, a2.example.com",
+                "+ server c  hosts: c.example.com  (in the Gateways, not in the WasmPlugin)",
+                "- server old  hosts: old.example.com  (in the WasmPlugin, no longer in the Gateways)",
+            ]
+        );
+        assert!(differences(&now, &now).is_empty());
+        let reordered = [
+            server("c", &["c.example.com"]),
+            server("a", &["a2.example.com", "a.example.com"]),
+        ];
+        assert!(differences(&reordered, &now).is_empty());
+    }
+}

@@ -1,0 +1,105 @@
+//! sni-guard's configuration, generated from the filter chains of one listener: one filter
+//! server per chain (HTTPS, TLS, passthrough alike: a request for a passthrough host that
+//! arrives on an HTTPS connection must get 421 too), with the same hosts, so that the filter
+//! picks servers exactly as Envoy picks filter chains.
+
+pub mod drift;
+pub mod select;
+pub mod wasmplugin;
+
+use crate::audit::{canonical_host, duplicate_hosts};
+use crate::model::gateway::sni_host;
+use crate::model::layout::{ChainRef, Listener};
+use serde::{Deserialize, Serialize};
+use sni_guard::pattern::Pattern;
+
+/// The filter's `mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Mode {
+    #[default]
+    #[serde(rename = "strict")]
+    Strict,
+    #[serde(rename = "log_only")]
+    LogOnly,
+}
+
+/// The plugin configuration JSON (what a WasmPlugin's `pluginConfig` becomes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PluginConfig {
+    pub mode: Mode,
+    pub servers: Vec<FilterServer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilterServer {
+    pub name: String,
+    pub hosts: Vec<String>,
+}
+
+/// The filter server name for each chain: `<namespace>/<gateway>/<port or listener name>`,
+/// or the server's index when it has no name or the name is taken.
+fn server_names(chains: &[ChainRef<'_>]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let mut taken = std::collections::HashSet::new();
+    for c in chains {
+        let base = format!("{}/{}", c.gateway.namespace, c.gateway.name);
+        let by_name = (!c.server.name.is_empty())
+            .then(|| format!("{base}/{}", c.server.name))
+            .filter(|n| !taken.contains(n));
+        let mut name = by_name.unwrap_or_else(|| format!("{base}/{}", c.server.index));
+        while taken.contains(&name) {
+            name.push('\'');
+        }
+        taken.insert(name.clone());
+        names.push(name);
+    }
+    names
+}
+
+/// Builds the configuration for one listener's chains. Refuses (naming the servers) when
+/// Istio itself would not serve them all: a host listed twice, a host that is not a host.
+/// The result is checked with the filter's own parser before it is returned.
+pub fn plugin_config(listener: &Listener<'_>, mode: Mode) -> Result<PluginConfig, String> {
+    let mut problems = Vec::new();
+    for (hosts, group) in duplicate_hosts(listener) {
+        let owners: Vec<String> = group.iter().map(ChainRef::label).collect();
+        problems.push(format!(
+            "host {} is listed by more than one server: {}. Istio serves only one of them; list each host in one server (or merge the servers), then generate again",
+            hosts.join(", "),
+            owners.join(" and ")
+        ));
+    }
+    let names = server_names(&listener.chains);
+    let mut servers = Vec::new();
+    for (c, name) in listener.chains.iter().zip(names) {
+        let mut hosts: Vec<String> = Vec::new();
+        for host in &c.server.hosts {
+            if let Err(why) = Pattern::parse(sni_host(host)) {
+                problems.push(format!(
+                    "{}: host {host:?} is not a valid host: {why}",
+                    c.label()
+                ));
+                continue;
+            }
+            let host = canonical_host(host);
+            if !hosts.contains(&host) {
+                hosts.push(host);
+            }
+        }
+        if c.server.hosts.is_empty() {
+            problems.push(format!("{}: no hosts", c.label()));
+        }
+        servers.push(FilterServer { name, hosts });
+    }
+    if !problems.is_empty() {
+        return Err(problems.join("\n"));
+    }
+    let config = PluginConfig { mode, servers };
+    let json = serde_json::to_vec(&config).map_err(|e| e.to_string())?;
+    sni_guard::Config::parse(&json)
+        .map_err(|e| format!("the filter would refuse this configuration: {e}"))?;
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,310 @@
+//! A complete `WasmPlugin` running sni-guard with a generated configuration on one listener:
+//! a pod selector for Istio Gateways' workloads, `targetRefs` for a Gateway API Gateway's own
+//! deployment, and a port match for the listener's port.
+
+use crate::model::gateway::{Api, ChainKind};
+use crate::model::labels::Labels;
+use crate::model::layout::{Layout, Listener};
+use crate::plugin::select::distinguishing_selector;
+use crate::plugin::PluginConfig;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// Where the module is published in the examples; no gateway can pull it.
+pub const PLACEHOLDER_URL: &str = "oci://registry.example.com/sni-guard:0.1.0";
+
+/// Istio's root namespace by default: a WasmPlugin there selects pods in every namespace.
+const ROOT_NAMESPACE: &str = "istio-system";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum FailStrategy {
+    /// Serve without the filter when the module cannot load.
+    #[default]
+    #[value(name = "FAIL_OPEN")]
+    FailOpen,
+    /// Refuse requests when the module cannot load.
+    #[value(name = "FAIL_CLOSE")]
+    FailClose,
+}
+
+/// The manifest's choices; unset fields take the defaults below.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub name: Option<String>,
+    pub namespace: Option<String>,
+    /// The module's URL; required unless `placeholder` accepts [`PLACEHOLDER_URL`].
+    pub url: Option<String>,
+    pub placeholder: bool,
+    pub sha256: Option<String>,
+    pub fail_strategy: FailStrategy,
+    /// The pod labels to select by (`--selector`); computed when empty.
+    pub selector: Labels,
+    /// The port Envoy listens on, when the input does not say.
+    pub listener_port: Option<u32>,
+}
+
+/// The manifest (YAML, with a comment saying what it mirrors) and notes for stderr.
+pub fn wasm_plugin(
+    config: &PluginConfig,
+    layout: &Layout<'_>,
+    listener: &Listener<'_>,
+    options: &Options,
+) -> Result<(String, Vec<String>), String> {
+    let mut notes = Vec::new();
+    let url = match (&options.url, options.placeholder) {
+        (Some(url), _) => check_url(url)?,
+        (None, true) => PLACEHOLDER_URL.to_owned(),
+        (None, false) => return Err(format!(
+            "--wasmplugin needs --url: where the gateways pull the module from (oci://REGISTRY/sni-guard:TAG, https://.../sni_guard.wasm; envoyfilter/README.md shows how to publish it). --placeholder-url writes {PLACEHOLDER_URL}, which no gateway can pull, for review only"
+        )),
+    };
+    if let Some(sha) = &options.sha256 {
+        if sha.len() != 64
+            || !sha
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        {
+            return Err(format!(
+                "--sha256 {sha:?}: expected 64 lower-case hex digits"
+            ));
+        }
+    }
+    let (target, namespace, default_name) = target(layout, listener, options)?;
+    let namespace = options.namespace.clone().unwrap_or(namespace);
+    if let Some(workload_ns) = &layout.workload(listener).namespace {
+        if namespace != *workload_ns && namespace != ROOT_NAMESPACE {
+            notes.push(format!(
+                "the WasmPlugin is in namespace {namespace}, the workload in {workload_ns}: a WasmPlugin selects pods of its own namespace only, unless it is in the mesh's root namespace ({ROOT_NAMESPACE} by default)"
+            ));
+        }
+    }
+    let name = options.name.clone().unwrap_or(default_name);
+    check_name(&name)?;
+    let port_match = port_match(layout, listener, options, &mut notes)?;
+    let mut comment = format!(
+        "# sni-guard on {}: 421 Misdirected Request for a request on a\n# connection made for another filter chain. Mirrors the TLS servers of: {}.\n",
+        layout.describe(listener),
+        gateways(listener).join(", ")
+    );
+    if let Some((port, how)) = &port_match {
+        comment.push_str(&format!("# Port match {port}: {how}.\n"));
+    }
+    let (selector, target_refs) = match target {
+        Target::Pods(labels) => (Some(json!({"matchLabels": labels})), None),
+        Target::Gateway(name) => (
+            None,
+            Some(json!([{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": name}])),
+        ),
+    };
+    let manifest = Manifest {
+        api_version: "extensions.istio.io/v1alpha1",
+        kind: "WasmPlugin",
+        metadata: json!({"name": name, "namespace": namespace}),
+        spec: Spec {
+            selector,
+            target_refs,
+            url,
+            sha256: options.sha256.clone(),
+            image_pull_policy: "IfNotPresent",
+            plugin_name: "sni-guard",
+            kind: "HTTP",
+            phase: "AUTHN",
+            priority: 1000,
+            fail_strategy: match options.fail_strategy {
+                FailStrategy::FailOpen => "FAIL_OPEN",
+                FailStrategy::FailClose => "FAIL_CLOSE",
+            },
+            // No `mode`: istiod matches a gateway's listeners as CLIENT, so SERVER would
+            // never apply; the port alone selects the listener.
+            port_match: port_match.map(|(port, _)| json!([{"ports": [{"number": port}]}])),
+            plugin_config: config,
+        },
+    };
+    let yaml = yaml_serde::to_string(&manifest).map_err(|e| e.to_string())?;
+    Ok((format!("{comment}{yaml}"), notes))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Manifest<'a> {
+    api_version: &'static str,
+    kind: &'static str,
+    metadata: Value,
+    spec: Spec<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Spec<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    selector: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target_refs: Option<Value>,
+    url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sha256: Option<String>,
+    image_pull_policy: &'static str,
+    plugin_name: &'static str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    phase: &'static str,
+    priority: i32,
+    fail_strategy: &'static str,
+    #[serde(rename = "match", skip_serializing_if = "Option::is_none")]
+    port_match: Option<Value>,
+    plugin_config: &'a PluginConfig,
+}
+
+/// What the WasmPlugin applies to.
+enum Target {
+    Pods(Labels),
+    Gateway(String),
+}
+
+fn gateways(listener: &Listener<'_>) -> Vec<String> {
+    let mut ids: Vec<String> = listener.chains.iter().map(|c| c.gateway.id()).collect();
+    ids.dedup();
+    ids
+}
+
+/// What the plugin applies to, the default namespace, and the default name.
+fn target(
+    layout: &Layout<'_>,
+    listener: &Listener<'_>,
+    options: &Options,
+) -> Result<(Target, String, String), String> {
+    let workload = layout.workload(listener);
+    let ids = gateways(listener);
+    let api_only = listener
+        .chains
+        .iter()
+        .all(|c| c.gateway.api == Api::GatewayApi);
+    if api_only && ids.len() == 1 && options.selector.is_empty() {
+        let gw = listener.chains[0].gateway;
+        if options
+            .namespace
+            .as_ref()
+            .is_some_and(|ns| *ns != gw.namespace)
+        {
+            return Err(format!(
+                "a WasmPlugin with targetRefs must be in its Gateway's namespace ({}), not --namespace {}",
+                gw.namespace,
+                options.namespace.as_deref().unwrap_or_default()
+            ));
+        }
+        let name = dns_name(&format!("sni-guard-{}", gw.name));
+        return Ok((Target::Gateway(gw.name.clone()), gw.namespace.clone(), name));
+    }
+    let selector = if options.selector.is_empty() {
+        distinguishing_selector(layout, listener).ok_or_else(|| {
+            format!(
+                "no selector picks {} without another gateway workload's pods (its labels are not known, or another workload has them all): give --selector",
+                workload.describe()
+            )
+        })?
+    } else {
+        options.selector.clone()
+    };
+    let values: Vec<&str> = selector.values().map(String::as_str).collect();
+    let name = dns_name(&format!("sni-guard-{}-{}", values.join("-"), listener.port));
+    let namespace = workload
+        .namespace
+        .clone()
+        .unwrap_or_else(|| ROOT_NAMESPACE.to_owned());
+    Ok((Target::Pods(selector), namespace, name))
+}
+
+/// The port match: Envoy's listener port, when known.
+fn port_match(
+    layout: &Layout<'_>,
+    listener: &Listener<'_>,
+    options: &Options,
+    notes: &mut Vec<String>,
+) -> Result<Option<(u32, String)>, String> {
+    if let Some(port) = options.listener_port {
+        return Ok(Some((port, "--listener-port".to_owned())));
+    }
+    match layout.envoy_port(listener) {
+        Ok(known) => Ok(Some(known)),
+        Err(why) => {
+            let other_ports = layout.listeners.iter().any(|l| {
+                l.workload == listener.workload
+                    && l.port != listener.port
+                    && l.chains.iter().any(|c| c.kind == ChainKind::Https)
+            });
+            if other_ports {
+                return Err(format!(
+                    "the WasmPlugin needs a port match (the workload has HTTPS servers on other ports too), and {why}: give the Service in the input (kubectl get svc -n NAMESPACE NAME -o yaml) or --listener-port"
+                ));
+            }
+            notes.push(format!(
+                "no port match in the WasmPlugin: {why}; it runs on every port of the workload, which has HTTPS servers on port {} only",
+                listener.port
+            ));
+            Ok(None)
+        }
+    }
+}
+
+fn check_url(url: &str) -> Result<String, String> {
+    let scheme = url.split_once("://").map(|(s, _)| s);
+    match scheme {
+        Some("oci" | "https" | "http" | "file") => Ok(url.to_owned()),
+        _ => Err(format!(
+            "--url {url:?}: expected oci://, https://, http:// or file:// (the forms Istio fetches)"
+        )),
+    }
+}
+
+/// A DNS-1123 name from `text`: lower case, `a-z0-9-`, at most 63 characters.
+fn dns_name(text: &str) -> String {
+    let mut name = String::new();
+    for c in text.chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_alphanumeric() {
+            name.push(c);
+        } else if !name.ends_with('-') {
+            name.push('-');
+        }
+    }
+    name.truncate(63);
+    name.trim_matches('-').to_owned()
+}
+
+fn check_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || dns_name(name) != name {
+        return Err(format!(
+            "--name {name:?}: a Kubernetes name is lower-case letters, digits and '-', at most 63 characters"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(
+            dns_name("sni-guard-ingressgateway-443"),
+            "sni-guard-ingressgateway-443"
+        );
+        assert_eq!(
+            dns_name("sni-guard-Istio_Ingress.x-443"),
+            "sni-guard-istio-ingress-x-443"
+        );
+        assert!(dns_name(&"a".repeat(80)).len() == 63);
+        assert!(check_name("Bad_Name").is_err());
+        assert!(check_name("good-name").is_ok());
+    }
+
+    #[test]
+    fn urls() {
+        assert!(check_url("oci://ghcr.io/x/sni-guard:1").is_ok());
+        assert!(check_url("file:///var/local/wasm/sni_guard.wasm").is_ok());
+        assert!(check_url("ghcr.io/x/sni-guard:1")
+            .unwrap_err()
+            .contains("expected oci://"));
+    }
+}
