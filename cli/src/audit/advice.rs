@@ -14,20 +14,18 @@ pub fn why(finding: &Finding<'_>) -> String {
             certificate covers (HTTP/2 connection coalescing) and gets 404 from the wrong route table."
             .to_owned(),
         Finding::CoveredHost { covered, .. } => {
-            let connection = labels(&covered.connection);
-            let lands = match covered.request.kind {
+            let instead = match covered.request.kind {
                 ChainKind::Passthrough => format!(
                     "instead of being passed through to the backend of {}",
-                    covered.request.label()
+                    covered.request.gateway.id()
                 ),
-                _ => format!("instead of {}'s", covered.request.label()),
+                _ => format!("instead of by {}'s", covered.request.gateway.id()),
             };
             format!(
-                "a browser holding a connection made for {connection} reuses it for {} ({} cover {}: RFC 9113 §9.1.1); \
-                 the request is routed by the route table of that connection's chain {lands}: 404, or the wrong backend.",
-                covered.hosts.join(", "),
-                covered.evidence,
-                covered.names.join(", ")
+                "a browser holding a connection made for {} reuses it for {}, which that connection's certificate covers \
+                 (RFC 9113 §9.1.1); the request is routed by the connection's route table {instead}: 404, or the wrong backend.",
+                hosts_of(&covered.connection),
+                covered.hosts.join(", ")
             )
         }
         Finding::DuplicateHost { .. } => "Istio makes one SNI match per host on a port; it skips a server that repeats a host \
@@ -71,24 +69,32 @@ pub fn fix(finding: &Finding<'_>, layout: &Layout<'_>) -> String {
                 "{merge}, or give each server its own certificate that covers only its hosts. {guard}"
             )
         }
-        Finding::CoveredHost { covered, .. } => {
-            let hosts = covered.hosts.join(", ");
-            let connection = labels(&covered.connection);
-            format!(
-                "give {connection} a certificate that does not cover {hosts} (one whose names are its own hosts), \
-                 or list {connection} and {} in sni-guard's servers table on this port. {guard}",
-                covered.request.label()
-            )
-        }
+        Finding::CoveredHost { covered, .. } => format!(
+            "give {} a certificate that does not cover {} (one that names its own hosts only), or list both \
+             servers in sni-guard's table (plugin-config lists every filter chain on the port). {guard}",
+            gateways_of(&covered.connection),
+            covered.hosts.join(", ")
+        ),
         Finding::DuplicateHost { .. } => {
             "list each host in one server only, or merge the servers into one.".to_owned()
         }
     }
 }
 
-/// `a, b` of chain labels.
-fn labels(chains: &[ChainRef<'_>]) -> String {
-    let all: Vec<String> = chains.iter().map(ChainRef::label).collect();
+/// The hosts of these chains, `a.example.com, b.example.com`.
+fn hosts_of(chains: &[ChainRef<'_>]) -> String {
+    let mut all: Vec<&str> = chains
+        .iter()
+        .flat_map(|c| c.server.hosts.iter().map(String::as_str))
+        .collect();
+    all.dedup();
+    all.join(", ")
+}
+
+/// The Gateways of these chains, `istio-system/gw-a, web/gw-b`.
+fn gateways_of(chains: &[ChainRef<'_>]) -> String {
+    let mut all: Vec<String> = chains.iter().map(|c| c.gateway.id()).collect();
+    all.dedup();
     all.join(", ")
 }
 
