@@ -4,12 +4,14 @@
 //!
 //! Rooms: [`input`] reads resources; [`model`] places Gateways on workloads and lays out
 //! their listeners; [`audit`] finds the conflicts; [`plugin`] writes the filter's
-//! configuration and WasmPlugin and checks a live one for drift; [`output`] prints reports;
+//! configuration and WasmPlugin and checks a live one for drift; [`merge`] plans the merge of
+//! servers sharing a certificate, routing checked; [`output`] prints reports;
 //! [`commands`] is the command line.
 
 pub mod audit;
 pub mod commands;
 pub mod input;
+pub mod merge;
 pub mod model;
 pub mod output;
 pub mod plugin;

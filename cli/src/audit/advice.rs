@@ -60,10 +60,10 @@ pub fn fix(finding: &Finding<'_>, layout: &Layout<'_>) -> String {
                 .iter()
                 .all(|c| std::ptr::eq(c.gateway, chains[0].gateway));
             let merge = if one_gateway {
-                "merge these servers into one server that lists all their hosts"
+                "merge these servers into one server that lists all their hosts (sni-guard merge plans it)"
             } else {
                 "merge these servers into one server that lists all their hosts (in one \
-                 Gateway; bind the other Gateways' VirtualServices to it)"
+                 Gateway; bind the other Gateways' VirtualServices to it: sni-guard merge plans both, routing checked)"
             };
             format!(
                 "{merge}, or give each server its own certificate that covers only its hosts. {guard}"

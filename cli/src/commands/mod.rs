@@ -1,10 +1,11 @@
-//! The command line: `sni-guard audit` and `sni-guard plugin-config`.
+//! The command line: `sni-guard audit`, `sni-guard plugin-config` and `sni-guard merge`.
 //!
 //! Exit codes: 0 clean (or the output was printed); 1 conflicts found (or the Gateways give
 //! no configuration the filter accepts, or a live WasmPlugin drifted); 2 unusable input or
 //! bad usage.
 
 mod audit;
+mod merge;
 mod plugin_config;
 
 use crate::input::Input;
@@ -53,6 +54,15 @@ enum Command {
     },
     /// Prints sni-guard's configuration mirroring the filter chains of one workload and port.
     PluginConfig(Box<PluginConfigArgs>),
+    /// Plans the merge of servers that share a certificate into one server (objects to apply
+    /// on stdout, the summary and the Gateways to delete on stderr), routing checked.
+    Merge {
+        /// Output format: YAML objects to apply (human), or one JSON object.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        #[command(flatten)]
+        input: InputArgs,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -147,7 +157,7 @@ pub fn run(
         }
     };
     let input_args = match &cli.command {
-        Command::Audit { input, .. } => input,
+        Command::Audit { input, .. } | Command::Merge { input, .. } => input,
         Command::PluginConfig(args) => &args.input,
     };
     let mut notes = Vec::new();
@@ -184,6 +194,14 @@ pub fn run(
             audit::run(&layout, &input, *format, notes, stdout, stderr)
         }
         Command::PluginConfig(args) => plugin_config::run(&layout, args, notes, stdout, stderr),
+        Command::Merge { format, .. } => merge::run(
+            &input,
+            &input_args.workload_labels,
+            *format,
+            notes,
+            stdout,
+            stderr,
+        ),
     };
     match outcome {
         Ok(code) => code,

@@ -13,6 +13,8 @@ use std::fmt;
 #[derive(Debug, Clone, Copy)]
 pub struct ChainRef<'g> {
     pub gateway: &'g Gateway,
+    /// The Gateway's index in the input.
+    pub gateway_index: usize,
     pub server: &'g Server,
     pub kind: ChainKind,
 }
@@ -54,7 +56,9 @@ impl<'g> Layout<'g> {
     pub fn new(gateways: &'g [Gateway], placement: Placement, services: &'g [Service]) -> Self {
         let mut listeners: Vec<Listener<'g>> = Vec::new();
         let mut index: HashMap<(usize, u32, Option<String>), usize> = HashMap::new();
-        for (gateway, landing) in gateways.iter().zip(&placement.landing) {
+        for (gateway_index, (gateway, landing)) in
+            gateways.iter().zip(&placement.landing).enumerate()
+        {
             for server in &gateway.servers {
                 let Some(kind) = server.chain() else {
                     continue;
@@ -72,6 +76,7 @@ impl<'g> Layout<'g> {
                     });
                     listeners[at].chains.push(ChainRef {
                         gateway,
+                        gateway_index,
                         server,
                         kind,
                     });

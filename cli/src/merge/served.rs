@@ -1,0 +1,220 @@
+//! Routing equivalence, the contract of a merge plan: for every VirtualService, the set of
+//! (workload, port, bind, host, TLS mode, credential) it is served on is the same before and
+//! after, and nothing new is served.
+//!
+//! A VirtualService is served on every server of every Gateway it names, on every workload
+//! that Gateway lands on, for each of its hosts that a server host admits: the names match
+//! (exact, `*.suffix` at any depth, `*`), and the server host's `namespace/` part, if any,
+//! is the VirtualService's (`.` the Gateway's, `*` any).
+
+use crate::input::Resource;
+use crate::merge::state::State;
+use crate::merge::virtual_service::{GatewayRef, VirtualService};
+use crate::model::gateway::{Api, Gateway, Server};
+use crate::model::labels::Labels;
+use crate::model::placement::place;
+use crate::model::workload::{PodTemplate, Service};
+use sni_guard::pattern::Pattern;
+use std::collections::{BTreeSet, HashMap};
+
+/// One place a VirtualService is served.
+pub type Entry = (String, u32, Option<String>, String, String, String);
+
+/// What places the Gateways on pods, the same before and after a plan.
+pub struct Pods<'a> {
+    pub templates: &'a [PodTemplate],
+    pub services: &'a [Service],
+    pub flags: &'a [Labels],
+}
+
+/// The names `server_host` (a Gateway server's host, `namespace/` part removed) and
+/// `vs_host` have in common, as the more specific of the two; `None` when they share none.
+pub fn intersect(server_host: &str, vs_host: &str) -> Option<String> {
+    let (a, b) = (
+        Pattern::parse(server_host).ok()?,
+        Pattern::parse(vs_host).ok()?,
+    );
+    let under = |name: &str, suffix: &str| {
+        name.len() > suffix.len() + 1
+            && name.ends_with(suffix)
+            && name.as_bytes()[name.len() - suffix.len() - 1] == b'.'
+    };
+    match (&a, &b) {
+        (Pattern::Any, other) | (other, Pattern::Any) => Some(other.to_string()),
+        (Pattern::Exact(x), Pattern::Exact(y)) => (x == y).then(|| x.clone()),
+        (Pattern::Exact(e), Pattern::Suffix(s)) | (Pattern::Suffix(s), Pattern::Exact(e)) => {
+            under(e, s).then(|| e.clone())
+        }
+        (Pattern::Suffix(x), Pattern::Suffix(y)) => {
+            if x == y || under(x, y) {
+                Some(a.to_string())
+            } else if under(y, x) {
+                Some(b.to_string())
+            } else {
+                None
+            }
+        }
+    }
+}
+
+/// The hosts `vs` is served on by `server` of `gateway`.
+pub fn admitted(
+    gateway: &Gateway,
+    server: &Server,
+    vs_namespace: &str,
+    vs_hosts: &[String],
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for host in &server.hosts {
+        let (namespace, name) = host.split_once('/').unwrap_or(("*", host));
+        let allowed = match namespace {
+            "*" => true,
+            "." => gateway.namespace == vs_namespace,
+            ns => ns == vs_namespace,
+        };
+        if !allowed {
+            continue;
+        }
+        out.extend(vs_hosts.iter().filter_map(|h| intersect(name, h)));
+    }
+    out
+}
+
+/// For each VirtualService of `state`, where it is served.
+pub fn served(state: &State, pods: &Pods<'_>) -> Result<Vec<BTreeSet<Entry>>, String> {
+    let standing = state.standing()?;
+    let gateways: Vec<Gateway> = standing.iter().map(|(_, g)| g.clone()).collect();
+    let placement = place(&gateways, pods.templates, pods.services, pods.flags);
+    let by_name: HashMap<(&str, &str), usize> = gateways
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| g.api == Api::Istio)
+        .map(|(i, g)| ((g.namespace.as_str(), g.name.as_str()), i))
+        .collect();
+    Ok(state
+        .virtual_services
+        .iter()
+        .map(|vs| {
+            let vs = VirtualService::read(vs);
+            let mut entries = BTreeSet::new();
+            for r in &vs.gateways {
+                let GatewayRef::Gateway { namespace, name } = r else {
+                    continue;
+                };
+                let Some(&g) = by_name.get(&(namespace.as_str(), name.as_str())) else {
+                    continue;
+                };
+                let gateway = &gateways[g];
+                for &w in &placement.landing[g] {
+                    let workload = &placement.workloads[w].name;
+                    for server in &gateway.servers {
+                        let (mode, credentials) = tls_of(server);
+                        for host in admitted(gateway, server, &vs.namespace, &vs.hosts) {
+                            entries.insert((
+                                workload.clone(),
+                                server.port,
+                                server.bind.clone(),
+                                host,
+                                mode.clone(),
+                                credentials.clone(),
+                            ));
+                        }
+                    }
+                }
+            }
+            entries
+        })
+        .collect())
+}
+
+/// The server's TLS mode and credentials, as the entries carry them.
+fn tls_of(server: &Server) -> (String, String) {
+    match &server.tls {
+        None => ("(no TLS)".to_owned(), String::new()),
+        Some(tls) => {
+            let credentials: Vec<String> = tls.credentials.iter().map(|c| c.to_string()).collect();
+            (tls.mode.as_str().to_owned(), credentials.join(", "))
+        }
+    }
+}
+
+/// What differs between `before` and `after`, one line per VirtualService; empty when
+/// every VirtualService is served where it was and nowhere else.
+pub fn differences(
+    virtual_services: &[Resource],
+    before: &[BTreeSet<Entry>],
+    after: &[BTreeSet<Entry>],
+) -> Vec<String> {
+    let show = |e: &Entry| {
+        let bind = e.2.as_ref().map_or(String::new(), |b| format!(" bind {b}"));
+        let tls = if e.5.is_empty() {
+            e.4.clone()
+        } else {
+            format!("{} {}", e.4, e.5)
+        };
+        format!("{} on port {}{bind} ({tls}) of {}", e.3, e.1, e.0)
+    };
+    let mut out = Vec::new();
+    for (i, vs) in virtual_services.iter().enumerate() {
+        let (b, a) = (&before[i], &after[i]);
+        let new: Vec<String> = a.difference(b).map(show).collect();
+        let lost: Vec<String> = b.difference(a).map(show).collect();
+        if !new.is_empty() {
+            out.push(format!(
+                "VirtualService {}/{} would also serve {}",
+                vs.namespace,
+                vs.name,
+                new.join("; ")
+            ));
+        }
+        if !lost.is_empty() {
+            out.push(format!(
+                "VirtualService {}/{} would no longer serve {}",
+                vs.namespace,
+                vs.name,
+                lost.join("; ")
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_intersections() {
+        assert_eq!(
+            intersect("a.example.com", "A.example.com").as_deref(),
+            Some("a.example.com")
+        );
+        assert_eq!(
+            intersect("*.example.com", "a.b.example.com").as_deref(),
+            Some("a.b.example.com")
+        );
+        assert_eq!(
+            intersect("a.example.com", "*.example.com").as_deref(),
+            Some("a.example.com")
+        );
+        assert_eq!(
+            intersect("*", "a.example.com").as_deref(),
+            Some("a.example.com")
+        );
+        assert_eq!(
+            intersect("*.example.com", "*").as_deref(),
+            Some("*.example.com")
+        );
+        assert_eq!(
+            intersect("*.a.example.com", "*.example.com").as_deref(),
+            Some("*.a.example.com")
+        );
+        assert_eq!(intersect("*.example.com", "*.example.org"), None);
+        assert_eq!(
+            intersect("example.com", "*.example.com"),
+            None,
+            "the apex is not under the wildcard"
+        );
+        assert_eq!(intersect("xexample.com", "*.example.com"), None);
+    }
+}
