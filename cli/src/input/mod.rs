@@ -195,25 +195,17 @@ impl Input {
         let named = |problem: String| at(format!("{kind}{name}: {problem}"));
         let group = api_version.split('/').next().unwrap_or_default();
         match (group, kind.as_str()) {
-            ("networking.istio.io", "Gateway")
-                if istio::VERSIONS.contains(&api_version.as_str()) =>
+            ("networking.istio.io", "Gateway") | ("gateway.networking.k8s.io", "Gateway")
+                if istio::VERSIONS.contains(&api_version.as_str())
+                    || gateway_api::VERSIONS.contains(&api_version.as_str()) =>
             {
-                let gw = istio::gateway(value, source).map_err(named)?;
-                let (title, key) = (gw.title(), format!("istio {}", gw.id()));
-                if let Some(old) = self.gateways.keep(key.clone(), gw) {
-                    let new = &self.gateways.items[self.gateways.index[&key]];
-                    self.notes.extend(repeated(
-                        &title,
-                        (&old.raw, &old.source),
-                        (&new.raw, &new.source),
-                    ));
+                let gw = if group == "networking.istio.io" {
+                    istio::gateway(value, source)
+                } else {
+                    gateway_api::gateway(value, source)
                 }
-            }
-            ("gateway.networking.k8s.io", "Gateway")
-                if gateway_api::VERSIONS.contains(&api_version.as_str()) =>
-            {
-                let gw = gateway_api::gateway(value, source).map_err(named)?;
-                let (title, key) = (gw.title(), format!("gateway-api {}", gw.id()));
+                .map_err(named)?;
+                let (title, key) = (gw.title(), format!("{:?} {}", gw.api, gw.id()));
                 if let Some(old) = self.gateways.keep(key.clone(), gw) {
                     let new = &self.gateways.items[self.gateways.index[&key]];
                     self.notes.extend(repeated(

@@ -3,6 +3,7 @@
 use crate::model::gateway::{Gateway, Source};
 use crate::model::layout::Layout;
 use crate::model::placement::place;
+use crate::model::workload::Service;
 use crate::model::{gateway_api, istio};
 use serde_json::{json, Value};
 
@@ -49,4 +50,14 @@ pub(crate) fn passthrough(name: &str, hosts: &[&str]) -> Value {
 /// The layout of `gateways` with no workloads given (the defaults assumed).
 pub(crate) fn layout(gateways: &[Gateway]) -> Layout<'_> {
     Layout::new(gateways, place(gateways, &[], &[], &[]), &[])
+}
+
+/// Istio's default ingress gateway Service: port 443 to targetPort 8443.
+pub(crate) fn ingress_service() -> Service {
+    Service::read(
+        &json!({"metadata": {"name": "istio-ingressgateway", "namespace": "istio-system"},
+                "spec": {"selector": {"istio": "ingressgateway"}, "ports": [{"port": 443, "targetPort": 8443}]}}),
+        Source::default(),
+    )
+    .unwrap()
 }

@@ -1,11 +1,13 @@
 //! Placement of Gateways on workloads, and the listeners it makes.
 
-use crate::model::fixtures::{api_gateway, gateway, https, istio_gateway, layout, passthrough};
+use crate::model::fixtures::{
+    api_gateway, gateway, https, ingress_service, istio_gateway, layout, passthrough,
+};
 use crate::model::gateway::{ChainKind, Gateway, Source};
 use crate::model::labels::{labels, show_labels};
 use crate::model::layout::Layout;
 use crate::model::placement::place;
-use crate::model::workload::{PodTemplate, Service};
+use crate::model::workload::PodTemplate;
 use serde_json::json;
 
 /// `(workload, port, [chain labels])` of each listener.
@@ -208,12 +210,7 @@ fn the_service_gives_the_port_envoy_listens_on() {
         "ingressgateway",
         json!([https443("a.example.com")]),
     )];
-    let services = [Service::read(
-        &json!({"metadata": {"name": "istio-ingressgateway", "namespace": "istio-system"},
-                "spec": {"selector": {"istio": "ingressgateway"}, "ports": [{"port": 443, "targetPort": 8443}]}}),
-        Source::default(),
-    )
-    .unwrap()];
+    let services = [ingress_service()];
     let layout = Layout::new(&gws, place(&gws, &[], &services, &[]), &services);
     assert_eq!(
         layout.envoy_port(&layout.listeners[0]).unwrap(),

@@ -1,12 +1,13 @@
 use super::select::{choose, Selection};
 use super::wasmplugin::{wasm_plugin, Options, PLACEHOLDER_URL};
 use super::*;
-use crate::model::fixtures::{api_gateway, gateway, https, istio_gateway, layout, passthrough};
-use crate::model::gateway::{Gateway, Source};
+use crate::model::fixtures::{
+    api_gateway, gateway, https, ingress_service, istio_gateway, layout, passthrough,
+};
+use crate::model::gateway::Gateway;
 use crate::model::labels::{labels, Labels};
 use crate::model::layout::Layout;
 use crate::model::placement::place;
-use crate::model::workload::Service;
 use serde_json::{json, Value};
 
 fn https443(name: &str, hosts: &[&str]) -> Value {
@@ -239,12 +240,7 @@ fn wasm_plugin_options_and_port_match() {
         "ingressgateway",
         json!([https443("https", &["a.example.com"])]),
     )];
-    let services = [Service::read(
-        &json!({"metadata": {"name": "istio-ingressgateway", "namespace": "istio-system"},
-                "spec": {"selector": {"istio": "ingressgateway"}, "ports": [{"port": 443, "targetPort": 8443}]}}),
-        Source::default(),
-    )
-    .unwrap()];
+    let services = [ingress_service()];
     let layout = Layout::new(&gws, place(&gws, &[], &services, &[]), &services);
     let options = Options {
         url: Some("oci://ghcr.io/example/sni-guard:1.0.0".into()),
