@@ -57,7 +57,9 @@ pub mod paths;
 pub mod pki;
 pub mod podman;
 pub mod procfs;
+pub mod rebuild;
 pub mod registry;
+pub mod sha256;
 pub mod soak;
 pub mod topology;
 
