@@ -56,6 +56,7 @@ pub mod h2load;
 pub mod istiod;
 pub mod load;
 pub mod lua;
+pub mod migrate;
 pub mod paths;
 pub mod pki;
 pub mod podman;
