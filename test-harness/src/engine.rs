@@ -48,6 +48,12 @@ impl Engine {
             "podman",
             &format!("no container engine: no Docker engine answers at {DOCKER_SOCKET} and podman is not installed ({SETUP})"),
         )?;
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            return Err(fail(
+                "no container engine: no Docker engine answers and podman's sandbox (network, mount and PID namespaces) needs root",
+            ));
+        }
         require("runc", &format!("podman needs runc ({SETUP})"))?;
         require("unshare", "podman's sandbox needs unshare (util-linux)")?;
         let service = Service::start(&paths::target_dir().join("container-engine"))?;
