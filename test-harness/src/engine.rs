@@ -190,14 +190,6 @@ impl Engine {
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
         })
     }
-
-    /// What podman's service logged (empty for Docker), for failure messages.
-    pub fn log(&self) -> String {
-        match &self.kind {
-            Kind::Docker(_) => String::new(),
-            Kind::Podman(service) => service.log(),
-        }
-    }
 }
 
 /// Runs `command`; its standard output, or an error naming `what` with its standard error.

@@ -21,8 +21,16 @@
 //!   [`demo`]: the README's demo (`demo.sh`).
 //! - [`edits`]: structural edits of a rendered topology (a plain-HTTP listener, another TLS
 //!   chain, HTTP/1.0 accepted), applied through [`Gateway::start_custom`].
-//! - [`h2load`]: load from `h2load`, and single HTTP/2 requests sent as given; [`procfs`]:
-//!   Envoy's RSS and CPU time; [`soak`]: the soak (`soak.sh`); [`mod@bench`]: the benchmark.
+//! - [`h2load`]: load from `h2load`, and single HTTP/2 requests sent as given; [`load`]:
+//!   h2load runs back to back until stopped; [`procfs`]: Envoy's RSS and CPU time; [`soak`]:
+//!   the soak (`soak.sh`); [`mod@bench`]: the benchmark.
+//! - [`istiod`]: what istiod and istio-agent make of a WasmPlugin for Envoy; [`ecds`]: topology
+//!   (a) taking sni-guard through ECDS from a watched file, updated live; [`migrate`]: the
+//!   demo's log_only → strict switch.
+//! - [`engine`]: a container engine (a Docker engine, or podman's service in the sandbox of
+//!   [`podman`]); [`compose`]: `docker-compose` on the repository's file; [`envoy_image`]: a
+//!   local image of the pinned Envoy; [`registry`]: an image registry on loopback;
+//!   [`rebuild`]: the module built again elsewhere; [`sha256`]: content digests.
 //!
 //! ```no_run
 //! use sni_guard_harness::{Filter, Gateway, Protocol, Topology};
