@@ -151,15 +151,22 @@ impl Engine {
     /// `program` running in the engine's network (podman: its private namespace).
     pub fn command(&self, program: &str) -> Command {
         let mut command = Command::new(program);
-        if let Kind::Podman(service) = &self.kind {
-            let fd = service.netns().as_raw_fd();
-            // SAFETY: setns is a system call on a descriptor that outlives the spawn.
-            unsafe {
-                command.pre_exec(move || match libc::setns(fd, libc::CLONE_NEWNET) {
+        let netns = match &self.kind {
+            Kind::Docker(_) => None,
+            Kind::Podman(service) => Some(service.netns().as_raw_fd()),
+        };
+        // SAFETY: system calls only, on a descriptor that outlives the spawn. The program dies
+        // with the thread that started it (a registry must not outlive a killed test).
+        unsafe {
+            command.pre_exec(move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                match netns.map_or(0, |fd| libc::setns(fd, libc::CLONE_NEWNET)) {
                     0 => Ok(()),
                     _ => Err(std::io::Error::last_os_error()),
-                });
-            }
+                }
+            });
         }
         command
     }
