@@ -65,6 +65,12 @@ impl<'a> Project<'a> {
         )
     }
 
+    /// `docker-compose stop`: the containers exit (Envoy writes out its access log), their logs
+    /// stay.
+    pub fn stop(&self) -> Result<()> {
+        checked(&mut self.command(&["stop"]), "docker-compose stop").map(drop)
+    }
+
     /// `docker-compose down`.
     pub fn down(&mut self) -> Result<()> {
         self.up = false;
