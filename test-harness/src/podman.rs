@@ -289,7 +289,8 @@ fn fresh_dir(root: &Path) -> Result<PathBuf> {
     unreachable!("an unbounded range")
 }
 
-/// Removes the folders of runs whose process is gone (killed before it could clean up).
+/// Removes the folders of runs whose process is gone (killed before it could clean up), and
+/// the cgroups of their containers (the kernel killed the processes, nobody removed those).
 fn remove_stale(root: &Path) {
     let Ok(entries) = std::fs::read_dir(root) else {
         return;
@@ -301,6 +302,15 @@ fn remove_stale(root: &Path) {
         };
         // SAFETY: signal 0 only checks that the process exists.
         if unsafe { libc::kill(pid, 0) } != 0 {
+            let containers = entry.path().join("storage/overlay-containers");
+            for container in std::fs::read_dir(containers).into_iter().flatten().flatten() {
+                let id = container.file_name().to_string_lossy().into_owned();
+                if id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    for parent in cgroup_parents() {
+                        remove_cgroup_tree(&parent.join(format!("libpod-{id}")));
+                    }
+                }
+            }
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }
@@ -334,20 +344,25 @@ fn cgroup_parents() -> BTreeSet<PathBuf> {
         .collect()
 }
 
-/// Removes the `libpod_parent` cgroups that did not exist before the service started (empty
-/// ones only: `rmdir` refuses a cgroup that holds a process or a child group).
+/// Removes the `libpod_parent` cgroups that did not exist before the service started.
 fn remove_new_cgroups(before: &BTreeSet<PathBuf>) {
     for parent in cgroup_parents().difference(before) {
-        let mut groups = vec![parent.clone()];
-        let mut i = 0;
-        while i < groups.len() {
-            if let Ok(entries) = std::fs::read_dir(&groups[i]) {
-                groups.extend(entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()));
-            }
-            i += 1;
+        remove_cgroup_tree(parent);
+    }
+}
+
+/// Removes a cgroup and the groups under it, deepest first; `rmdir` refuses one that still
+/// holds a process.
+fn remove_cgroup_tree(top: &Path) {
+    let mut groups = vec![top.to_path_buf()];
+    let mut i = 0;
+    while i < groups.len() {
+        if let Ok(entries) = std::fs::read_dir(&groups[i]) {
+            groups.extend(entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()));
         }
-        for group in groups.iter().rev() {
-            let _ = std::fs::remove_dir(group);
-        }
+        i += 1;
+    }
+    for group in groups.iter().rev() {
+        let _ = std::fs::remove_dir(group);
     }
 }
