@@ -15,7 +15,8 @@
 //!   events in one folder under `target/container-engine/`, removed when the service stops.
 //!
 //! Only the cgroups runc creates for containers live outside (there is no cgroup namespace for
-//! that on cgroup v1); the `libpod_parent` groups the service created are removed at the end.
+//! that on cgroup v1): the `libpod_parent` groups the service created are removed at the end,
+//! and the groups of a killed run's containers by the next run.
 
 use crate::engine::ping;
 use crate::error::{fail, Context, Result};
