@@ -304,7 +304,11 @@ fn remove_stale(root: &Path) {
         // SAFETY: signal 0 only checks that the process exists.
         if unsafe { libc::kill(pid, 0) } != 0 {
             let containers = entry.path().join("storage/overlay-containers");
-            for container in std::fs::read_dir(containers).into_iter().flatten().flatten() {
+            for container in std::fs::read_dir(containers)
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
                 let id = container.file_name().to_string_lossy().into_owned();
                 if id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
                     for parent in cgroup_parents() {
