@@ -195,6 +195,7 @@ pub fn by_hand(certs: &std::path::Path) -> String {
     let ca = ca.display();
     format!(
         "Try it by hand:\n\
+         \x20 cargo run -q -p sni-guard-harness --bin demo -- migrate        # log_only, then strict without a restart (ECDS)\n\
          \x20 cargo run -q -p sni-guard-harness --bin demo -- serve strict   # or: none, log_only; Ctrl-C stops it\n\
          \x20 Envoy then listens on 127.0.0.1:8443 (two Gateways, one certificate) and prints its admin address.\n\n\
          \x20 # the coalesced request: a connection made for a.example.com, asking for b.example.com\n\

@@ -266,3 +266,21 @@ fn mapping(value: &mut Value) -> Result<&mut Mapping> {
 fn value(json: serde_json::Value) -> Result<Value> {
     Ok(yaml_serde::to_value(json)?)
 }
+
+/// Replaces the sni-guard entry of every `http_filters` list with `entry` (the
+/// `config_discovery` reference istiod writes for a WasmPlugin, say).
+pub fn replace_sni_guard(config: &mut Value, entry: &Value) -> Result<()> {
+    let mut replaced = 0;
+    crate::topology::visit_http_filters_mut(config, &mut |filters| {
+        for filter in filters.iter_mut() {
+            if crate::topology::is_sni_guard(filter) {
+                *filter = entry.clone();
+                replaced += 1;
+            }
+        }
+    });
+    match replaced {
+        0 => Err(fail("no sni-guard entry in any http_filters list")),
+        _ => Ok(()),
+    }
+}

@@ -21,8 +21,16 @@
 //!   [`demo`]: the README's demo (`demo.sh`).
 //! - [`edits`]: structural edits of a rendered topology (a plain-HTTP listener, another TLS
 //!   chain, HTTP/1.0 accepted), applied through [`Gateway::start_custom`].
-//! - [`h2load`]: load from `h2load`, and single HTTP/2 requests sent as given; [`procfs`]:
-//!   Envoy's RSS and CPU time; [`soak`]: the soak (`soak.sh`); [`mod@bench`]: the benchmark.
+//! - [`h2load`]: load from `h2load`, and single HTTP/2 requests sent as given; [`load`]:
+//!   h2load runs back to back until stopped; [`procfs`]: Envoy's RSS and CPU time; [`soak`]:
+//!   the soak (`soak.sh`); [`mod@bench`]: the benchmark.
+//! - [`istiod`]: what istiod and istio-agent make of a WasmPlugin for Envoy; [`ecds`]: topology
+//!   (a) taking sni-guard through ECDS from a watched file, updated live; [`migrate`]: the
+//!   demo's log_only → strict switch.
+//! - [`engine`]: a container engine (a Docker engine, or podman's service in the sandbox of
+//!   [`podman`]); [`compose`]: `docker-compose` on the repository's file; [`envoy_image`]: a
+//!   local image of the pinned Envoy; [`registry`]: an image registry on loopback;
+//!   [`rebuild`]: the module built again elsewhere; [`sha256`]: content digests.
 //!
 //! ```no_run
 //! use sni_guard_harness::{Filter, Gateway, Protocol, Topology};
@@ -42,17 +50,28 @@ pub mod bench_report;
 pub mod browser;
 pub mod client;
 pub mod comparison;
+pub mod compose;
 pub mod conformance;
 pub mod demo;
+pub mod ecds;
 pub mod edits;
+pub mod engine;
 pub mod envoy;
+pub mod envoy_image;
 pub mod error;
 pub mod gateway;
 pub mod h2load;
+pub mod istiod;
+pub mod load;
 pub mod lua;
+pub mod migrate;
 pub mod paths;
 pub mod pki;
+pub mod podman;
 pub mod procfs;
+pub mod rebuild;
+pub mod registry;
+pub mod sha256;
 pub mod soak;
 pub mod topology;
 

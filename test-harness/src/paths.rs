@@ -42,12 +42,16 @@ pub fn install_envoy_script() -> PathBuf {
 /// The command that builds the module.
 pub const BUILD_MODULE: &str = "cargo build --release --target wasm32-wasip1";
 
+/// The cargo target folder (`target/`, or `CARGO_TARGET_DIR`).
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(|dir| workspace_root().join(dir))
+        .unwrap_or_else(|| workspace_root().join("target"))
+}
+
 /// The module, `target/wasm32-wasip1/release/sni_guard.wasm`; an error says how to build it.
 pub fn module() -> Result<PathBuf> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(|dir| workspace_root().join(dir))
-        .unwrap_or_else(|| workspace_root().join("target"));
-    module_in(&target)
+    module_in(&target_dir())
 }
 
 /// The module under a cargo target folder.

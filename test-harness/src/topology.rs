@@ -176,7 +176,7 @@ pub fn render_config(mut config: Value, filter: &Filter, layout: &Layout) -> Res
 }
 
 /// Whether an `http_filters` entry is sni-guard as istiod writes a WasmPlugin.
-fn is_sni_guard(filter: &Value) -> bool {
+pub(crate) fn is_sni_guard(filter: &Value) -> bool {
     let typed = filter.get("typed_config");
     let kind = typed.and_then(|t| t.get("@type")).and_then(Value::as_str);
     let root_id = typed
@@ -202,7 +202,7 @@ fn visit_http_filters(value: &Value, f: &mut dyn FnMut(&[Value])) {
     }
 }
 
-fn visit_http_filters_mut(value: &mut Value, f: &mut dyn FnMut(&mut Vec<Value>)) {
+pub(crate) fn visit_http_filters_mut(value: &mut Value, f: &mut dyn FnMut(&mut Vec<Value>)) {
     match value {
         Value::Mapping(map) => {
             for (key, child) in map.iter_mut() {

@@ -1,7 +1,8 @@
 //! The README's demo shows what it claims: 404 without the filter, 421 then 200 with
-//! strict, 404 and a counted mismatch with log_only.
+//! strict, 404 and a counted mismatch with log_only; and the migration: log_only's 404, counter
+//! and warning, then strict delivered through ECDS to the same Envoy, and the 421.
 
-use sni_guard_harness::{demo, Pki};
+use sni_guard_harness::{demo, migrate, Pki};
 
 #[test]
 fn the_demo_shows_the_bug_and_both_modes() {
@@ -51,4 +52,47 @@ fn demo_certs_are_kept_unless_forced() {
     assert!(made);
     assert_ne!(first.ca_pem, fresh.ca_pem);
     assert!(fresh.server_pem.starts_with("-----BEGIN CERTIFICATE-----"));
+}
+
+#[test]
+fn the_migration_switches_a_running_envoy_from_log_only_to_strict() {
+    let m = migrate::run().unwrap();
+    assert_eq!(m.log_only.coalesced.status, 404);
+    assert_eq!(m.log_only.counters["log_only_mismatches"], 1);
+    assert!(
+        m.log_only.log.iter().any(|l| l.starts_with(
+            r#"misdirected request let through (log_only): sni "a.example.com" (server gw-a), authority "b.example.com" (server gw-b)"#
+        )),
+        "{:#?}",
+        m.log_only.log
+    );
+    assert!(m.pids.0.is_some() && m.pids.0 == m.pids.1, "{:?}", m.pids);
+    assert!(
+        m.strict
+            .log
+            .iter()
+            .any(|l| l.starts_with("configured: strict, 2 servers")),
+        "{:#?}",
+        m.strict.log
+    );
+    assert_eq!(
+        m.strict.coalesced.status, 421,
+        "the connection opened before the switch"
+    );
+    assert_eq!(m.strict.fresh.as_ref().map(|r| r.status), Some(421));
+    assert_eq!(
+        m.strict.retry.as_ref().map(|r| (r.status, r.body.as_str())),
+        Some((200, "gw-b: b.example.com\n"))
+    );
+    assert_eq!(m.strict.counters["misdirected"], 2);
+    assert_eq!(m.strict.counters["log_only_mismatches"], 1);
+    let story = migrate::story(&m);
+    for text in [
+        "kubectl apply -f envoyfilter/wasmplugin-log-only.yaml",
+        "kubectl apply -f envoyfilter/wasmplugin.yaml",
+        "without a restart",
+        "421 Misdirected Request",
+    ] {
+        assert!(story.contains(text), "{text:?} missing from:\n{story}");
+    }
 }

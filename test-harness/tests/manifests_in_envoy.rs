@@ -5,10 +5,13 @@
 
 mod k8s;
 
-use k8s::manifest::{istiod_configuration, istiod_filter_name, of_kind, Manifest};
+use k8s::manifest::{of_kind, Manifest};
 use sni_guard::{Config, Mode};
 use sni_guard_harness::envoy::suite_version;
 use sni_guard_harness::gateway::Outcome;
+use sni_guard_harness::istiod::{
+    configuration as istiod_configuration, filter_name as istiod_filter_name,
+};
 use sni_guard_harness::{lua, Filter, Gateway, Topology};
 use yaml_serde::Value as Yaml;
 

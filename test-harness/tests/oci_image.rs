@@ -1,6 +1,7 @@
 //! `envoyfilter/Dockerfile` builds the image Istio's WasmPlugin `oci://` pull reads: `FROM
 //! scratch`, one layer holding `plugin.wasm`, copied from the file the wasm build produces.
-//! No Docker engine runs here, so the image is not built; the recipe is checked instead.
+//! The recipe and its build context, read; `oci_registry.rs` builds the image with a container
+//! engine, pushes it and reads it back.
 
 use sni_guard_harness::paths;
 use std::path::Path;

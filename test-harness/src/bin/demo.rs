@@ -2,22 +2,25 @@
 //! without sni-guard, with it (strict), and in log_only mode; then how to try it by hand.
 //!
 //!   cargo run -p sni-guard-harness --bin demo                  # runs unattended, then exits
+//!   cargo run -p sni-guard-harness --bin demo -- migrate       # the log_only -> strict switch alone
 //!   cargo run -p sni-guard-harness --bin demo -- serve [none|strict|log_only] [--port N]
 //!
+//! `migrate` switches a running Envoy from log_only to strict through ECDS, as Istio does.
 //! `serve` keeps Envoy running on 127.0.0.1:8443 (or N) with the demo certificates until
 //! Ctrl-C, for curl and a browser.
 
 use sni_guard_harness::gateway::{Gateway, Outcome};
 use sni_guard_harness::topology::{Filter, Topology};
-use sni_guard_harness::{demo, Result, DEFAULT_VERSION};
+use sni_guard_harness::{demo, migrate, Result, DEFAULT_VERSION};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         None => show(),
         Some("serve") => serve(&args[1..]),
+        Some("migrate") if args.len() == 1 => migrate(),
         Some(other) => Err(sni_guard_harness::error::fail(format!(
-            "unknown command {other:?} (usage: demo [serve [none|strict|log_only] [--port N]])"
+            "unknown command {other:?} (usage: demo [migrate | serve [none|strict|log_only] [--port N]])"
         ))),
     };
     if let Err(e) = result {
@@ -41,8 +44,16 @@ fn show() -> Result<()> {
     println!("Side by side:");
     print!("{}", demo::side_by_side(&runs));
     println!();
+    migrate()?;
+    println!();
     browser(&pki)?;
     print!("{}", demo::by_hand(&dir));
+    Ok(())
+}
+
+/// log_only, then strict delivered to the running Envoy as Istio delivers it.
+fn migrate() -> Result<()> {
+    print!("{}", migrate::story(&migrate::run()?));
     Ok(())
 }
 

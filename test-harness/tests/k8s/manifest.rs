@@ -2,7 +2,7 @@
 //! a WasmPlugin for Envoy.
 
 use serde::Deserialize;
-use serde_json::{Map, Number, Value};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// The repository root.
@@ -103,45 +103,4 @@ pub fn of_kind(kind: &str) -> Vec<Manifest> {
         .into_iter()
         .filter(|m| m.kind() == kind)
         .collect()
-}
-
-/// The plugin configuration istiod gives Envoy for a WasmPlugin: `spec.pluginConfig` (a
-/// `google.protobuf.Struct`) as JSON, the `value` of the `StringValue` in `configuration`.
-/// `None` when `pluginConfig` is absent or empty: istiod then sets no configuration.
-pub fn istiod_configuration(wasm_plugin: &Value) -> Option<String> {
-    let config = wasm_plugin.pointer("/spec/pluginConfig")?;
-    match config.as_object() {
-        Some(fields) if fields.is_empty() => None,
-        Some(_) => Some(as_struct(config).to_string()),
-        None => panic!("pluginConfig must be a mapping, got {config}"),
-    }
-}
-
-/// The Envoy filter name istiod uses: `<namespace>.<name>`.
-pub fn istiod_filter_name(wasm_plugin: &Value) -> String {
-    let text = |p: &str| wasm_plugin.pointer(p).and_then(Value::as_str).unwrap_or("");
-    format!("{}.{}", text("/metadata/namespace"), text("/metadata/name"))
-}
-
-/// A JSON value as it comes back from a `Struct`: every number is a double, which protojson
-/// writes without a fraction when it is integral (`1`, not `1.0`).
-fn as_struct(value: &Value) -> Value {
-    match value {
-        Value::Number(n) => {
-            let double = n.as_f64().expect("finite number");
-            if double.fract() == 0.0 && double.abs() < 9.0e15 {
-                Value::from(double as i64)
-            } else {
-                Number::from_f64(double).expect("finite number").into()
-            }
-        }
-        Value::Array(items) => Value::Array(items.iter().map(as_struct).collect()),
-        Value::Object(fields) => Value::Object(
-            fields
-                .iter()
-                .map(|(k, v)| (k.clone(), as_struct(v)))
-                .collect::<Map<_, _>>(),
-        ),
-        other => other.clone(),
-    }
 }

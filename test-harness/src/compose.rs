@@ -1,0 +1,107 @@
+//! The repository's `docker-compose.yml` run as a user runs it: Debian's `docker-compose`
+//! with `DOCKER_HOST` on the engine, under a project name of its own; `down` when dropped.
+
+use crate::engine::{checked, require, Engine};
+use crate::error::Result;
+use crate::paths;
+use std::process::Command;
+
+/// A compose project. Dropping it runs `down` if it is up.
+pub struct Project<'a> {
+    engine: &'a Engine,
+    name: String,
+    env: Vec<(String, String)>,
+    up: bool,
+}
+
+impl<'a> Project<'a> {
+    /// The project `sni-guard-<pid>` with these variables set (`ENVOY_IMAGE`, ...); the
+    /// compose file's other variables are unset, so their defaults apply.
+    pub fn new(engine: &'a Engine, env: &[(&str, &str)]) -> Result<Project<'a>> {
+        require(
+            "docker-compose",
+            "test-harness/setup.sh installs Debian's docker-compose",
+        )?;
+        Ok(Project {
+            engine,
+            name: format!("sni-guard-{}", std::process::id()),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            up: false,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new("docker-compose");
+        command
+            .current_dir(paths::workspace_root())
+            .args(["-f", "docker-compose.yml", "-p", &self.name])
+            .args(args)
+            .env("DOCKER_HOST", self.engine.docker_host());
+        for name in ["ENVOY_IMAGE", "ENVOY_ENTRYPOINT", "ENVOY_LOG_LEVEL"] {
+            command.env_remove(name);
+        }
+        command.envs(self.env.iter().map(|(k, v)| (k, v)));
+        command
+    }
+
+    /// `docker-compose up -d`.
+    pub fn up(&mut self) -> Result<()> {
+        self.up = true;
+        checked(&mut self.command(&["up", "-d"]), "docker-compose up -d").map(drop)
+    }
+
+    /// `docker-compose logs --no-color`.
+    pub fn logs(&self) -> Result<String> {
+        checked(
+            &mut self.command(&["logs", "--no-color"]),
+            "docker-compose logs",
+        )
+    }
+
+    /// `docker-compose stop`: the containers exit (Envoy writes out its access log), their logs
+    /// stay.
+    pub fn stop(&self) -> Result<()> {
+        checked(&mut self.command(&["stop"]), "docker-compose stop").map(drop)
+    }
+
+    /// `docker-compose down`.
+    pub fn down(&mut self) -> Result<()> {
+        self.up = false;
+        checked(&mut self.command(&["down"]), "docker-compose down").map(drop)
+    }
+
+    /// Containers and networks of the engine whose names start with the project's name.
+    pub fn leftovers(&self) -> Result<Vec<String>> {
+        let containers = self
+            .engine
+            .run(&["ps", "--all", "--format", "{{.Names}}"])?;
+        let networks = self
+            .engine
+            .run(&["network", "ls", "--format", "{{.Name}}"])?;
+        Ok(containers
+            .lines()
+            .map(|c| format!("container {c}"))
+            .chain(networks.lines().map(|n| format!("network {n}")))
+            .filter(|item| {
+                item.split(' ')
+                    .nth(1)
+                    .is_some_and(|n| n.starts_with(&self.name))
+            })
+            .collect())
+    }
+}
+
+impl Drop for Project<'_> {
+    fn drop(&mut self) {
+        if self.up {
+            let _ = self.down();
+        }
+    }
+}

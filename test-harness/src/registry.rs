@@ -1,0 +1,163 @@
+//! An image registry on loopback for the OCI test: Debian's `docker-registry` (the CNCF
+//! distribution registry), plain HTTP on a free port of the engine's network, its storage in
+//! a temporary folder; stopped and removed when dropped. [`Registry::get`] reads its HTTP API
+//! as Istio's image fetcher does (manifest, then blobs).
+
+use crate::engine::{require, Engine};
+use crate::error::{fail, Context, Result};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+
+const READY_DEADLINE: Duration = Duration::from_secs(30);
+
+/// A running registry. Dropping it stops it and removes its storage.
+pub struct Registry {
+    child: Child,
+    addr: SocketAddr,
+    dir: TempDir,
+}
+
+/// An HTTP response from the registry.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    /// Header names lower-case.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl Registry {
+    /// Starts a registry in `engine`'s network and waits until `/v2/` answers.
+    pub fn start(engine: &Engine) -> Result<Registry> {
+        require(
+            "docker-registry",
+            "the OCI test needs Debian's docker-registry (test-harness/setup.sh installs it)",
+        )?;
+        let dir = tempfile::Builder::new()
+            .prefix("sni-guard-registry-")
+            .tempdir()?;
+        let port = engine.in_network(|| -> Result<u16> {
+            Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+        })?;
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let config = dir.path().join("config.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n",
+                dir.path().join("data").display()
+            ),
+        )?;
+        let log = std::fs::File::create(dir.path().join("registry.log"))?;
+        let child = engine
+            .command("docker-registry")
+            .arg("serve")
+            .arg(&config)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()
+            .context(|| "starting docker-registry".into())?;
+        let mut registry = Registry { child, addr, dir };
+        let deadline = Instant::now() + READY_DEADLINE;
+        loop {
+            if let Ok(reply) = registry.get(engine, "/v2/", "") {
+                if reply.status == 200 {
+                    return Ok(registry);
+                }
+            }
+            if let Some(status) = registry.child.try_wait()? {
+                return Err(fail(format!(
+                    "docker-registry exited ({status}): {}",
+                    registry.log()
+                )));
+            }
+            if Instant::now() > deadline {
+                return Err(fail(format!(
+                    "docker-registry did not answer on {addr} within {READY_DEADLINE:?}: {}",
+                    registry.log()
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// `127.0.0.1:<port>`, the registry part of an image name.
+    pub fn host(&self) -> String {
+        self.addr.to_string()
+    }
+
+    /// `GET path` with an `Accept` header (empty: none), in the engine's network.
+    pub fn get(&self, engine: &Engine, path: &str, accept: &str) -> Result<Reply> {
+        let addr = self.addr;
+        engine.in_network(|| get(addr, path, accept))
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("registry.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn get(addr: SocketAddr, path: &str, accept: &str) -> Result<Reply> {
+    let mut stream = TcpStream::connect(addr).context(|| format!("registry {addr}"))?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let accept = match accept {
+        "" => String::new(),
+        types => format!("Accept: {types}\r\n"),
+    };
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{accept}Connection: close\r\n\r\n"
+    )?;
+    let mut raw = Vec::new();
+    stream
+        .read_to_end(&mut raw)
+        .context(|| format!("registry GET {path}"))?;
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| fail(format!("registry GET {path}: no header end")))?;
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| fail(format!("registry GET {path}: no status in {head:?}")))?;
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    if headers
+        .iter()
+        .any(|(k, v)| k == "transfer-encoding" && v.eq_ignore_ascii_case("chunked"))
+    {
+        return Err(fail(format!(
+            "registry GET {path}: chunked replies are not read"
+        )));
+    }
+    Ok(Reply {
+        status,
+        headers,
+        body: raw[split + 4..].to_vec(),
+    })
+}

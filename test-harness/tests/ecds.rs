@@ -1,0 +1,390 @@
+//! sni-guard updated live, the way Istio updates a WasmPlugin: through ECDS, never restarting
+//! Envoy. The filter arrives as istiod sends it (`config_discovery` entries naming
+//! `istio-system.sni-guard`; the `TypedExtensionConfig` made from `envoyfilter/`'s WasmPlugins,
+//! its module a local file where istio-agent leaves one), from a file Envoy watches. Under
+//! continuous HTTP/2 load of matching requests (Envoy with two workers), the operator's
+//! changes: log_only → strict (`wasmplugin.yaml`) → a configuration sni-guard refuses → log_only
+//! again → a new module file → back to the old one. Each change must reach new requests
+//! within seconds (measured: new connections, and new streams on a connection held since the
+//! start); a refused one must be rejected by Envoy (`update_rejected`, `config_fail`) with
+//! sni-guard's `configuration refused` line while the previous configuration keeps serving;
+//! no matching request may fail, reset or get a 5xx; the counters must match what was sent.
+
+use serde_json::{json, Value};
+use sni_guard_harness::client::H2;
+use sni_guard_harness::ecds::{self, Discovered, APPLY_DEADLINE};
+use sni_guard_harness::load::{self, Load};
+use sni_guard_harness::{admin, envoy, istiod, paths, rebuild, Client, Protocol};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// New-behaviour probes in a row that count as "in effect" (connections land on either worker).
+const STABLE: u32 = 20;
+/// How long each configuration is watched once in effect.
+const DWELL: Duration = Duration::from_millis(700);
+const LISTENER_STATS: &str = "http.outbound_0.0.0.0_8443.";
+
+fn unwrap<T>(result: sni_guard_harness::Result<T>) -> T {
+    result.unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Coalesced requests (SNI a.example.com, authority b.example.com): one on a new connection
+/// and one on a connection opened at the start, each time; every status counted.
+struct Prober {
+    client: Client,
+    held: H2,
+    statuses: BTreeMap<u16, u64>,
+}
+
+impl Prober {
+    fn probe(&mut self) -> [u16; 2] {
+        let fresh = unwrap(self.client.get(
+            Protocol::Http2,
+            Some("a.example.com"),
+            "b.example.com",
+        ));
+        let held = unwrap(self.held.get("b.example.com"));
+        for status in [fresh.status, held.status] {
+            *self.statuses.entry(status).or_insert(0) += 1;
+        }
+        [fresh.status, held.status]
+    }
+
+    /// One probe while `was` becomes `want`; any other answer fails.
+    fn settle(&mut self, settling: &mut Settling, at: Duration) {
+        let answers = self.probe();
+        let (was, want) = (settling.was, settling.want);
+        assert!(
+            answers.iter().all(|s| *s == was || *s == want),
+            "a coalesced request got {answers:?} while {was} became {want}"
+        );
+        match answers == [want, want] {
+            true => {
+                settling.first.get_or_insert(at);
+                settling.run += 1;
+            }
+            false => (settling.run, settling.first) = (0, None),
+        }
+    }
+
+    /// Probes for `how_long`; every answer must be `want`.
+    fn steady(&mut self, want: u16, how_long: Duration) {
+        let until = Instant::now() + how_long;
+        while Instant::now() < until {
+            let answers = self.probe();
+            assert_eq!(answers, [want, want], "a coalesced request changed answer");
+        }
+    }
+}
+
+/// A change of answer: in effect once both probes give `want` [`STABLE`] times in a row, from
+/// the first of that run.
+struct Settling {
+    was: u16,
+    want: u16,
+    run: u32,
+    first: Option<Duration>,
+}
+
+impl Settling {
+    fn done(&self) -> bool {
+        self.was == self.want || self.run >= STABLE
+    }
+}
+
+/// One change the operator makes: a new version of the filter's resource.
+struct Step<'a> {
+    what: &'static str,
+    version: &'a str,
+    plugin: &'a Value,
+    module: &'a Path,
+    /// The coalesced request's answer before and after.
+    answers: (u16, u16),
+}
+
+/// What a change measured.
+struct Change {
+    what: &'static str,
+    /// Until Envoy counted the update applied (`update_success`).
+    applied: Duration,
+    /// Until new requests got the new answer (mode changes).
+    answered: Option<Duration>,
+    vms_created: u64,
+    /// h2load runs of matching requests that ended during the change.
+    load_runs: u32,
+}
+
+/// Publishes `step`; probes until it is in effect, watching Envoy's `update_success`, and
+/// for a while after.
+fn apply(
+    discovered: &Discovered,
+    load: &Load,
+    prober: &mut Prober,
+    applied: &mut u64,
+    step: Step,
+) -> Change {
+    let runs = load.runs_done();
+    let vms = unwrap(discovered.vms_created());
+    let (was, want) = step.answers;
+    let mut settling = Settling {
+        was,
+        want,
+        run: 0,
+        first: None,
+    };
+    let mut applied_after = None;
+    let since = Instant::now();
+    unwrap(discovered.apply(step.version, step.plugin, step.module));
+    while applied_after.is_none() || !settling.done() {
+        let at = since.elapsed();
+        assert!(
+            at < APPLY_DEADLINE,
+            "{}: not in effect after {at:?}",
+            step.what
+        );
+        if applied_after.is_none() && unwrap(discovered.stats())["update_success"] > *applied {
+            applied_after = Some(at);
+        }
+        match settling.done() {
+            true => std::thread::sleep(Duration::from_millis(2)),
+            false => prober.settle(&mut settling, at),
+        }
+    }
+    *applied += 1;
+    assert_eq!(unwrap(discovered.applied_version()), step.version);
+    prober.steady(want, DWELL);
+    Change {
+        what: step.what,
+        applied: applied_after.unwrap_or_default(),
+        answered: settling.first,
+        vms_created: unwrap(discovered.vms_created()) - vms,
+        load_runs: load.runs_done() - runs,
+    }
+}
+
+#[test]
+fn wasmplugin_changes_reach_envoy_through_ecds_under_load() {
+    let root = paths::workspace_root();
+    let log_only = unwrap(istiod::load(
+        &root.join("envoyfilter/wasmplugin-log-only.yaml"),
+    ));
+    let strict = unwrap(istiod::load(&root.join("envoyfilter/wasmplugin.yaml")));
+    // An operator's mistake: gw-b lists a host gw-a has.
+    let mut refused = strict.clone();
+    refused["spec"]["pluginConfig"]["servers"][1]["hosts"] = json!(["A.example.com"]);
+    let module = std::fs::read(unwrap(paths::module())).unwrap();
+    // The next release: sni-guard from the same sources, optimised for size (other bytes,
+    // another file), as a new image version would be.
+    let next = unwrap(rebuild::build(
+        &root,
+        &paths::target_dir().join("sni-guard-opt-s"),
+        Some("s"),
+    ));
+    let next = std::fs::read(next).unwrap();
+    assert_ne!(next, module, "the second module must differ");
+
+    let discovered = unwrap(Discovered::start(&log_only, &module));
+    let envoy = &discovered.gateway.envoy;
+    let started = Instant::now();
+    let current = unwrap(discovered.module(&log_only, &module));
+    let upgrade = unwrap(discovered.module(&log_only, &next));
+    let client = unwrap(discovered.gateway.client());
+    let mut prober = Prober {
+        held: unwrap(client.h2(Some("a.example.com"))),
+        client: client.clone(),
+        statuses: BTreeMap::new(),
+    };
+    assert_eq!(
+        prober.probe(),
+        [404, 404],
+        "log_only lets the request through"
+    );
+    assert_eq!(unwrap(discovered.applied_version()), "1");
+
+    let load = Load::start(load::Kind {
+        port: discovered.gateway.port,
+        sni: Some("a.example.com".into()),
+        authority: "a.example.com".into(),
+        protocol: Protocol::Http2,
+        requests: 1_000,
+        clients: 4,
+        streams: 10,
+    });
+    prober.steady(404, DWELL);
+    let mut applied = 1;
+    let mut changes = vec![apply(
+        &discovered,
+        &load,
+        &mut prober,
+        &mut applied,
+        Step {
+            what: "strict (wasmplugin.yaml)",
+            version: "2",
+            plugin: &strict,
+            module: &current,
+            answers: (404, 421),
+        },
+    )];
+
+    // Refused: Envoy rejects the update and strict keeps serving.
+    let runs = load.runs_done();
+    let log_before = envoy.stderr_so_far().len();
+    let since = Instant::now();
+    unwrap(discovered.apply("3", &refused, &current));
+    let rejected_after = unwrap(discovered.wait_stat("update_rejected", 0, since));
+    prober.steady(421, DWELL);
+    let stats = unwrap(discovered.stats());
+    assert_eq!(stats["config_fail"], 1, "{stats:?}");
+    assert_eq!(unwrap(discovered.applied_version()), "2");
+    let log = envoy.stderr_so_far();
+    let refusal_window = log_before..log.len();
+    let refusals = ecds::refusals(&log[refusal_window.clone()]);
+    let refused_runs = load.runs_done() - runs;
+    assert!(
+        refusals.iter().any(|l| l.contains(
+            r#"servers[1].hosts[0]: "A.example.com" is already a host of server "gw-a""#
+        )),
+        "{refusals:#?}"
+    );
+
+    for step in [
+        Step {
+            what: "log_only (wasmplugin-log-only.yaml)",
+            version: "4",
+            plugin: &log_only,
+            module: &current,
+            answers: (421, 404),
+        },
+        Step {
+            what: "new module file",
+            version: "5",
+            plugin: &log_only,
+            module: &upgrade,
+            answers: (404, 404),
+        },
+        Step {
+            what: "old module file again",
+            version: "6",
+            plugin: &log_only,
+            module: &current,
+            answers: (404, 404),
+        },
+    ] {
+        changes.push(apply(&discovered, &load, &mut prober, &mut applied, step));
+    }
+
+    let totals = unwrap(load.stop());
+    let counters = unwrap(envoy.sni_guard_counters());
+    let listener = unwrap(admin::stats(envoy.admin(), LISTENER_STATS));
+    let stat = |name: &str| {
+        listener
+            .get(&format!("{LISTENER_STATS}{name}"))
+            .copied()
+            .unwrap_or(0)
+    };
+    let info: Value = serde_json::from_str(&unwrap(envoy.admin_get("/server_info"))).unwrap();
+    let uptime: f64 = info["uptime_current_epoch"]
+        .as_str()
+        .and_then(|u| u.trim_end_matches('s').parse().ok())
+        .unwrap_or_else(|| panic!("no uptime in /server_info: {info}"));
+    let ecds_stats = unwrap(discovered.stats());
+
+    // The load: every matching request served, none failed, reset or 5xx.
+    assert!(totals.problems.is_empty(), "{:#?}", totals.problems);
+    assert_eq!(
+        totals.statuses,
+        BTreeMap::from([(200, totals.requests)]),
+        "matching requests over {} runs",
+        totals.runs
+    );
+    // Under load: h2load runs ended during every change.
+    for (what, runs) in changes
+        .iter()
+        .map(|c| (c.what, c.load_runs))
+        .chain([("the refused configuration", refused_runs)])
+    {
+        assert!(runs > 0, "{what}: no load ran during the change");
+    }
+    // The counters: one per coalesced probe, by the mode that answered it.
+    let probes: u64 = prober.statuses.values().sum();
+    assert_eq!(
+        prober.statuses.keys().copied().collect::<Vec<_>>(),
+        [404, 421],
+        "{:?}",
+        prober.statuses
+    );
+    assert_eq!(
+        counters["misdirected"], prober.statuses[&421],
+        "{counters:?}"
+    );
+    assert_eq!(
+        counters["log_only_mismatches"], prober.statuses[&404],
+        "{counters:?}"
+    );
+    assert_eq!(counters["no_sni"], 0);
+    assert_eq!(stat("downstream_rq_2xx"), totals.requests, "{listener:#?}");
+    assert_eq!(stat("downstream_rq_4xx"), probes, "{listener:#?}");
+    for name in [
+        "downstream_rq_5xx",
+        "downstream_rq_rx_reset",
+        "downstream_rq_tx_reset",
+    ] {
+        assert_eq!(stat(name), 0, "{name}: {listener:#?}");
+    }
+    // Envoy: five updates applied (the first and four changes), one rejected, never restarted.
+    assert_eq!(ecds_stats["update_success"], 5, "{ecds_stats:?}");
+    assert_eq!(ecds_stats["update_rejected"], 1, "{ecds_stats:?}");
+    assert!(
+        uptime >= started.elapsed().as_secs_f64().floor(),
+        "Envoy's uptime {uptime} s: it restarted"
+    );
+    // Which module runs, off the request path: Envoy's applied version names the file, and a
+    // new module is compiled into new VMs (one per worker and the main thread at least), while
+    // a configuration change keeps the module's VMs (at most one more: Envoy's check of the
+    // configuration).
+    for c in &changes {
+        let created = c.vms_created;
+        match c.what.contains("module file") {
+            true => assert!(
+                created > u64::from(ecds::WORKERS),
+                "{}: {created} VMs created",
+                c.what
+            ),
+            false => assert!(created <= 1, "{}: {created} VMs created", c.what),
+        }
+    }
+
+    let exited = unwrap(discovered.gateway.stop()).exited;
+    let outside: Vec<&str> = envoy::wasm_failures(&exited.stderr[..refusal_window.start])
+        .into_iter()
+        .chain(envoy::wasm_failures(&exited.stderr[refusal_window.end..]))
+        .collect();
+    assert!(
+        outside.is_empty(),
+        "Wasm failures outside the refusal: {outside:#?}"
+    );
+    let configured = exited.stderr.matches("sni-guard: configured: ").count();
+
+    println!(
+        "Envoy {} with {} workers, {} matching HTTP/2 requests in {} h2load runs over {:.1?}, all 200; {probes} coalesced probes {:?}; counters {counters:?}",
+        sni_guard_harness::suite_version(),
+        ecds::WORKERS,
+        totals.requests,
+        totals.runs,
+        started.elapsed(),
+        prober.statuses,
+    );
+    for c in &changes {
+        let answered = c.answered.map_or(String::new(), |a| {
+            format!(", new requests answered after {a:.0?}")
+        });
+        println!(
+            "  {:<36} applied after {:.0?}{answered} ({} VMs created; {} load runs)",
+            c.what, c.applied, c.vms_created, c.load_runs
+        );
+    }
+    println!(
+        "  refused configuration: rejected after {rejected_after:.0?}, strict kept serving ({refused_runs} load runs); ECDS {ecds_stats:?}; {configured} `configured:` lines"
+    );
+}
