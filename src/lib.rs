@@ -18,10 +18,11 @@
 )]
 
 pub mod config;
-pub mod host;
-pub mod json;
+mod document;
+pub mod hostname;
 pub mod pattern;
 pub mod table;
+mod text;
 pub mod verdict;
 
 #[cfg(target_arch = "wasm32")]

@@ -1,8 +1,8 @@
 //! The per-request decision: is this request on a connection made for another server?
 
 use crate::config::{Config, Mode};
-use crate::host::{normalize, same_name};
-use crate::json::quoted;
+use crate::hostname::{normalize, same_name};
+use crate::text::{quoted, Ascii};
 
 /// What the filter learnt about one request.
 #[derive(Debug, Clone, Copy, Default)]
@@ -111,14 +111,14 @@ impl std::fmt::Display for Mismatch<'_> {
     /// `sni "a.example.com" (server gw-a), authority "b.example.com" (server gw-b)`
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let text = |b: &[u8]| quoted(&String::from_utf8_lossy(b));
-        write!(f, "sni {}", text(self.sni))?;
+        write!(f, "sni {}", Ascii(&text(self.sni)))?;
         match (self.sni_server, self.authority_server) {
-            (None, None) => write!(f, ", authority {}", text(self.authority)),
+            (None, None) => write!(f, ", authority {}", Ascii(&text(self.authority))),
             (sni_server, authority_server) => write!(
                 f,
                 " (server {}), authority {} (server {})",
                 sni_server.unwrap_or("none"),
-                text(self.authority),
+                Ascii(&text(self.authority)),
                 authority_server.unwrap_or("none")
             ),
         }

@@ -3,7 +3,7 @@
 mod common;
 use common::outcome;
 use proptest::prelude::*;
-use sni_guard::host::normalize;
+use sni_guard::hostname::normalize;
 use sni_guard::{Config, Request};
 
 fn label() -> impl Strategy<Value = String> {
