@@ -22,7 +22,9 @@
 //! - [`edits`]: structural edits of a rendered topology (a plain-HTTP listener, another TLS
 //!   chain, HTTP/1.0 accepted), applied through [`Gateway::start_custom`].
 //! - [`h2load`]: load from `h2load`, and single HTTP/2 requests sent as given; [`procfs`]:
-//!   Envoy's RSS and CPU time; [`soak`]: the soak (`soak.sh`); [`mod@bench`]: the benchmark.
+//!   Envoy's RSS and CPU time; [`soak`]: the soak (`soak.sh`); [`mod@bench`]: the benchmark
+//!   ([`bench_upstream`]: its proxied workload's backend; [`bench_callgrind`]: instruction
+//!   counts under valgrind; [`bench_report`]: its page).
 //!
 //! ```no_run
 //! use sni_guard_harness::{Filter, Gateway, Protocol, Topology};
@@ -38,7 +40,9 @@ pub mod access_log;
 pub mod admin;
 pub mod args;
 pub mod bench;
+pub mod bench_callgrind;
 pub mod bench_report;
+pub mod bench_upstream;
 pub mod browser;
 pub mod client;
 pub mod comparison;
