@@ -20,23 +20,19 @@ pub enum Mode {
 }
 
 impl Mode {
-    const NAMES: [(Mode, &'static str); 2] =
-        [(Mode::Strict, "strict"), (Mode::LogOnly, "log_only")];
-
     /// The mode a configuration names (`strict`, `log_only`).
     pub fn from_name(name: &str) -> Option<Mode> {
-        Mode::NAMES
-            .iter()
-            .find(|(_, n)| *n == name)
-            .map(|(m, _)| *m)
+        [Mode::Strict, Mode::LogOnly]
+            .into_iter()
+            .find(|mode| mode.name() == name)
     }
 
     /// Its name in the configuration.
     pub fn name(self) -> &'static str {
-        Mode::NAMES
-            .iter()
-            .find(|(m, _)| *m == self)
-            .map_or("strict", |(_, n)| n)
+        match self {
+            Mode::Strict => "strict",
+            Mode::LogOnly => "log_only",
+        }
     }
 }
 
