@@ -109,7 +109,11 @@ pub fn markdown(setup: &Setup, medians: &[Sample]) -> String {
     md.push_str("## sni-guard against the Lua workaround\n\n");
     md.push_str("| overhead ratio, sni-guard / Lua | |\n| --- | --- |\n");
     for (what, ratio) in ratios(medians) {
-        let _ = writeln!(md, "| {what} | **{ratio:.2}** |");
+        match ratio.is_finite() && ratio > 0.0 {
+            true => writeln!(md, "| {what} | **{ratio:.2}** |"),
+            false => writeln!(md, "| {what} | - (an overhead not above no filter's) |"),
+        }
+        .unwrap_or_default();
     }
     let ready = |v| find(medians, v, "matching").map_or(0.0, |s| s.ready_ms);
     let _ = writeln!(
