@@ -1,10 +1,12 @@
 //! The plugin configuration: the JSON an Istio `WasmPlugin`'s `pluginConfig` becomes.
 //!
-//! Every refusal names the field and the value, so the one log line says what to fix.
+//! serde reads the shape (`document`); the rules between values (a host belongs to one
+//! server, a name to one server) are checked here. Every refusal names the field and the
+//! value, so the one log line says what to fix.
 
-use crate::json::{self, quoted, Json};
-use crate::pattern::Pattern;
+use crate::document::{Document, Host, List, Object, Server};
 use crate::table::{Matcher, ServerId};
+use crate::text::{quoted, Ascii};
 use std::fmt;
 
 /// What happens to a misdirected request.
@@ -15,6 +17,29 @@ pub enum Mode {
     Strict,
     /// Let it through; log a warning and count it.
     LogOnly,
+}
+
+impl Mode {
+    /// The mode a configuration names (`strict`, `log_only`).
+    pub fn from_name(name: &str) -> Option<Mode> {
+        [Mode::Strict, Mode::LogOnly]
+            .into_iter()
+            .find(|mode| mode.name() == name)
+    }
+
+    /// Its name in the configuration.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Strict => "strict",
+            Mode::LogOnly => "log_only",
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// The Gateway servers on one port: which server each name selects.
@@ -30,7 +55,7 @@ impl Servers {
         self.matcher.select(name)
     }
 
-    /// A server's configured name.
+    /// A server's name: as configured, or `servers[i]` for a server without one.
     pub fn name(&self, id: ServerId) -> &str {
         usize::try_from(id)
             .ok()
@@ -68,6 +93,17 @@ pub struct ConfigError {
     pub problem: String,
 }
 
+impl ConfigError {
+    /// A refusal of `field`, both parts made one line of printable ASCII: they show keys
+    /// and values as written.
+    pub fn new(field: &str, problem: &str) -> ConfigError {
+        ConfigError {
+            field: Ascii(field).to_string(),
+            problem: Ascii(problem).to_string(),
+        }
+    }
+}
+
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.field, self.problem)
@@ -88,28 +124,40 @@ impl Default for Config {
     }
 }
 
-fn refuse(field: impl Into<String>, problem: impl Into<String>) -> ConfigError {
-    ConfigError {
-        field: field.into(),
-        problem: problem.into(),
+fn refuse(field: impl AsRef<str>, problem: impl AsRef<str>) -> ConfigError {
+    ConfigError::new(field.as_ref(), problem.as_ref())
+}
+
+/// Segments of a path a refusal shows (`servers[1].hosts[0]` has four; a value of the wrong
+/// kind nested deeper is cut).
+const MAX_PATH: usize = 6;
+
+/// serde's refusal: the path to the value (`servers[1].hosts[0]`) and what is wrong with it.
+fn refusal(e: serde_path_to_error::Error<serde_json::Error>) -> ConfigError {
+    use serde_path_to_error::Segment;
+    let mut field = String::new();
+    for (depth, segment) in e.path().iter().enumerate() {
+        if depth == MAX_PATH {
+            field.push_str("...");
+            break;
+        }
+        match segment {
+            Segment::Seq { index } => field.push_str(&format!("[{index}]")),
+            Segment::Map { key } if field.is_empty() => field.push_str(key),
+            Segment::Map { key } => field.push_str(&format!(".{key}")),
+            // Inside a key that was never read whole: the object holding it is the field.
+            Segment::Enum { .. } | Segment::Unknown => break,
+        }
+    }
+    if field.is_empty() {
+        field.push_str("configuration");
+    }
+    let e = e.into_inner();
+    match e.classify() {
+        serde_json::error::Category::Data => refuse(field, e.to_string()),
+        _ => refuse(field, format!("not valid JSON: {e}")),
     }
 }
-
-/// A JSON value as it appears in an error: short, plain ASCII, with its type visible.
-fn shown(value: &Json) -> String {
-    let text = value.to_string();
-    match text.get(..80) {
-        Some(cut) if text.len() > 80 => format!("{cut}..."),
-        _ => text,
-    }
-}
-
-/// A member of a JSON object.
-fn member<'j>(fields: &'j [(String, Json)], key: &str) -> Option<&'j Json> {
-    fields.iter().find(|(k, _)| k == key).map(|(_, v)| v)
-}
-
-const FIELDS: &str = "mode, servers, exempt_hosts, check_http1";
 
 impl Config {
     /// Parses the plugin configuration. Empty (or blank) means the defaults.
@@ -121,176 +169,98 @@ impl Config {
             let at = e.valid_up_to();
             refuse("configuration", format!("not valid UTF-8 at byte {at}"))
         })?;
-        let value = json::parse(text)
+        let mut reader = serde_json::Deserializer::from_str(text);
+        let Object(document) = serde_path_to_error::deserialize::<_, Object<Document>>(&mut reader)
+            .map_err(refusal)?;
+        reader
+            .end()
             .map_err(|e| refuse("configuration", format!("not valid JSON: {e}")))?;
-        let Json::Object(fields) = value else {
-            return Err(refuse(
-                "configuration",
-                format!("must be a JSON object, got {}", shown(&value)),
-            ));
-        };
-        Config::from_fields(&fields)
+        Config::from_document(document)
     }
 
-    fn from_fields(fields: &[(String, Json)]) -> Result<Config, ConfigError> {
-        let mut config = Config::default();
-        for (key, value) in fields {
-            match key.as_str() {
-                "mode" => config.mode = parse_mode(value)?,
-                "servers" => config.servers = Some(parse_servers(value)?),
-                "exempt_hosts" => config.exempt = Some(parse_exempt(value)?),
-                "check_http1" => {
-                    let Json::Bool(check) = value else {
-                        let why = format!("must be true or false, got {}", shown(value));
-                        return Err(refuse(key.as_str(), why));
-                    };
-                    config.check_http1 = *check;
-                }
-                _ => {
-                    return Err(refuse(
-                        "configuration",
-                        format!("unknown field {} (known: {FIELDS})", quoted(key)),
-                    ))
-                }
-            }
+    fn from_document(document: Document) -> Result<Config, ConfigError> {
+        let mut config = Config {
+            mode: document.mode,
+            ..Config::default()
+        };
+        if let Some(List(servers)) = document.servers {
+            config.servers = Some(Servers::from_list(servers)?);
+        }
+        if let Some(List(hosts)) = document.exempt_hosts {
+            config.exempt = Some(exempt(&hosts));
+        }
+        if let Some(flag) = document.check_http1 {
+            config.check_http1 = flag.0;
         }
         Ok(config)
     }
 }
 
-fn parse_mode(value: &Json) -> Result<Mode, ConfigError> {
-    match value {
-        Json::String(mode) if mode == "strict" => Ok(Mode::Strict),
-        Json::String(mode) if mode == "log_only" => Ok(Mode::LogOnly),
-        _ => Err(refuse(
-            "mode",
-            format!("must be \"strict\" or \"log_only\", got {}", shown(value)),
-        )),
-    }
-}
-
-fn array<'v>(field: &str, value: &'v Json, what: &str) -> Result<&'v [Json], ConfigError> {
-    match value {
-        Json::Array(items) => Ok(items),
-        _ => Err(refuse(
-            field,
-            format!("must be a list of {what}, got {}", shown(value)),
-        )),
-    }
-}
-
-fn pattern(field: &str, value: &Json) -> Result<Pattern, ConfigError> {
-    let Json::String(text) = value else {
-        return Err(refuse(
-            field,
-            format!("must be a string, got {}", shown(value)),
-        ));
-    };
-    Pattern::parse(text).map_err(|why| {
-        refuse(
-            field,
-            format!("{} is not a valid host pattern: {why}", shown(value)),
-        )
-    })
-}
-
-fn parse_servers(value: &Json) -> Result<Servers, ConfigError> {
-    let mut servers = Servers::default();
-    for (i, server) in array("servers", value, "servers")?.iter().enumerate() {
-        let field = format!("servers[{i}]");
-        let Json::Object(server) = server else {
-            return Err(refuse(
-                field,
-                format!(
-                    "must be an object with \"name\" and \"hosts\", got {}",
-                    shown(server)
-                ),
-            ));
-        };
-        let server = server.as_slice();
-        if let Some((key, _)) = server.iter().find(|(k, _)| k != "name" && k != "hosts") {
-            return Err(refuse(
-                field,
-                format!("unknown field {} (known: name, hosts)", quoted(key)),
-            ));
-        }
-        let name = match member(server, "name") {
-            Some(Json::String(name)) if printable(name) => name,
-            Some(other) => {
-                return Err(refuse(
-                    format!("{field}.name"),
-                    format!(
-                        "must be a non-empty string of printable ASCII without spaces, got {}",
-                        shown(other)
-                    ),
-                ))
-            }
-            None => return Err(refuse(format!("{field}.name"), "missing")),
-        };
-        if servers.names.contains(name) {
-            return Err(refuse(
-                format!("{field}.name"),
-                format!("{} names two servers", quoted(name)),
-            ));
-        }
-        let id = ServerId::try_from(i).map_err(|_| refuse(&field, "too many servers"))?;
-        let hosts =
-            member(server, "hosts").ok_or_else(|| refuse(format!("{field}.hosts"), "missing"))?;
-        let hosts = array(&format!("{field}.hosts"), hosts, "host patterns")?;
-        if hosts.is_empty() {
-            return Err(refuse(format!("{field}.hosts"), "must not be empty"));
-        }
-        for (j, host) in hosts.iter().enumerate() {
-            let host_field = format!("{field}.hosts[{j}]");
-            let parsed = pattern(&host_field, host)?;
-            match servers.matcher.insert(&parsed, id) {
-                Ok(()) => {}
-                Err(held) if held == id => {}
-                Err(held) => {
-                    let other = usize::try_from(held)
-                        .ok()
-                        .and_then(|k| servers.names.get(k))
-                        .map_or("?", String::as_str);
-                    return Err(refuse(
-                        host_field,
-                        format!(
-                            "{} is already a host of server {}; a host belongs to one server",
-                            shown(host),
-                            quoted(other)
-                        ),
-                    ));
+impl Servers {
+    fn from_list(list: Vec<Object<Server>>) -> Result<Servers, ConfigError> {
+        let mut servers = Servers::default();
+        for (i, Object(server)) in list.into_iter().enumerate() {
+            let field = format!("servers[{i}]");
+            let name = match server.name {
+                Some(name) => {
+                    if servers.names.contains(&name.0) {
+                        let why = format!("{} names two servers", quoted(&name.0));
+                        return Err(refuse(format!("{field}.name"), why));
+                    }
+                    name.0
                 }
+                None if servers.names.contains(&field) => {
+                    let why = format!(
+                        "has no name, and {}, the name it is logged by, is another server's",
+                        quoted(&field)
+                    );
+                    return Err(refuse(&field, why));
+                }
+                None => field.clone(),
+            };
+            let id = ServerId::try_from(i).map_err(|_| refuse(&field, "too many servers"))?;
+            let List(hosts) = server.hosts;
+            if hosts.is_empty() {
+                return Err(refuse(format!("{field}.hosts"), "must not be empty"));
             }
+            for (j, host) in hosts.iter().enumerate() {
+                servers.insert(host, id).map_err(|held| {
+                    let why = format!(
+                        "{} is already a host of server {}; a host belongs to one server",
+                        quoted(&host.text),
+                        quoted(servers.name(held))
+                    );
+                    refuse(format!("{field}.hosts[{j}]"), why)
+                })?;
+            }
+            servers.names.push(name);
         }
-        servers.names.push(name.clone());
+        Ok(servers)
     }
-    Ok(servers)
+
+    /// Adds a host of server `id`; a pattern repeated within one server is harmless. On a
+    /// clash, the server that holds the pattern already.
+    fn insert(&mut self, host: &Host, id: ServerId) -> Result<(), ServerId> {
+        match self.matcher.insert(&host.pattern, id) {
+            Err(held) if held != id => Err(held),
+            _ => Ok(()),
+        }
+    }
 }
 
-/// A server name fit for a one-line log: non-empty printable ASCII without spaces.
-fn printable(name: &str) -> bool {
-    !name.is_empty() && name.bytes().all(|b| b.is_ascii_graphic())
-}
-
-fn parse_exempt(value: &Json) -> Result<Matcher, ConfigError> {
+fn exempt(hosts: &[Host]) -> Matcher {
     let mut exempt = Matcher::default();
-    for (i, host) in array("exempt_hosts", value, "host patterns")?
-        .iter()
-        .enumerate()
-    {
+    for host in hosts {
         // A repeated exemption is harmless: it exempts the same names.
-        let _ = exempt.insert(&pattern(&format!("exempt_hosts[{i}]"), host)?, 0);
+        let _ = exempt.insert(&host.pattern, 0);
     }
-    Ok(exempt)
+    exempt
 }
 
 impl Config {
     /// One line for the log: `strict, 2 servers, 1 exempt pattern`.
     pub fn summary(&self) -> String {
-        let mode = match self.mode {
-            Mode::Strict => "strict",
-            Mode::LogOnly => "log_only",
-        };
+        let mode = self.mode;
         let table = match &self.servers {
             Some(servers) => format!("{} servers", servers.len()),
             None => "no servers table (SNI must equal authority)".to_owned(),

@@ -1,25 +1,39 @@
-//! The proxy-wasm adapter: host reads in, verdict out. No decision is made here.
+//! The proxy-wasm callbacks over any [`Host`]: host reads in, verdict out. No decision is
+//! made here. The wasm build runs them on the ABI (`exports`), the tests on a recording mock
+//! that pins which host calls each verdict makes.
 //!
-//! The module exports only what it needs (`proxy_on_configure`, `proxy_on_request_headers`,
-//! `proxy_on_memory_allocate`): the host skips every callback a module does not export, and
-//! each one it calls costs time on every request.
+//! A request costs two host reads (the SNI, the authority); the protocol is read only when a
+//! mismatch depends on it (`check_http1: false`), the plugin's name only when several
+//! configurations share the VM. A failed host call lets the request through; the first one
+//! is logged.
 
-use crate::abi::{self, Level};
-use crate::scratch::Scratch;
+use crate::proxy::{Host, Status};
 use crate::{Config, Verdict};
-use std::cell::RefCell;
+use std::cell::Cell;
 
-const SNI: &[u8] = b"connection\0requested_server_name";
-const PROTOCOL: &[u8] = b"request\0protocol";
-const PLUGIN_NAME: &[u8] = b"plugin_name";
-const DETAILS: &str = "sni_guard_misdirected_request";
-const BODY: &[u8] = b"Misdirected Request: this connection was made for another server name; retry on a new connection.\n";
+pub const SNI: &[u8] = b"connection\0requested_server_name";
+pub const PROTOCOL: &[u8] = b"request\0protocol";
+pub const PLUGIN_NAME: &[u8] = b"plugin_name";
+pub const AUTHORITY: &[u8] = b":authority";
+pub const DETAILS: &str = "sni_guard_misdirected_request";
+pub const BODY: &[u8] = b"Misdirected Request: this connection was made for another server name; retry on a new connection.\n";
 /// `content-type: text/plain` in the ABI's map encoding: pair count, (name, value) sizes as
 /// little-endian u32, then NUL-terminated name and value.
-const HEADERS: &[u8] =
+pub const HEADERS: &[u8] =
     b"\x01\x00\x00\x00\x0c\x00\x00\x00\x0a\x00\x00\x00content-type\x00text/plain\x00";
-const CONTINUE: u32 = 0;
-const PAUSE: u32 = 1;
+pub const COUNTERS: [&str; 3] = [
+    "sni_guard.misdirected",
+    "sni_guard.log_only_mismatches",
+    "sni_guard.no_sni",
+];
+
+/// What the request-headers callback tells the host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Continue = 0,
+    /// Stop: the filter answered the request.
+    Pause = 1,
+}
 
 #[derive(Clone, Copy)]
 struct Counters {
@@ -29,11 +43,12 @@ struct Counters {
 }
 
 impl Counters {
-    fn define() -> Result<Counters, abi::Status> {
+    fn define(host: &impl Host) -> Result<Counters, Status> {
+        let [misdirected, log_only_mismatches, no_sni] = COUNTERS;
         Ok(Counters {
-            misdirected: abi::define_counter("sni_guard.misdirected")?,
-            log_only_mismatches: abi::define_counter("sni_guard.log_only_mismatches")?,
-            no_sni: abi::define_counter("sni_guard.no_sni")?,
+            misdirected: host.define_counter(misdirected)?,
+            log_only_mismatches: host.define_counter(log_only_mismatches)?,
+            no_sni: host.define_counter(no_sni)?,
         })
     }
 }
@@ -45,110 +60,129 @@ struct Plugin {
     counters: Counters,
 }
 
-struct Plugins(RefCell<Vec<Plugin>>);
-
-// SAFETY: wasm32 without the threads proposal runs one thread.
-unsafe impl Sync for Plugins {}
-
-static PLUGINS: Plugins = Plugins(RefCell::new(Vec::new()));
-
-#[no_mangle]
-pub extern "C" fn proxy_abi_version_0_2_1() {}
-
-extern "C" {
-    fn __wasm_call_ctors();
+/// The filter in one VM: its configured plugins.
+pub struct Filter {
+    plugins: Vec<Plugin>,
+    /// A host call failed and that was logged: once per VM, as it may fail on every request.
+    failure_logged: Cell<bool>,
 }
 
-/// WASI reactor start-up: the host calls it once per VM.
-#[no_mangle]
-pub extern "C" fn _initialize() {
-    // SAFETY: the linker-provided constructor runner, called once, first.
-    unsafe { __wasm_call_ctors() };
-}
-
-#[no_mangle]
-pub extern "C" fn proxy_on_configure(_root_context_id: u32, _size: usize) -> u32 {
-    let scratch = Scratch::begin();
-    let name = abi::property(&scratch, PLUGIN_NAME)
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    let parsed = abi::plugin_configuration(&scratch)
-        .map_err(|status| format!("cannot read the plugin configuration (status {})", status.0))
-        .and_then(|bytes| Config::parse(bytes).map_err(|e| e.to_string()));
-    let config = match parsed {
-        Ok(config) => config,
-        Err(why) => {
-            abi::log(Level::Error, &format!("configuration refused: {why}"));
-            return 0;
+impl Filter {
+    pub const fn new() -> Filter {
+        Filter {
+            plugins: Vec::new(),
+            failure_logged: Cell::new(false),
         }
-    };
-    let counters = match Counters::define() {
-        Ok(counters) => counters,
-        Err(status) => {
-            let message = format!("cannot define counters (status {})", status.0);
-            abi::log(Level::Error, &message);
-            return 0;
-        }
-    };
-    abi::log(Level::Info, &format!("configured: {}", config.summary()));
-    let plugin = Plugin {
-        name: name.into(),
-        config,
-        counters,
-    };
-    let mut plugins = PLUGINS.0.borrow_mut();
-    match plugins.iter_mut().find(|p| p.name == plugin.name) {
-        Some(slot) => *slot = plugin,
-        None => plugins.push(plugin),
     }
-    1
-}
 
-#[no_mangle]
-pub extern "C" fn proxy_on_request_headers(_context_id: u32, _headers: usize, _eos: u32) -> u32 {
-    let scratch = Scratch::begin();
-    let Ok(plugins) = PLUGINS.0.try_borrow() else {
-        return CONTINUE;
-    };
-    let plugin = match plugins.as_slice() {
-        [only] => only,
-        several => {
-            // Several configurations share this VM: ask the host which one this stream has.
-            let name = abi::property(&scratch, PLUGIN_NAME).ok().flatten();
-            match several.iter().find(|p| Some(&*p.name) == name) {
-                Some(plugin) => plugin,
-                None => return CONTINUE,
+    /// `proxy_on_configure`: reads, checks and keeps the plugin's configuration (replacing
+    /// the one of the same plugin name). `false` refuses it, with one error line saying why.
+    pub fn configure(&mut self, host: &impl Host) -> bool {
+        let name = match host.property(PLUGIN_NAME) {
+            Ok(name) => name.unwrap_or_default(),
+            Err(status) => {
+                log::warn!("cannot read plugin_name ({status}): configured without a name");
+                &[]
             }
+        };
+        let parsed = host
+            .plugin_configuration()
+            .map_err(|status| format!("cannot read the plugin configuration ({status})"))
+            .and_then(|bytes| Config::parse(bytes).map_err(|e| e.to_string()));
+        let config = match parsed {
+            Ok(config) => config,
+            Err(why) => {
+                log::error!("configuration refused: {why}");
+                return false;
+            }
+        };
+        let counters = match Counters::define(host) {
+            Ok(counters) => counters,
+            Err(status) => {
+                log::error!("cannot define counters ({status})");
+                return false;
+            }
+        };
+        log::info!("configured: {}", config.summary());
+        let plugin = Plugin {
+            name: name.into(),
+            config,
+            counters,
+        };
+        match self.plugins.iter_mut().find(|p| p.name == plugin.name) {
+            Some(slot) => *slot = plugin,
+            None => self.plugins.push(plugin),
         }
-    };
-    let sni = abi::property(&scratch, SNI).ok().flatten();
-    let authority = abi::request_header(&scratch, b":authority").ok().flatten();
-    let protocol = || abi::property(&scratch, PROTOCOL).ok().flatten();
-    match plugin.config.decide_lazily(sni, authority, protocol) {
-        Verdict::Pass => CONTINUE,
-        Verdict::NoSni => {
-            abi::increment(plugin.counters.no_sni);
-            CONTINUE
-        }
-        Verdict::LogOnly(mismatch) => {
-            abi::increment(plugin.counters.log_only_mismatches);
-            let message = format!("misdirected request let through (log_only): {mismatch}");
-            abi::log(Level::Warn, &message);
-            CONTINUE
-        }
-        Verdict::Misdirected(_) => {
-            abi::increment(plugin.counters.misdirected);
-            // Envoy strips `connection: close` from local replies and offers a filter no way
-            // to drain an HTTP/1.1 connection, so none is sent: the 421 alone says "retry".
-            match abi::send_local_response(421, DETAILS, HEADERS, BODY) {
-                Ok(()) => PAUSE,
-                Err(status) => {
-                    let message = format!("cannot send 421 (status {}); let through", status.0);
-                    abi::log(Level::Error, &message);
-                    CONTINUE
+        true
+    }
+
+    /// `proxy_on_request_headers`.
+    pub fn request_headers(&self, host: &impl Host) -> Action {
+        let plugin = match self.plugins.as_slice() {
+            [] => return Action::Continue,
+            [only] => only,
+            several => {
+                // Several configurations share this VM: ask which one this stream has.
+                let name = match host.property(PLUGIN_NAME) {
+                    Ok(name) => name,
+                    Err(status) => return self.let_through("reading plugin_name", status),
+                };
+                match several.iter().find(|p| Some(&*p.name) == name) {
+                    Some(plugin) => plugin,
+                    None => return Action::Continue,
+                }
+            }
+        };
+        let sni = match host.property(SNI) {
+            Ok(sni) => sni,
+            Err(status) => return self.let_through("reading the SNI", status),
+        };
+        let authority = match host.request_header(AUTHORITY) {
+            Ok(authority) => authority,
+            Err(status) => return self.let_through("reading :authority", status),
+        };
+        let protocol = || host.property(PROTOCOL);
+        let verdict = match plugin.config.decide_lazily(sni, authority, protocol) {
+            Ok(verdict) => verdict,
+            Err(status) => return self.let_through("reading the protocol", status),
+        };
+        match verdict {
+            Verdict::Pass => Action::Continue,
+            Verdict::NoSni => {
+                host.increment(plugin.counters.no_sni);
+                Action::Continue
+            }
+            Verdict::LogOnly(mismatch) => {
+                host.increment(plugin.counters.log_only_mismatches);
+                log::warn!("misdirected request let through (log_only): {mismatch}");
+                Action::Continue
+            }
+            Verdict::Misdirected(_) => {
+                host.increment(plugin.counters.misdirected);
+                // Envoy strips `connection: close` from local replies and offers a filter no
+                // way to drain an HTTP/1.1 connection, so none is sent: the 421 alone says
+                // "retry".
+                match host.send_local_response(421, DETAILS, HEADERS, BODY) {
+                    Ok(()) => Action::Pause,
+                    Err(status) => self.let_through("sending the 421", status),
                 }
             }
         }
     }
+
+    /// A failed host call: the request goes through; the first failure in this VM is logged.
+    fn let_through(&self, what: &str, status: Status) -> Action {
+        if !self.failure_logged.replace(true) {
+            log::error!(
+                "{what} failed ({status}): the request is let through, as is every request \
+                 whose host call fails (logged once)"
+            );
+        }
+        Action::Continue
+    }
 }
+
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;

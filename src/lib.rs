@@ -2,7 +2,8 @@
 //! authority belongs to another Gateway server than the one its TLS connection was made for.
 //!
 //! The decision logic ([`Config`], [`Config::decide`]) is pure and host-testable; the
-//! proxy-wasm adapter (`filter`, built for wasm32 only) is thin.
+//! proxy-wasm adapter (`filter`, generic over the host calls it makes; `exports` and `abi`,
+//! built for wasm32 only) is thin.
 
 #![cfg_attr(
     not(test),
@@ -18,18 +19,26 @@
 )]
 
 pub mod config;
-pub mod host;
-pub mod json;
+mod document;
+pub mod hostname;
 pub mod pattern;
 pub mod table;
+mod text;
 pub mod verdict;
+
+#[cfg(any(target_arch = "wasm32", test))]
+mod filter;
+#[cfg(any(target_arch = "wasm32", test))]
+mod logger;
+#[cfg(any(target_arch = "wasm32", test))]
+mod proxy;
+#[cfg(any(target_arch = "wasm32", test))]
+mod scratch;
 
 #[cfg(target_arch = "wasm32")]
 mod abi;
 #[cfg(target_arch = "wasm32")]
-mod filter;
-#[cfg(target_arch = "wasm32")]
-mod scratch;
+mod exports;
 
 pub use config::{Config, ConfigError, Mode, Servers};
 pub use verdict::{Mismatch, Request, Verdict};

@@ -1,8 +1,8 @@
 //! The per-request decision: is this request on a connection made for another server?
 
 use crate::config::{Config, Mode};
-use crate::host::{normalize, same_name};
-use crate::json::quoted;
+use crate::hostname::{normalize, same_name};
+use crate::text::{quoted, Ascii};
 
 /// What the filter learnt about one request.
 #[derive(Debug, Clone, Copy, Default)]
@@ -43,27 +43,31 @@ pub enum Verdict<'a> {
 impl Config {
     /// Decides one request.
     pub fn decide<'a>(&'a self, request: &Request<'a>) -> Verdict<'a> {
-        self.decide_lazily(request.sni, request.authority, || request.protocol)
+        let protocol = || Ok::<_, std::convert::Infallible>(request.protocol);
+        match self.decide_lazily(request.sni, request.authority, protocol) {
+            Ok(verdict) => verdict,
+            Err(never) => match never {},
+        }
     }
 
     /// Decides one request, asking for its protocol only when a mismatch depends on it
-    /// (`check_http1: false`): reading it costs the filter a host call.
-    pub fn decide_lazily<'a>(
+    /// (`check_http1: false`): reading it costs the filter a host call, which may fail.
+    pub fn decide_lazily<'a, E>(
         &'a self,
         sni: Option<&'a [u8]>,
         authority: Option<&'a [u8]>,
-        protocol: impl FnOnce() -> Option<&'a [u8]>,
-    ) -> Verdict<'a> {
+        protocol: impl FnOnce() -> Result<Option<&'a [u8]>, E>,
+    ) -> Result<Verdict<'a>, E> {
         let sni = match sni.map(normalize) {
             Some(sni) if !sni.is_empty() => sni,
-            _ => return Verdict::NoSni,
+            _ => return Ok(Verdict::NoSni),
         };
         let authority = match authority.map(normalize) {
             Some(authority) if !authority.is_empty() => authority,
-            _ => return Verdict::Pass,
+            _ => return Ok(Verdict::Pass),
         };
         let mismatch = match &self.servers {
-            None if same_name(sni, authority) => return Verdict::Pass,
+            None if same_name(sni, authority) => return Ok(Verdict::Pass),
             None => Mismatch {
                 sni,
                 authority,
@@ -73,11 +77,11 @@ impl Config {
             Some(servers) => {
                 // No server serves the authority: the router's 404 is the right answer.
                 let Some(wanted) = servers.select(authority) else {
-                    return Verdict::Pass;
+                    return Ok(Verdict::Pass);
                 };
                 let got = servers.select(sni);
                 if got == Some(wanted) {
-                    return Verdict::Pass;
+                    return Ok(Verdict::Pass);
                 }
                 Mismatch {
                     sni,
@@ -87,13 +91,13 @@ impl Config {
                 }
             }
         };
-        if self.is_exempt(authority) || (!self.check_http1 && is_http1(protocol())) {
-            return Verdict::Pass;
+        if self.is_exempt(authority) || (!self.check_http1 && is_http1(protocol()?)) {
+            return Ok(Verdict::Pass);
         }
-        match self.mode {
+        Ok(match self.mode {
             Mode::Strict => Verdict::Misdirected(mismatch),
             Mode::LogOnly => Verdict::LogOnly(mismatch),
-        }
+        })
     }
 
     fn is_exempt(&self, authority: &[u8]) -> bool {
@@ -111,14 +115,14 @@ impl std::fmt::Display for Mismatch<'_> {
     /// `sni "a.example.com" (server gw-a), authority "b.example.com" (server gw-b)`
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let text = |b: &[u8]| quoted(&String::from_utf8_lossy(b));
-        write!(f, "sni {}", text(self.sni))?;
+        write!(f, "sni {}", Ascii(&text(self.sni)))?;
         match (self.sni_server, self.authority_server) {
-            (None, None) => write!(f, ", authority {}", text(self.authority)),
+            (None, None) => write!(f, ", authority {}", Ascii(&text(self.authority))),
             (sni_server, authority_server) => write!(
                 f,
                 " (server {}), authority {} (server {})",
                 sni_server.unwrap_or("none"),
-                text(self.authority),
+                Ascii(&text(self.authority)),
                 authority_server.unwrap_or("none")
             ),
         }

@@ -212,15 +212,19 @@ fn http1_can_be_left_unchecked() {
     let asked = std::cell::Cell::new(0);
     let protocol = || {
         asked.set(asked.get() + 1);
-        Some(&b"HTTP/1.1"[..])
+        Ok::<_, ()>(Some(&b"HTTP/1.1"[..]))
     };
     let a = Some(&b"a.example.com"[..]);
     let b = Some(&b"b.example.com"[..]);
-    assert_eq!(outcome(unchecked.decide_lazily(a, a, protocol)), "pass");
-    assert_eq!(outcome(checked.decide_lazily(a, b, protocol)), "421");
+    let verdict = |v: Result<Verdict, ()>| outcome(v.unwrap());
+    assert_eq!(verdict(unchecked.decide_lazily(a, a, protocol)), "pass");
+    assert_eq!(verdict(checked.decide_lazily(a, b, protocol)), "421");
     assert_eq!(asked.get(), 0);
-    assert_eq!(outcome(unchecked.decide_lazily(a, b, protocol)), "pass");
+    assert_eq!(verdict(unchecked.decide_lazily(a, b, protocol)), "pass");
     assert_eq!(asked.get(), 1);
+    // A protocol that cannot be read is the caller's to handle: the verdict is not made.
+    let failed = unchecked.decide_lazily(a, b, || Err("host call failed"));
+    assert_eq!(failed, Err("host call failed"));
     for (protocol, want) in [
         ("HTTP/1.1", "pass"),
         ("HTTP/1.0", "pass"),

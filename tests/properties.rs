@@ -3,7 +3,7 @@
 mod common;
 use common::outcome;
 use proptest::prelude::*;
-use sni_guard::host::normalize;
+use sni_guard::hostname::normalize;
 use sni_guard::{Config, Request};
 
 fn label() -> impl Strategy<Value = String> {
@@ -43,7 +43,12 @@ proptest! {
     #[test]
     fn normalize_is_idempotent(raw in "[A-Za-z0-9.:\\[\\]-]{0,40}") {
         let once = normalize(raw.as_bytes());
-        prop_assert_eq!(normalize(once), once.strip_suffix(b".").unwrap_or(once));
+        // A second pass strips a second trailing dot, except from a bracketed literal.
+        let twice = match once.first() {
+            Some(b'[') => once,
+            _ => once.strip_suffix(b".").unwrap_or(once),
+        };
+        prop_assert_eq!(normalize(once), twice);
     }
 
     #[test]

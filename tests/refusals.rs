@@ -14,20 +14,36 @@ fn each_refusal_names_field_and_value() {
     let cases = [
         (
             "{",
-            "configuration: not valid JSON: unexpected end of input at line 1 column 2",
+            "configuration: not valid JSON: EOF while parsing an object at line 1 column 1",
         ),
         (
             r#"{"mode": "strict", "mode": "log_only"}"#,
-            "configuration: not valid JSON: duplicate key at line 1 column 20",
+            "configuration: duplicate field `mode` at line 1 column 25",
         ),
         ("[]", "configuration: must be a JSON object, got []"),
         ("null", "configuration: must be a JSON object, got null"),
         (
             r#"{"mod": "strict"}"#,
-            r#"configuration: unknown field "mod" (known: mode, servers, exempt_hosts, check_http1)"#,
+            "mod: unknown field `mod`, expected one of `mode`, `servers`, `exempt_hosts`, `check_http1`",
         ),
-        ("{\"\": 1}", r#"configuration: unknown field """#),
-        ("{\"a\\nb\": 1}", r#"configuration: unknown field "a\nb""#),
+        ("{\"\": 1}", "configuration: unknown field ``, expected one of `mode`"),
+        (
+            "{\"a\\nb\": 1}",
+            r"a\nb: unknown field `a\nb`, expected one of `mode`",
+        ),
+        (
+            r#"{"mode": "strict", "servers": null}"#,
+            "servers: must be a list of servers, got null",
+        ),
+        (
+            r#"{"check_http1": null}"#,
+            "check_http1: must be true or false, got null",
+        ),
+        (
+            r#"{"mode": [1, {"a": [true, null, "x\"y"]}, -2.5e3]}"#,
+            r#"mode: must be "strict" or "log_only", got [1,{"a":[true,null,"x\"y"]},-2500]"#,
+        ),
+        ("{} x", "configuration: not valid JSON: trailing characters at line 1 column 4"),
         (
             r#"{"mode": "enforce"}"#,
             r#"mode: must be "strict" or "log_only", got "enforce""#,
@@ -42,11 +58,11 @@ fn each_refusal_names_field_and_value() {
         ),
         (
             r#"{"servers": ["a"]}"#,
-            r#"servers[0]: must be an object with "name" and "hosts", got "a""#,
+            r#"servers[0]: must be an object with "hosts" and an optional "name", got "a""#,
         ),
         (
-            r#"{"servers": [{"hosts": ["a.b"]}]}"#,
-            "servers[0].name: missing",
+            r#"{"servers": [[]]}"#,
+            r#"servers[0]: must be an object with "hosts" and an optional "name", got []"#,
         ),
         (
             r#"{"servers": [{"name": "", "hosts": ["a.b"]}]}"#,
@@ -66,7 +82,11 @@ fn each_refusal_names_field_and_value() {
         ),
         (
             r#"{"servers": [{"name": "x"}]}"#,
-            "servers[0].hosts: missing",
+            "servers[0]: missing field `hosts`",
+        ),
+        (
+            r#"{"servers": [{"name": "x", "hosts": ["a.b"], "hosts": ["c.d"]}]}"#,
+            "servers[0]: duplicate field `hosts`",
         ),
         (
             r#"{"servers": [{"name": "x", "hosts": []}]}"#,
@@ -82,7 +102,7 @@ fn each_refusal_names_field_and_value() {
         ),
         (
             r#"{"servers": [{"name": "x", "hosts": ["a.b"], "port": 443}]}"#,
-            r#"servers[0]: unknown field "port" (known: name, hosts)"#,
+            "servers[0].port: unknown field `port`, expected `name` or `hosts`",
         ),
         (
             r#"{"servers": [{"name": "x", "hosts": ["a.*.example.com"]}]}"#,
@@ -107,6 +127,18 @@ fn each_refusal_names_field_and_value() {
         (
             r#"{"servers": [{"name": "x", "hosts": ["a.com"]}, {"name": "x", "hosts": ["b.com"]}]}"#,
             r#"servers[1].name: "x" names two servers"#,
+        ),
+        (
+            r#"{"servers": [{"hosts": ["a.com"]}, {"name": "servers[0]", "hosts": ["b.com"]}]}"#,
+            r#"servers[1].name: "servers[0]" names two servers"#,
+        ),
+        (
+            r#"{"servers": [{"name": "servers[1]", "hosts": ["a.com"]}, {"hosts": ["b.com"]}]}"#,
+            r#"servers[1]: has no name, and "servers[1]", the name it is logged by, is another server's"#,
+        ),
+        (
+            r#"{"servers": [{"hosts": ["a.com"]}, {"hosts": ["A.COM"]}]}"#,
+            r#"servers[1].hosts[0]: "A.COM" is already a host of server "servers[0]""#,
         ),
         (
             r#"{"exempt_hosts": "a.com"}"#,
@@ -140,10 +172,55 @@ fn bytes_that_are_not_utf8_are_refused_with_their_offset() {
 }
 
 #[test]
+fn nesting_is_bounded() {
+    let deep = format!(r#"{{"mode": {}{}}}"#, "[".repeat(200), "]".repeat(200));
+    let message = refused(&deep);
+    assert!(
+        message.starts_with("mode[0][0][0][0][0]...: not valid JSON: recursion limit exceeded"),
+        "{message}"
+    );
+}
+
+#[test]
+fn keys_and_values_are_logged_as_one_line_of_printable_ascii() {
+    let hostile = [
+        r#"{"\u0000\u001b[31m\r\n": 1}"#,
+        r#"{"mode": "\u2028é\t"}"#,
+        r#"{"servers": [{"name": "\u0085", "hosts": ["a.com"]}]}"#,
+        r#"{"servers": [{"hosts": ["\ud83d\ude00.com"]}]}"#,
+        r#"{"servers": [{"hosts": {"\n": ["\u0007"]}}]}"#,
+    ];
+    for json in hostile {
+        let message = refused(json);
+        assert!(
+            message.bytes().all(|b| b == b' ' || b.is_ascii_graphic()),
+            "{json}: {message:?}"
+        );
+    }
+    assert_eq!(
+        refused(r#"{"\u001b[31m": 1}"#),
+        "\\u001b[31m: unknown field `\\u001b[31m`, expected one of `mode`, `servers`, \
+         `exempt_hosts`, `check_http1` at line 1 column 13"
+    );
+}
+
+#[test]
 fn long_values_are_shortened_in_the_message() {
     let long = format!(r#"{{"mode": "{}"}}"#, "x".repeat(500));
     let message = refused(&long);
     assert!(message.len() < 200, "{message}");
+}
+
+#[test]
+fn a_server_without_a_name_is_named_by_its_index() {
+    let c = Config::parse(
+        br#"{"servers": [{"name": "gw-a", "hosts": ["a.com"]}, {"hosts": ["b.com"]}]}"#,
+    )
+    .unwrap();
+    let servers = c.servers.as_ref().unwrap();
+    let name = |host: &[u8]| servers.select(host).map(|id| servers.name(id));
+    assert_eq!(name(b"a.com"), Some("gw-a"));
+    assert_eq!(name(b"b.com"), Some("servers[1]"));
 }
 
 #[test]

@@ -7,7 +7,7 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use sni_guard::host::normalize;
+use sni_guard::hostname::normalize;
 use sni_guard::{Config, Request, Verdict};
 
 #[derive(Arbitrary, Debug)]

@@ -3,12 +3,14 @@
 //!
 //! Each run starts Envoy with one worker pinned to CPU 0 (access log off), sends `h2load`
 //! traffic from CPU 1 over HTTP/2, and reads Envoy's CPU time from
-//! `/proc/<pid>/task/*/schedstat` before and after. Figures are medians over rounds.
+//! `/proc/<pid>/task/*/schedstat` before and after. Figures are medians over rounds. The
+//! proxied workload forwards to a backend Envoy pinned to CPU 1 (`bench_upstream`).
 
+use crate::bench_upstream::{proxy_to, Backend};
 use crate::client::Protocol;
 use crate::edits::remove_key;
 use crate::error::{fail, Context, Result};
-use crate::gateway::{Custom, Gateway};
+use crate::gateway::{Custom, Edit, Gateway};
 use crate::h2load::{self, Run};
 use crate::paths;
 use crate::pki::Pki;
@@ -23,6 +25,18 @@ use std::time::Instant;
 pub struct Variant {
     pub name: &'static str,
     pub filter: Filter,
+    /// Another build of sni-guard in place of the built module (same configuration).
+    pub module: Option<PathBuf>,
+}
+
+impl Variant {
+    fn new(name: &'static str, filter: Filter) -> Variant {
+        Variant {
+            name,
+            filter,
+            module: None,
+        }
+    }
 }
 
 /// One kind of traffic: every request on a connection made for `a.example.com`.
@@ -30,16 +44,25 @@ pub struct Variant {
 pub struct Workload {
     pub name: &'static str,
     pub authority: &'static str,
+    /// gw-a's routes forward to the backend instead of answering themselves.
+    pub proxied: bool,
 }
 
-pub const WORKLOADS: [Workload; 2] = [
+pub const WORKLOADS: [Workload; 3] = [
     Workload {
         name: "matching",
         authority: "a.example.com",
+        proxied: false,
     },
     Workload {
         name: "coalesced",
         authority: "b.example.com",
+        proxied: false,
+    },
+    Workload {
+        name: "proxied",
+        authority: "a.example.com",
+        proxied: true,
     },
 ];
 
@@ -61,35 +84,41 @@ pub fn variants() -> Result<Vec<Variant>> {
         }
     };
     Ok(vec![
-        Variant {
-            name: "no filter",
-            filter: Filter::None,
-        },
-        Variant {
-            name: "no-op, 1 callback (floor)",
-            filter: Filter::Module(module("noop_abi.wasm")?),
-        },
-        Variant {
-            name: "no-op, proxy-wasm SDK",
-            filter: Filter::Module(module("noop_sdk.wasm")?),
-        },
-        Variant {
-            name: "SNI and :authority reads only",
-            filter: Filter::Module(module("reads_abi.wasm")?),
-        },
-        Variant {
-            name: "Lua workaround",
-            filter: Filter::Lua,
-        },
-        Variant {
-            name: SNI_GUARD,
-            filter: Filter::AsWritten,
-        },
-        Variant {
-            name: SNI_GUARD_10K,
-            filter: Filter::SniGuard(ten_thousand_hosts()),
-        },
+        Variant::new(NONE, Filter::None),
+        Variant::new(
+            "no-op, 1 callback (floor)",
+            Filter::Module(module("noop_abi.wasm")?),
+        ),
+        Variant::new(
+            "no-op, proxy-wasm SDK",
+            Filter::Module(module("noop_sdk.wasm")?),
+        ),
+        Variant::new(
+            "SNI and :authority reads only",
+            Filter::Module(module("reads_abi.wasm")?),
+        ),
+        Variant::new(LUA, Filter::Lua),
+        Variant::new(SNI_GUARD, Filter::AsWritten),
+        Variant::new(SNI_GUARD_10K, Filter::SniGuard(ten_thousand_hosts())),
     ])
+}
+
+/// sni-guard's two variants, 2 and 10,000 hosts, run on another build of the module
+/// (`label`: "before", say), to compare builds in the same interleaved rounds.
+pub fn other_build(label: &str, module: &Path) -> [Variant; 2] {
+    let name = |hosts: &str| -> &'static str {
+        Box::leak(format!("sni-guard {label}, {hosts}").into_boxed_str())
+    };
+    [
+        Variant {
+            module: Some(module.to_path_buf()),
+            ..Variant::new(name("2 hosts"), Filter::AsWritten)
+        },
+        Variant {
+            module: Some(module.to_path_buf()),
+            ..Variant::new(name("10,000 hosts"), Filter::SniGuard(ten_thousand_hosts()))
+        },
+    ]
 }
 
 pub const SNI_GUARD: &str = "sni-guard, 2 hosts";
@@ -137,23 +166,66 @@ pub struct Load {
     pub warmup: u32,
 }
 
-/// Runs `variant` under `workload` once.
-pub fn run(variant: &Variant, workload: Workload, load: Load) -> Result<Sample> {
+/// Starts Envoy as a run needs it: one worker, the access log off, gw-a forwarding to the
+/// backend for a proxied workload, the module swapped for a variant of another build.
+pub fn start(variant: &Variant, workload: Workload, backend: Option<u16>) -> Result<Gateway> {
+    let upstream = match (workload.proxied, backend) {
+        (false, _) => None,
+        (true, Some(port)) => Some(port),
+        (true, None) => return Err(fail(format!("{}: no backend", workload.name))),
+    };
+    let swap = match &variant.module {
+        Some(other) => Some((
+            paths::module()?.display().to_string(),
+            other.display().to_string(),
+        )),
+        None => None,
+    };
+    let edit: Edit = Box::new(move |config| {
+        remove_key(config, "access_log");
+        if let Some(port) = upstream {
+            proxy_to(config, port)?;
+        }
+        if let Some((built, other)) = &swap {
+            replace_string(config, built, other);
+        }
+        Ok(())
+    });
     let custom = Custom {
         pki: Some(Pki::generate()?),
-        edit: Some(Box::new(|config| {
-            remove_key(config, "access_log");
-            Ok(())
-        })),
+        edit: Some(edit),
         args: vec!["--concurrency".into(), "1".into()],
     };
+    Gateway::start_custom(Topology::TwoGateways, &variant.filter, &custom)
+        .map_err(|e| fail(format!("{}: {e}", variant.name)))
+}
+
+fn replace_string(value: &mut yaml_serde::Value, from: &str, to: &str) {
+    use yaml_serde::Value;
+    match value {
+        Value::String(text) if text == from => *text = to.to_string(),
+        Value::Mapping(map) => map
+            .iter_mut()
+            .for_each(|(_, v)| replace_string(v, from, to)),
+        Value::Sequence(list) => list.iter_mut().for_each(|v| replace_string(v, from, to)),
+        _ => {}
+    }
+}
+
+/// Runs `variant` under `workload` once (`backend`: the port of the proxied workload's
+/// backend).
+pub fn run(
+    variant: &Variant,
+    workload: Workload,
+    load: Load,
+    backend: Option<u16>,
+) -> Result<Sample> {
     let started = Instant::now();
-    let gateway = Gateway::start_custom(Topology::TwoGateways, &variant.filter, &custom)
-        .map_err(|e| fail(format!("{}: {e}", variant.name)))?;
+    let gateway = start(variant, workload, backend)?;
     let (envoy, port) = (gateway.envoy, gateway.port);
     let ready_ms = started.elapsed().as_secs_f64() * 1e3;
     let pid = envoy.pid().ok_or_else(|| fail("Envoy has no pid"))?;
-    let pinned = pin(pid)?;
+    let pinned = pin(pid, 0)?;
     h2load(port, workload.authority, load.warmup, None, pinned)?;
     let log = tempfile::NamedTempFile::new()?;
     let before = cpu_ns(pid)?;
@@ -182,6 +254,15 @@ pub fn run(variant: &Variant, workload: Workload, load: Load) -> Result<Sample> 
     })
 }
 
+/// The backend of the proxied workload, pinned to h2load's CPU.
+pub fn backend() -> Result<Backend> {
+    let backend = Backend::start()?;
+    if let Some(pid) = backend.envoy.pid() {
+        pin(pid, 1)?;
+    }
+    Ok(backend)
+}
+
 /// Every variant under every workload, `rounds` times, interleaved so that drift on the
 /// machine hits all of them alike. `progress` sees each sample as it comes.
 pub fn rounds(
@@ -190,11 +271,21 @@ pub fn rounds(
     load: Load,
     mut progress: impl FnMut(usize, &Sample),
 ) -> Result<Vec<Sample>> {
+    let backend = backend()?;
     let mut samples = Vec::new();
     for round in 1..=rounds {
         for workload in WORKLOADS {
             for variant in variants {
-                let sample = run(variant, workload, load)?;
+                let served = backend.served()?;
+                let sample = run(variant, workload, load, Some(backend.port))?;
+                let forwarded = backend.served()? - served;
+                let sent = u64::from(load.requests + load.warmup);
+                if workload.proxied != (forwarded == sent) {
+                    return Err(fail(format!(
+                        "{} {}: the backend answered {forwarded} of {sent} requests",
+                        workload.name, variant.name
+                    )));
+                }
                 progress(round, &sample);
                 samples.push(sample);
             }
@@ -203,13 +294,14 @@ pub fn rounds(
     Ok(samples)
 }
 
-/// Pins every Envoy thread to CPU 0 (and h2load goes to CPU 1), when there are two CPUs.
-fn pin(pid: u32) -> Result<bool> {
+/// Pins every thread of `pid` to `cpu` (the gateway to 0; h2load and the backend go to 1),
+/// when there are two CPUs.
+pub fn pin(pid: u32, cpu: usize) -> Result<bool> {
     if std::thread::available_parallelism().map_or(1, usize::from) < 2 {
         return Ok(false);
     }
     let out = Command::new("taskset")
-        .args(["-a", "-cp", "0", &pid.to_string()])
+        .args(["-a", "-cp", &cpu.to_string(), &pid.to_string()])
         .output()
         .context(|| "running taskset".into())?;
     Ok(out.status.success())
@@ -217,7 +309,13 @@ fn pin(pid: u32) -> Result<bool> {
 
 /// Runs h2load from CPU 1 (when Envoy is pinned): 4 connections, 10 streams each, SNI
 /// `a.example.com`. Returns requests/s.
-fn h2load(port: u16, authority: &str, n: u32, log: Option<&Path>, pinned: bool) -> Result<f64> {
+pub(crate) fn h2load(
+    port: u16,
+    authority: &str,
+    n: u32,
+    log: Option<&Path>,
+    pinned: bool,
+) -> Result<f64> {
     let run = Run {
         port,
         sni: Some("a.example.com"),

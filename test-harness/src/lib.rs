@@ -23,7 +23,9 @@
 //!   chain, HTTP/1.0 accepted), applied through [`Gateway::start_custom`].
 //! - [`h2load`]: load from `h2load`, and single HTTP/2 requests sent as given; [`load`]:
 //!   h2load runs back to back until stopped; [`procfs`]: Envoy's RSS and CPU time; [`soak`]:
-//!   the soak (`soak.sh`); [`mod@bench`]: the benchmark.
+//!   the soak (`soak.sh`); [`mod@bench`]: the benchmark ([`bench_upstream`]: its proxied
+//!   workload's backend; [`bench_callgrind`]: instruction counts under valgrind;
+//!   [`bench_report`]: its page).
 //! - [`istiod`]: what istiod and istio-agent make of a WasmPlugin for Envoy; [`ecds`]: topology
 //!   (a) taking sni-guard through ECDS from a watched file, updated live; [`migrate`]: the
 //!   demo's log_only → strict switch.
@@ -46,7 +48,9 @@ pub mod access_log;
 pub mod admin;
 pub mod args;
 pub mod bench;
+pub mod bench_callgrind;
 pub mod bench_report;
+pub mod bench_upstream;
 pub mod browser;
 pub mod client;
 pub mod comparison;

@@ -1,5 +1,6 @@
 //! The benchmark runs end to end (one small round; no timing is asserted: figures come
-//! from `test-harness/bench.sh`), and every filter answers as it must under load.
+//! from `test-harness/bench.sh`), and every filter answers as it must under load, with a
+//! direct response and proxied to the backend.
 
 use sni_guard_harness::bench::{self, Load};
 use sni_guard_harness::bench_report::{self, Setup};
@@ -16,7 +17,7 @@ fn one_small_round_through_every_filter() {
     for s in &samples {
         let refuses = s.variant.starts_with("sni-guard") || s.variant == bench::LUA;
         let want = match (s.workload, refuses) {
-            ("matching", _) => 200,
+            ("matching" | "proxied", _) => 200,
             (_, true) => 421,
             (_, false) => 404,
         };
@@ -40,5 +41,10 @@ fn one_small_round_through_every_filter() {
         assert!(md.contains(v.name), "{} missing from the table", v.name);
     }
     assert!(svg.starts_with("<svg") && svg.contains(bench::SNI_GUARD_10K));
-    assert_eq!(bench_report::ratios(&medians).len(), 4);
+    assert!(md.contains("## proxied requests") && md.contains("share of Envoy CPU"));
+    assert_eq!(bench_report::ratios(&medians).len(), 6);
+    // The hand-written end of the page is kept when the benchmark writes it again.
+    let previous = format!("stale figures\n{}\nby hand\n", bench_report::KEPT);
+    let page = bench_report::with_kept(&md, Some(&previous));
+    assert!(page.starts_with(&md) && page.ends_with("by hand\n") && !page.contains("stale"));
 }

@@ -1,6 +1,6 @@
 //! The built module's shape, which its per-request cost depends on: a WASI reactor that
 //! exports only the callbacks it uses (the host calls every `proxy_on_*` it finds), and a
-//! size within 100 KB.
+//! size within 256 KB.
 
 use sni_guard_harness::paths;
 
@@ -62,7 +62,7 @@ fn a_reactor_exporting_only_what_it_uses() {
 }
 
 #[test]
-fn within_100_kb() {
+fn within_256_kb() {
     let size = std::fs::metadata(paths::module().unwrap()).unwrap().len();
-    assert!(size <= 100_000, "sni_guard.wasm is {size} bytes");
+    assert!(size <= 256_000, "sni_guard.wasm is {size} bytes");
 }

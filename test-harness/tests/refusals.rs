@@ -19,7 +19,7 @@ const REFUSED: &[(&str, &[&str])] = &[
     ),
     (
         r#"{"servers": [{"name": "gw-a"}]}"#,
-        &["servers[0].hosts: ", "missing"],
+        &["servers[0]: ", "missing field `hosts`"],
     ),
     (
         r#"{"servers": [{"name": "x", "hosts": ["a.com"]}, {"name": "y", "hosts": ["A.COM"]}]}"#,

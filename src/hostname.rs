@@ -1,4 +1,4 @@
-//! Host normalisation: what an SNI or an `:authority` is reduced to before it is compared.
+//! Host-name normalisation: what an SNI or an `:authority` is reduced to before it is compared.
 //!
 //! Nothing is lowercased or copied here: every comparison downstream is ASCII
 //! case-insensitive, so normalising is only a matter of slicing.

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Envoy instructions per request under callgrind (valgrind): no filter and sni-guard, each
+# workload of the benchmark, one run each; deterministic where timing is not. Another build
+# of the module compares with --build LABEL=PATH.wasm. Slow: Envoy starts in about a minute
+# under valgrind and serves a request in a few milliseconds.
+#   test-harness/callgrind.sh [--requests 2000] [--warmup 200] [--build before=old.wasm]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+test-harness/setup.sh
+command -v valgrind >/dev/null || apt-get install -y valgrind
+cargo build --release --target wasm32-wasip1
+envoy="$(test-harness/install-envoy.sh 1.40.0)"
+dir="$(mktemp -d)"
+trap 'rm -rf "$dir"' EXIT
+cat >"$dir/envoy" <<WRAP
+#!/bin/sh
+exec valgrind --tool=callgrind --smc-check=all-non-file --callgrind-out-file="$dir/callgrind.out.%p" "$envoy" "\$@"
+WRAP
+chmod +x "$dir/envoy"
+export ENVOY_BIN="$dir/envoy" SNI_GUARD_CALLGRIND_DIR="$dir"
+cargo run -q --release -p sni-guard-harness --bin bench -- --callgrind yes --requests 2000 --warmup 200 "$@"
