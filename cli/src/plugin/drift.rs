@@ -76,7 +76,15 @@ struct PortSelector {
 #[derive(Deserialize)]
 struct PluginConfig {
     #[serde(default)]
-    servers: Vec<FilterServer>,
+    servers: Vec<LiveServer>,
+}
+
+/// A server of the live table; the filter names one without `name` `servers[i]`.
+#[derive(Deserialize)]
+struct LiveServer {
+    #[serde(default)]
+    name: Option<String>,
+    hosts: Vec<String>,
 }
 
 /// Reads the one WasmPlugin in a file (`kubectl get wasmplugin NAME -o yaml`).
@@ -156,7 +164,14 @@ pub fn read_live(bytes: &[u8]) -> Result<Live, String> {
             .spec
             .plugin_config
             .map(|c| c.servers)
-            .unwrap_or_default(),
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| FilterServer {
+                name: s.name.unwrap_or_else(|| format!("servers[{i}]")),
+                hosts: s.hosts,
+            })
+            .collect(),
     })
 }
 
@@ -218,6 +233,18 @@ mod tests {
         assert_eq!(live.id, "istio-system/p");
         assert_eq!(live.port, Some(8443));
         assert_eq!(live.servers, [server("a", &["a.example.com"])]);
+        let unnamed = read_live(
+            b"apiVersion: extensions.istio.io/v1alpha1\nkind: WasmPlugin\nmetadata: {name: p}\nspec:\n  pluginConfig: {servers: [{hosts: [a.example.com]}, {name: b, hosts: [b.example.com]}]}\n",
+        )
+        .unwrap();
+        assert_eq!(
+            unnamed.servers,
+            [
+                server("servers[0]", &["a.example.com"]),
+                server("b", &["b.example.com"])
+            ],
+            "named as the filter names them"
+        );
         assert!(
             read_live(b"apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n")
                 .unwrap_err()
