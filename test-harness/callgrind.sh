@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 test-harness/setup.sh
 command -v valgrind >/dev/null || apt-get install -y valgrind
 cargo build --release --target wasm32-wasip1
-envoy="$(test-harness/install-envoy.sh 1.40.0)"
+envoy="$(test-harness/install-envoy.sh)"
 dir="$(mktemp -d)"
 trap 'rm -rf "$dir"' EXIT
 cat >"$dir/envoy" <<WRAP

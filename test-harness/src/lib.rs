@@ -80,7 +80,7 @@ pub mod soak;
 pub mod topology;
 
 pub use client::{Client, Protocol, Request, Response};
-pub use envoy::{suite_version, Envoy, Exited, Launch, DEFAULT_VERSION, OLDEST_VERSION};
+pub use envoy::{default_version, oldest_version, suite_version, Envoy, Exited, Launch};
 pub use error::{Error, Result};
 pub use gateway::{Gateway, Outcome, Stopped};
 pub use pki::Pki;

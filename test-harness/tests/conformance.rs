@@ -2,8 +2,8 @@
 //! table: all 15 cases of HTTPRouteHTTPSListenerDetectMisdirectedRequests, over HTTP/2 and
 //! HTTP/1.1, on the suite's Envoy (1.40.0) and on the oldest Envoy Istio still ships (1.36.4).
 
-use sni_guard_harness::{conformance, suite_version};
-use sni_guard_harness::{Filter, Gateway, Protocol, Topology, OLDEST_VERSION};
+use sni_guard_harness::{conformance, oldest_version, suite_version};
+use sni_guard_harness::{Filter, Gateway, Protocol, Topology};
 
 /// The listener Envoy's filter chain match picks for an SNI.
 fn listener(sni: &str) -> &'static str {
@@ -60,5 +60,5 @@ fn the_fifteen_conformance_cases_on_the_suite_envoy() {
 
 #[test]
 fn the_fifteen_conformance_cases_on_the_oldest_envoy() {
-    conformance(OLDEST_VERSION);
+    conformance(oldest_version());
 }

@@ -15,7 +15,7 @@ use sni_guard_harness::bench_callgrind;
 use sni_guard_harness::bench_report::{self, Setup};
 use sni_guard_harness::error::fail;
 use sni_guard_harness::Filter;
-use sni_guard_harness::{paths, Result, DEFAULT_VERSION};
+use sni_guard_harness::{default_version, paths, Result};
 use std::path::PathBuf;
 
 fn main() {
@@ -95,7 +95,7 @@ fn run() -> Result<()> {
     let setup = Setup {
         rounds,
         load,
-        envoy: DEFAULT_VERSION.to_string(),
+        envoy: default_version().to_string(),
         cpu: cpu_model(),
         module_bytes: std::fs::metadata(paths::module()?)?.len(),
     };

@@ -11,7 +11,7 @@
 
 use sni_guard_harness::gateway::{Gateway, Outcome};
 use sni_guard_harness::topology::{Filter, Topology};
-use sni_guard_harness::{demo, migrate, Result, DEFAULT_VERSION};
+use sni_guard_harness::{default_version, demo, migrate, Result};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -32,7 +32,10 @@ fn main() {
 fn show() -> Result<()> {
     let dir = demo::certs_dir();
     let (pki, _) = demo::certs(&dir, false)?;
-    println!("Two Istio Gateways on one port sharing one certificate (*.example.com), in Envoy {DEFAULT_VERSION}:");
+    println!(
+        "Two Istio Gateways on one port sharing one certificate (*.example.com), in Envoy {}:",
+        default_version()
+    );
     println!("gw-a serves a.example.com, gw-b serves b.example.com; each TLS filter chain, chosen by SNI,");
     println!("has its own route table. A browser reuses its a.example.com connection for b.example.com.\n");
     let mut runs = Vec::new();
@@ -113,7 +116,7 @@ fn serve(args: &[String]) -> Result<()> {
     let dir = demo::certs_dir();
     let (pki, _) = demo::certs(&dir, false)?;
     let base = Topology::TwoGateways.load()?;
-    let gateway = match Gateway::launch_with(DEFAULT_VERSION, &base, &filter, pki, Some(port))? {
+    let gateway = match Gateway::launch_with(default_version(), &base, &filter, pki, Some(port))? {
         Outcome::Ready(gateway) => gateway,
         Outcome::Refused(exited) => {
             return Err(sni_guard_harness::error::fail(format!(
@@ -122,7 +125,10 @@ fn serve(args: &[String]) -> Result<()> {
             )))
         }
     };
-    println!("Envoy {DEFAULT_VERSION}: two Gateways on https://127.0.0.1:{port}, {mode}; Ctrl-C stops it.");
+    println!(
+        "Envoy {}: two Gateways on https://127.0.0.1:{port}, {mode}; Ctrl-C stops it.",
+        default_version()
+    );
     println!(
         "admin: http://{}/stats?filter=sni_guard",
         gateway.envoy.admin()
