@@ -32,7 +32,7 @@ fn the_gateway_api_conformance_gateway_gives_the_fifteen_answers() {
     let client = gateway.client().unwrap();
     let mut refused = 0;
     for protocol in [Protocol::Http2, Protocol::Http1] {
-        for c in conformance::cases().unwrap() {
+        for c in conformance::cases() {
             let response = client.get(protocol, Some(c.sni), c.authority).unwrap();
             assert_eq!(
                 response.status, c.status,

@@ -71,6 +71,7 @@ pub mod lua;
 pub mod migrate;
 pub mod paths;
 pub mod pki;
+pub mod plugin_slot;
 pub mod podman;
 pub mod procfs;
 pub mod rebuild;

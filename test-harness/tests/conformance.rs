@@ -21,7 +21,7 @@ fn conformance(version: &str) {
     let client = gateway.client().unwrap();
     let mut refused = 0;
     for protocol in [Protocol::Http2, Protocol::Http1] {
-        for c in conformance::cases().unwrap() {
+        for c in conformance::cases() {
             let (sni, authority, status) = (c.sni, c.authority, c.status);
             let response = client.get(protocol, Some(sni), authority).unwrap();
             assert_eq!(
