@@ -88,7 +88,10 @@ pub fn measure(version: &str) -> Result<Measured> {
     let mut rows: Vec<(Case, [u16; 3])> = cases()?.into_iter().map(|c| (c, [0; 3])).collect();
     for (column, (_, filter)) in variants().iter().enumerate() {
         for topology in [Topology::TwoGateways, Topology::Conformance] {
-            let gateway = Gateway::start_on(version, topology, filter)?;
+            let gateway = Gateway::builder(topology)
+                .filter(filter)
+                .version(version)
+                .start()?;
             let client = gateway.client()?;
             for (case, statuses) in rows.iter_mut().filter(|(c, _)| c.topology == topology) {
                 let authority = case.authority.replace("PORT", &gateway.port.to_string());

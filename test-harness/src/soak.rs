@@ -11,10 +11,10 @@ use crate::client::Protocol;
 use crate::edits;
 use crate::envoy::wasm_failures;
 use crate::error::{fail, Result};
-use crate::gateway::{Custom, Gateway};
+use crate::gateway::Gateway;
 use crate::h2load::{self, Run};
 use crate::procfs::rss_kib;
-use crate::topology::{Filter, Topology};
+use crate::topology::Topology;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -130,16 +130,14 @@ pub fn run(options: Options, mut progress: impl FnMut(u32, u64)) -> Result<Repor
     let per_wave = u64::from(options.waves) * KINDS.len() as u64;
     let per_kind = u32::try_from(options.requests.div_ceil(per_wave).max(1))
         .map_err(|_| fail("too many requests per wave"))?;
-    let custom = Custom {
-        edit: Some(Box::new(|config| {
+    let gateway = Gateway::builder(Topology::TwoGateways)
+        .edit(|config| {
             edits::add_tls_chain(config, "catch-all", &[])?;
             edits::remove_key(config, "access_log");
             Ok(())
-        })),
-        args: vec!["--concurrency".into(), WORKERS.to_string()],
-        ..Custom::default()
-    };
-    let gateway = Gateway::start_custom(Topology::TwoGateways, &Filter::AsWritten, &custom)?;
+        })
+        .envoy_args(["--concurrency".to_string(), WORKERS.to_string()])
+        .start()?;
     let pid = gateway
         .envoy
         .pid()

@@ -3,7 +3,7 @@
 //! HTTP/1.1, on the suite's Envoy (1.40.0) and on the oldest Envoy Istio still ships (1.36.4).
 
 use sni_guard_harness::{conformance, oldest_version, suite_version};
-use sni_guard_harness::{Filter, Gateway, Protocol, Topology};
+use sni_guard_harness::{Gateway, Protocol, Topology};
 
 /// The listener Envoy's filter chain match picks for an SNI.
 fn listener(sni: &str) -> &'static str {
@@ -16,7 +16,10 @@ fn listener(sni: &str) -> &'static str {
 }
 
 fn conformance(version: &str) {
-    let gateway = Gateway::start_on(version, Topology::Conformance, &Filter::AsWritten).unwrap();
+    let gateway = Gateway::builder(Topology::Conformance)
+        .version(version)
+        .start()
+        .unwrap();
     assert_eq!(gateway.envoy.version(), version);
     let client = gateway.client().unwrap();
     let mut refused = 0;

@@ -13,7 +13,7 @@
 use sni_guard_harness::client::{Http1, H2};
 use sni_guard_harness::edits::{self, PLAIN_LISTENER};
 use sni_guard_harness::envoy::wasm_failures;
-use sni_guard_harness::gateway::{free_port, Custom};
+use sni_guard_harness::gateway::free_port;
 use sni_guard_harness::{h2load, Filter, Gateway, Protocol, Request, Topology};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -454,14 +454,14 @@ fn http1(client: &sni_guard_harness::Client, via: Via) -> sni_guard_harness::Res
 /// Topology (a) with `filter`, a catch-all TLS chain (for connections without SNI) and a
 /// plain-HTTP listener, as an Istio gateway with a `*` server and a port-80 server has.
 fn gateway(filter: &Filter) -> (Gateway, SocketAddr) {
-    let custom = Custom {
-        edit: Some(Box::new(|config| {
+    let gateway = Gateway::builder(Topology::TwoGateways)
+        .filter(filter)
+        .edit(|config| {
             edits::add_plain_listener(config, free_port()?)?;
             edits::add_tls_chain(config, "catch-all", &[])
-        })),
-        ..Custom::default()
-    };
-    let gateway = Gateway::start_custom(Topology::TwoGateways, filter, &custom).unwrap();
+        })
+        .start()
+        .unwrap();
     let plain = edits::listener_port(&gateway.config, PLAIN_LISTENER).unwrap();
     (gateway, SocketAddr::from(([127, 0, 0, 1], plain)))
 }
@@ -559,12 +559,10 @@ fn hostile_input_without_a_table() {
 /// requires a Host from HTTP/1.0, so the filter always has an authority to compare.
 #[test]
 fn http_1_0_accepted_and_no_chain_for_no_sni() {
-    let custom = Custom {
-        edit: Some(Box::new(edits::accept_http_10)),
-        ..Custom::default()
-    };
-    let gateway =
-        Gateway::start_custom(Topology::TwoGateways, &Filter::AsWritten, &custom).unwrap();
+    let gateway = Gateway::builder(Topology::TwoGateways)
+        .edit(edits::accept_http_10)
+        .start()
+        .unwrap();
     let client = gateway.client().unwrap();
     for result in [client.h2(None).map(drop), client.http1(None).map(drop)] {
         let error = result.expect_err("a TLS handshake without SNI succeeded");

@@ -78,7 +78,7 @@ fn run_plugin(plugin: &Manifest) {
 
     let base = topology_for(plugin);
     let filter = Filter::SniGuard(json.clone());
-    let gateway = match Gateway::launch_config(&suite_version(), &base, &filter).unwrap() {
+    let gateway = match Gateway::builder(base).filter(&filter).launch().unwrap() {
         Outcome::Ready(gateway) => gateway,
         Outcome::Refused(exited) => panic!("{label}: Envoy refused {json}:\n{}", exited.stderr),
     };
@@ -218,7 +218,11 @@ fn the_lua_envoy_filter_is_the_harness_workaround_and_runs() {
     let mut config = Topology::TwoGateways.load().unwrap();
     apply_envoy_filter(legacy, &mut config);
     // Filter::None takes sni-guard out: the Lua filter alone, as before the migration.
-    let gateway = match Gateway::launch_config(&suite_version(), &config, &Filter::None).unwrap() {
+    let gateway = match Gateway::builder(config)
+        .filter(&Filter::None)
+        .launch()
+        .unwrap()
+    {
         Outcome::Ready(gateway) => gateway,
         Outcome::Refused(exited) => {
             panic!("Envoy refused the EnvoyFilter's patch:\n{}", exited.stderr)

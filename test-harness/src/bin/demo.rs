@@ -115,8 +115,13 @@ fn serve(args: &[String]) -> Result<()> {
     }
     let dir = demo::certs_dir();
     let (pki, _) = demo::certs(&dir, false)?;
-    let base = Topology::TwoGateways.load()?;
-    let gateway = match Gateway::launch_with(default_version(), &base, &filter, pki, Some(port))? {
+    let launched = Gateway::builder(Topology::TwoGateways)
+        .filter(&filter)
+        .version(default_version())
+        .pki(pki)
+        .port(port)
+        .launch()?;
+    let gateway = match launched {
         Outcome::Ready(gateway) => gateway,
         Outcome::Refused(exited) => {
             return Err(sni_guard_harness::error::fail(format!(
