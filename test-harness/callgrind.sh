@@ -18,4 +18,4 @@ exec valgrind --tool=callgrind --smc-check=all-non-file --callgrind-out-file="$d
 WRAP
 chmod +x "$dir/envoy"
 export ENVOY_BIN="$dir/envoy" SNI_GUARD_CALLGRIND_DIR="$dir"
-cargo run -q --release -p sni-guard-harness --bin bench -- --callgrind yes --requests 2000 --warmup 200 "$@"
+cargo run -q --release -p sni-guard-harness --bin bench -- --callgrind --requests 2000 --warmup 200 "$@"

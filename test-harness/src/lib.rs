@@ -50,7 +50,6 @@
 
 pub mod access_log;
 pub mod admin;
-pub mod args;
 pub mod bench;
 pub mod bench_callgrind;
 pub mod bench_report;
