@@ -59,6 +59,7 @@ pub mod client;
 pub mod comparison;
 pub mod compose;
 pub mod conformance;
+pub mod crds;
 pub mod demo;
 pub mod ecds;
 pub mod edits;

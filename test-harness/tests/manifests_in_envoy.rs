@@ -3,9 +3,9 @@
 //! and answers as the configured mode says. The legacy Lua EnvoyFilter's patch, applied as
 //! istiod applies it, runs too, and carries the harness's Lua source verbatim.
 
-mod k8s;
+mod envoyfilter;
 
-use k8s::manifest::{of_kind, Manifest};
+use envoyfilter::{of_kind, Manifest};
 use sni_guard::{Config, Mode};
 use sni_guard_harness::envoy::suite_version;
 use sni_guard_harness::gateway::Outcome;
