@@ -1,10 +1,10 @@
 //! Hostile input through the real Envoy (odd ports, several colons, IP literals, long names,
 //! case, dots, missing names), over HTTP/2 and HTTP/1.1, with sni-guard strict with a servers
 //! table and strict without one (zero configuration).
-//! Each input's expected result (status, counter movement) is written down in `cases.rs`
-//! and asserted (`checker.rs`); where Envoy rejects an input before the filter, that rejection is the
-//! expected result, and the access log must name it. After all of them Envoy still serves,
-//! still refuses a coalesced request, and its log has no Wasm failure.
+//! Each input's expected result (status, counter movement) is written down in `cases.rs` and
+//! asserted by `checker.rs`; where Envoy rejects an input before the filter, that rejection is
+//! the expected result, and the access log must name it. After all of them Envoy still
+//! serves, still refuses a coalesced request, and its log has no Wasm failure.
 //!
 //! HTTP/2 requests with a TLS SNI go through nghttp2 (`h2load -n 1`), which sends the
 //! `:authority` bytes as given (the `http` crate refuses percent signs, several colons and
