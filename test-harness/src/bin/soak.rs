@@ -1,4 +1,4 @@
-//! The soak: a sustained mixed load through Envoy with sni-guard (see `soak.rs`). Prints
+//! The soak: a sustained mixed load through Envoy with sni-guard (see `src/soak/`). Prints
 //! the report; exits 1 if anything was not as expected.
 //!
 //!   test-harness/soak.sh [--requests 500000] [--waves 10]
