@@ -21,6 +21,8 @@
 //!   [`gateway::Builder::launch`] also returns a refusal; [`Gateway::stop`] returns the
 //!   parsed [`access_log`].
 //! - [`conformance`]: the Gateway API conformance cases, read once for every test.
+//! - [`crds`]: Istio's CRD schemas and the one validator of the project's manifests (the
+//!   `jsonschema` crate, plus unknown fields, `ObjectMeta` and the CEL rules by hand).
 //! - [`lua`]: the community Lua workaround; [`comparison`]: the side-by-side table;
 //!   [`demo`]: the README's demo (`demo.sh`).
 //! - [`edits`]: structural edits of a rendered topology (a plain-HTTP listener, another TLS
