@@ -47,7 +47,7 @@ pub struct Schema {
 }
 
 impl Schema {
-    /// Compiles `root`; an error names every keyword outside [`KEYWORDS`].
+    /// Compiles `root`; an error names every keyword this validator does not know.
     pub fn compile(root: &Value) -> Result<Schema, String> {
         let mut unknown = Vec::new();
         audit(root, "", &mut unknown);
