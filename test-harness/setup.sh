@@ -27,5 +27,6 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
-"$here/install-envoy.sh" 1.40.0 >/dev/null
-"$here/install-envoy.sh" 1.36.4 >/dev/null
+for version in $(awk '!/^#/ && NF { print $1 }' "$here/envoy-versions"); do
+  "$here/install-envoy.sh" "$version" >/dev/null
+done

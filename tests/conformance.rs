@@ -2,36 +2,28 @@
 //! conformance test HTTPRouteHTTPSListenerDetectMisdirectedRequests checks them.
 
 mod common;
+// The one reading of the conformance data, shared with the harness (which this crate cannot
+// depend on): topology (b)'s plugin configuration as the real-Envoy test runs it
+// (`test-harness/envoy/conformance.yaml`), and the cases every test shares.
+// Only part of them is used here.
+#[path = "../test-harness/src/conformance.rs"]
+#[allow(dead_code)]
+mod conformance;
+#[path = "../test-harness/src/plugin_slot.rs"]
+#[allow(dead_code)]
+mod plugin_slot;
+
 use common::{config, decide, outcome};
-
-/// The conformance topology's plugin configuration, as the real-Envoy test runs it
-/// (`test-harness/envoy/conformance.yaml`): one server per listener of Gateway
-/// `same-namespace-with-https-listener`.
-fn topology() -> String {
-    let yaml = include_str!("../test-harness/envoy/conformance.yaml");
-    let line = yaml.lines().find_map(|l| l.trim().strip_prefix("value: '"));
-    line.and_then(|l| l.strip_suffix('\'')).unwrap().to_string()
-}
-
-/// (SNI, authority, status the Gateway must answer), from the table every test shares.
-/// 200 and 404 both mean "let through": the route table decides between them.
-fn cases() -> Vec<(&'static str, &'static str, u16)> {
-    include_str!("../test-harness/envoy/conformance-cases.tsv")
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-        .map(|l| {
-            let f: Vec<&str> = l.split('\t').collect();
-            (f[0], f[1], f[2].parse().unwrap())
-        })
-        .collect()
-}
+use conformance::{cases, plugin_config};
 
 #[test]
 fn the_fifteen_conformance_cases() {
-    let config = config(&topology());
+    let config = config(&plugin_config());
     let cases = cases();
     assert_eq!(cases.len(), 15);
-    for (sni, authority, status) in cases {
+    // 200 and 404 both mean "let through": the route table decides between them.
+    for c in cases {
+        let (sni, authority, status) = (c.sni, c.authority, c.status);
         let want = if status == 421 { "421" } else { "pass" };
         let got = outcome(decide(&config, Some(sni), authority));
         assert_eq!(
@@ -43,8 +35,9 @@ fn the_fifteen_conformance_cases() {
 
 #[test]
 fn conformance_cases_survive_case_ports_and_trailing_dots() {
-    let config = config(&topology());
-    for (sni, authority, status) in cases() {
+    let config = config(&plugin_config());
+    for c in cases() {
+        let (sni, authority, status) = (c.sni, c.authority, c.status);
         let want = if status == 421 { "421" } else { "pass" };
         let authority = format!("{}.:443", authority.to_uppercase());
         let got = outcome(decide(&config, Some(sni), &authority));

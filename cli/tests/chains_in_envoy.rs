@@ -9,7 +9,7 @@ mod common;
 
 use common::sni_guard;
 use sni_guard_harness::edits::add_passthrough_chain;
-use sni_guard_harness::gateway::{free_port, Custom};
+use sni_guard_harness::gateway::free_port;
 use sni_guard_harness::{conformance, Filter, Gateway, Protocol, Topology};
 use yaml_serde::Value;
 
@@ -28,11 +28,14 @@ fn the_gateway_api_conformance_gateway_gives_the_fifteen_answers() {
         "gateway-conformance-infra/same-namespace-with-https-listener",
         "gateway-api-conformance.yaml",
     ]);
-    let gateway = Gateway::start(Topology::Conformance, &Filter::SniGuard(table)).unwrap();
+    let gateway = Gateway::builder(Topology::Conformance)
+        .filter(&Filter::SniGuard(table))
+        .start()
+        .unwrap();
     let client = gateway.client().unwrap();
     let mut refused = 0;
     for protocol in [Protocol::Http2, Protocol::Http1] {
-        for c in conformance::cases().unwrap() {
+        for c in conformance::cases() {
             let response = client.get(protocol, Some(c.sni), c.authority).unwrap();
             assert_eq!(
                 response.status, c.status,
@@ -49,9 +52,10 @@ fn the_gateway_api_conformance_gateway_gives_the_fifteen_answers() {
 /// Topology (a) as the passthrough fixture lays it out: one HTTPS chain for `*.example.com`
 /// (gw-a's route table: it answers a.example.com), and a passthrough chain for
 /// httpbin.example.com in front of its own TLS backend.
-fn passthrough_topology() -> Custom {
-    Custom {
-        edit: Some(Box::new(|config: &mut Value| {
+fn passthrough_gateway(filter: &Filter) -> Gateway {
+    Gateway::builder(Topology::TwoGateways)
+        .filter(filter)
+        .edit(|config: &mut Value| {
             let chains = config["static_resources"]["listeners"][0]["filter_chains"]
                 .as_sequence_mut()
                 .expect("filter chains");
@@ -59,9 +63,9 @@ fn passthrough_topology() -> Custom {
             chains[0]["filter_chain_match"]["server_names"] =
                 yaml_serde::to_value(["*.example.com"]).unwrap();
             add_passthrough_chain(config, "httpbin", &["httpbin.example.com"], free_port()?)
-        })),
-        ..Custom::default()
-    }
+        })
+        .start()
+        .unwrap()
 }
 
 #[test]
@@ -76,23 +80,13 @@ fn a_passthrough_host_coalesced_onto_the_wildcard_connection_gets_421() {
     assert_eq!(parsed["servers"][1]["hosts"][0], "httpbin.example.com");
 
     // Without the filter: the wildcard server's route table has no httpbin.example.com.
-    let plain = Gateway::start_custom(
-        Topology::TwoGateways,
-        &Filter::None,
-        &passthrough_topology(),
-    )
-    .unwrap();
+    let plain = passthrough_gateway(&Filter::None);
     let mut h2 = plain.client().unwrap().h2(Some("www.example.com")).unwrap();
     assert_eq!(h2.get("a.example.com").unwrap().status, 200);
     assert_eq!(h2.get("httpbin.example.com").unwrap().status, 404);
     drop(plain);
 
-    let gateway = Gateway::start_custom(
-        Topology::TwoGateways,
-        &Filter::SniGuard(table),
-        &passthrough_topology(),
-    )
-    .unwrap();
+    let gateway = passthrough_gateway(&Filter::SniGuard(table));
     let client = gateway.client().unwrap();
     let mut h2 = client.h2(Some("www.example.com")).unwrap();
     assert_eq!(h2.get("a.example.com").unwrap().status, 200);

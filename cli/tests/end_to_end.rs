@@ -64,7 +64,10 @@ fn generated_strict_configuration_in_envoy() {
         );
     }
 
-    let gateway = Gateway::start(Topology::TwoGateways, &Filter::SniGuard(config)).unwrap();
+    let gateway = Gateway::builder(Topology::TwoGateways)
+        .filter(&Filter::SniGuard(config))
+        .start()
+        .unwrap();
     let client = gateway.client().unwrap();
     let mut sent_421 = 0;
     // HTTP/2: every authority on one connection per SNI, as a coalescing browser sends them.
@@ -116,11 +119,10 @@ fn generated_strict_configuration_in_envoy() {
 
 #[test]
 fn generated_log_only_configuration_names_the_gateway_servers() {
-    let gateway = Gateway::start(
-        Topology::TwoGateways,
-        &Filter::SniGuard(generated("log_only")),
-    )
-    .unwrap();
+    let gateway = Gateway::builder(Topology::TwoGateways)
+        .filter(&Filter::SniGuard(generated("log_only")))
+        .start()
+        .unwrap();
     let client = gateway.client().unwrap();
     let mut h2 = client.h2(Some("a.example.com")).unwrap();
     assert_eq!(h2.get("a.example.com").unwrap().status, 200);

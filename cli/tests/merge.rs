@@ -6,13 +6,13 @@
 
 mod common;
 
-use common::schema::{crd_schema, problems};
-use common::{fixture_text, flat, istio_crds, sni_guard, TempDir};
+use common::{fixture_text, flat, sni_guard, TempDir};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use sni_guard_cli::input::Input;
 use sni_guard_cli::merge::served::{served, Pods};
 use sni_guard_cli::merge::state::State;
+use sni_guard_harness::crds;
 
 /// `merge --format json` on a fixture: the exit code and the plan.
 fn plan(fixture: &str) -> (i32, Value) {
@@ -125,22 +125,15 @@ fn checked(fixture: &str, plan: &Value) -> String {
         json!([]),
         "{fixture}: the plan's result merges further"
     );
-    if let Some(dir) = istio_crds() {
+    if let Some(crds) = crds::istio(&format!("{fixture}: the plan's objects against the CRDs")) {
         for object in plan["apply"].as_array().unwrap() {
-            let version = object["apiVersion"]
-                .as_str()
-                .unwrap()
-                .rsplit('/')
-                .next()
-                .unwrap();
-            let file = match object["kind"].as_str().unwrap() {
-                "Gateway" => "gateways.networking.istio.io.yaml",
-                "VirtualService" => "virtualservices.networking.istio.io.yaml",
-                other => panic!("{fixture}: the plan applies a {other}"),
-            };
-            let schema = crd_schema(&dir, file, version);
+            let kind = object["kind"].as_str().unwrap();
+            assert!(
+                ["Gateway", "VirtualService"].contains(&kind),
+                "{fixture}: the plan applies a {kind}"
+            );
             assert_eq!(
-                problems(&schema, object),
+                crds.check(object).problems,
                 Vec::<String>::new(),
                 "{fixture}: {object}"
             );

@@ -10,10 +10,9 @@ use crate::bench_upstream::{proxy_to, Backend};
 use crate::client::Protocol;
 use crate::edits::remove_key;
 use crate::error::{fail, Context, Result};
-use crate::gateway::{Custom, Edit, Gateway};
+use crate::gateway::Gateway;
 use crate::h2load::{self, Run};
 use crate::paths;
-use crate::pki::Pki;
 use crate::procfs::{cpu_ns, rss_kib};
 use crate::topology::{Filter, Topology, TWO_GATEWAYS_SERVERS};
 use std::path::{Path, PathBuf};
@@ -181,22 +180,20 @@ pub fn start(variant: &Variant, workload: Workload, backend: Option<u16>) -> Res
         )),
         None => None,
     };
-    let edit: Edit = Box::new(move |config| {
-        remove_key(config, "access_log");
-        if let Some(port) = upstream {
-            proxy_to(config, port)?;
-        }
-        if let Some((built, other)) = &swap {
-            replace_string(config, built, other);
-        }
-        Ok(())
-    });
-    let custom = Custom {
-        pki: Some(Pki::generate()?),
-        edit: Some(edit),
-        args: vec!["--concurrency".into(), "1".into()],
-    };
-    Gateway::start_custom(Topology::TwoGateways, &variant.filter, &custom)
+    Gateway::builder(Topology::TwoGateways)
+        .filter(&variant.filter)
+        .edit(move |config| {
+            remove_key(config, "access_log");
+            if let Some(port) = upstream {
+                proxy_to(config, port)?;
+            }
+            if let Some((built, other)) = &swap {
+                replace_string(config, built, other);
+            }
+            Ok(())
+        })
+        .envoy_args(["--concurrency", "1"])
+        .start()
         .map_err(|e| fail(format!("{}: {e}", variant.name)))
 }
 

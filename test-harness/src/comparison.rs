@@ -51,7 +51,7 @@ pub fn cases() -> Result<Vec<Case>> {
         case("IPv6-literal authority", AX, "[::1]:PORT", 404),
         case("host no Gateway serves", AX, "c.example.com", 404),
     ];
-    for (i, c) in conformance::cases()?.iter().enumerate() {
+    for (i, c) in conformance::cases().iter().enumerate() {
         let name = match c.note {
             "" => format!("conformance {}", i + 1),
             note => format!("conformance {} ({note})", i + 1),
@@ -88,7 +88,10 @@ pub fn measure(version: &str) -> Result<Measured> {
     let mut rows: Vec<(Case, [u16; 3])> = cases()?.into_iter().map(|c| (c, [0; 3])).collect();
     for (column, (_, filter)) in variants().iter().enumerate() {
         for topology in [Topology::TwoGateways, Topology::Conformance] {
-            let gateway = Gateway::start_on(version, topology, filter)?;
+            let gateway = Gateway::builder(topology)
+                .filter(filter)
+                .version(version)
+                .start()?;
             let client = gateway.client()?;
             for (case, statuses) in rows.iter_mut().filter(|(c, _)| c.topology == topology) {
                 let authority = case.authority.replace("PORT", &gateway.port.to_string());

@@ -1,7 +1,10 @@
-//! The Gateway API conformance cases (`envoy/conformance-cases.tsv`), one source for every
-//! test that runs them.
-
-use crate::error::{fail, Result};
+//! The Gateway API conformance cases (`envoy/conformance-cases.tsv`) and the plugin
+//! configuration topology (b) gives sni-guard (`envoy/conformance.yaml`), read here and only
+//! here: for the module's unit tests, the real-Envoy tests and comparison.md.
+//!
+//! Self-contained (std, yaml_serde and [`crate::plugin_slot`]): the module's own tests
+//! (`tests/conformance.rs` at the repository root) include this file by path, as the module
+//! cannot depend on the harness.
 
 /// One case: SNI, `:authority`, the status a correct gateway answers, a note.
 #[derive(Debug, Clone, Copy)]
@@ -13,9 +16,11 @@ pub struct ConformanceCase {
 }
 
 const TABLE: &str = include_str!("../envoy/conformance-cases.tsv");
+const TOPOLOGY: &str = include_str!("../envoy/conformance.yaml");
 
-/// The 15 cases, in the conformance test's order.
-pub fn cases() -> Result<Vec<ConformanceCase>> {
+/// The 15 cases, in the conformance test's order. Both files are built in, so a malformed
+/// line is a bug in the repository: it panics, naming the line.
+pub fn cases() -> Vec<ConformanceCase> {
     TABLE
         .lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
@@ -24,14 +29,25 @@ pub fn cases() -> Result<Vec<ConformanceCase>> {
             let (Some(sni), Some(authority), Some(status)) =
                 (fields.next(), fields.next(), fields.next())
             else {
-                return Err(fail(format!("conformance-cases.tsv: bad line {line:?}")));
+                panic!("conformance-cases.tsv: bad line {line:?}");
             };
-            Ok(ConformanceCase {
+            ConformanceCase {
                 sni,
                 authority,
-                status: status.parse()?,
+                status: status
+                    .parse()
+                    .unwrap_or_else(|_| panic!("conformance-cases.tsv: bad status in {line:?}")),
                 note: fields.next().unwrap_or(""),
-            })
+            }
         })
         .collect()
+}
+
+/// The plugin configuration JSON of topology (b)'s sni-guard filters, as the file has it:
+/// strict, one server per listener.
+pub fn plugin_config() -> String {
+    let config =
+        yaml_serde::from_str(TOPOLOGY).unwrap_or_else(|e| panic!("envoy/conformance.yaml: {e}"));
+    crate::plugin_slot::configuration(&config)
+        .unwrap_or_else(|| panic!("envoy/conformance.yaml: no sni-guard configuration"))
 }

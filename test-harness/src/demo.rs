@@ -5,12 +5,12 @@
 use crate::access_log::Entry;
 use crate::browser::Browser;
 use crate::client::Response;
+use crate::envoy::default_version;
 use crate::error::Result;
 use crate::gateway::Gateway;
 use crate::paths;
 use crate::pki::Pki;
 use crate::topology::{Filter, Topology};
-use crate::DEFAULT_VERSION;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -59,7 +59,11 @@ pub fn certs(dir: &std::path::Path, fresh: bool) -> Result<(Pki, bool)> {
 
 /// Runs one mode in its own Envoy.
 pub fn run(title: &'static str, filter: &Filter, pki: &Pki) -> Result<Run> {
-    let gateway = Gateway::start_with_pki(DEFAULT_VERSION, Topology::TwoGateways, filter, pki)?;
+    let gateway = Gateway::builder(Topology::TwoGateways)
+        .filter(filter)
+        .version(default_version())
+        .pki(pki.clone())
+        .start()?;
     let client = gateway.client()?;
     let mut connection = client.h2(Some("a.example.com"))?;
     let own = connection.get("a.example.com")?;
@@ -229,7 +233,11 @@ pub fn browser_run(
     pki: &Pki,
     out: &std::path::Path,
 ) -> Result<BrowserRun> {
-    let gateway = Gateway::start_with_pki(DEFAULT_VERSION, Topology::TwoGateways, filter, pki)?;
+    let gateway = Gateway::builder(Topology::TwoGateways)
+        .filter(filter)
+        .version(default_version())
+        .pki(pki.clone())
+        .start()?;
     let browser = Browser::new(&pki.ca_pem)?;
     std::fs::create_dir_all(out)?;
     let screenshot = out.join(format!("{}.png", title.replace(' ', "-")));

@@ -13,10 +13,10 @@
 use crate::admin;
 use crate::edits;
 use crate::error::{fail, Result};
-use crate::gateway::{Custom, Gateway};
+use crate::gateway::Gateway;
 use crate::istiod;
 use crate::sha256;
-use crate::topology::{Filter, Topology};
+use crate::topology::Topology;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -67,24 +67,20 @@ impl Discovered {
             "1",
             &istiod::extension_config(wasm_plugin, &module)?,
         )?;
-        let custom = Custom {
-            edit: Some(Box::new(move |config| {
+        let gateway = Gateway::builder(Topology::TwoGateways)
+            .edit(move |config| {
                 edits::remove_key(config, "access_log");
                 edits::replace_sni_guard(config, &entry)
-            })),
-            args: [
+            })
+            .envoy_args([
                 "--concurrency",
                 &WORKERS.to_string(),
                 "--service-node",
                 NODE,
                 "--service-cluster",
                 CLUSTER,
-            ]
-            .map(String::from)
-            .to_vec(),
-            ..Custom::default()
-        };
-        let gateway = Gateway::start_custom(Topology::TwoGateways, &Filter::AsWritten, &custom)?;
+            ])
+            .start()?;
         Ok(Discovered {
             gateway,
             filter,

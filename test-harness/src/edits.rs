@@ -271,9 +271,9 @@ fn value(json: serde_json::Value) -> Result<Value> {
 /// `config_discovery` reference istiod writes for a WasmPlugin, say).
 pub fn replace_sni_guard(config: &mut Value, entry: &Value) -> Result<()> {
     let mut replaced = 0;
-    crate::topology::visit_http_filters_mut(config, &mut |filters| {
+    crate::plugin_slot::visit_http_filters_mut(config, &mut |filters| {
         for filter in filters.iter_mut() {
-            if crate::topology::is_sni_guard(filter) {
+            if crate::plugin_slot::is_sni_guard(filter) {
                 *filter = entry.clone();
                 replaced += 1;
             }

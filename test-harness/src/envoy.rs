@@ -15,18 +15,38 @@ use std::time::{Duration, Instant};
 use tempfile::TempDir;
 use yaml_serde::Value;
 
-/// The Envoy version the full suite runs on.
-pub const DEFAULT_VERSION: &str = "1.40.0";
-/// The oldest Envoy the conformance table runs on (the oldest Istio gateways still ship).
-pub const OLDEST_VERSION: &str = "1.36.4";
+/// The versions the project supports, `VERSION ROLE` a line (the scripts read it too).
+const VERSIONS: &str = include_str!("../envoy-versions");
 
-/// The version [`crate::Gateway::start`] runs: `SNI_GUARD_ENVOY_VERSION` if set, else
-/// [`DEFAULT_VERSION`]. It runs the whole suite on another wheel version.
+/// The version of `role` in `envoy-versions`; the file is part of the build, so a missing
+/// role is a bug caught by the unit test below.
+fn version_of(role: &str) -> &'static str {
+    VERSIONS
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split_once(' '))
+        .find(|(_, r)| r.trim() == role)
+        .map(|(version, _)| version)
+        .unwrap_or_else(|| panic!("test-harness/envoy-versions names no {role} version"))
+}
+
+/// The Envoy version the full suite runs on.
+pub fn default_version() -> &'static str {
+    version_of("default")
+}
+
+/// The oldest Envoy the conformance table runs on (the oldest Istio gateways still ship).
+pub fn oldest_version() -> &'static str {
+    version_of("oldest")
+}
+
+/// The version a [`crate::Gateway`] runs unless told otherwise: `SNI_GUARD_ENVOY_VERSION` if
+/// set, else [`default_version`]. It runs the whole suite on another wheel version.
 pub fn suite_version() -> String {
     std::env::var("SNI_GUARD_ENVOY_VERSION")
         .ok()
         .filter(|v| !v.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_VERSION.to_string())
+        .unwrap_or_else(|| default_version().to_string())
 }
 
 /// How long a start may take before it counts as hung (V8 compiles the module first).
@@ -310,7 +330,17 @@ fn admin_on_loopback(config: &mut Value) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::wasm_failures;
+    use super::{default_version, oldest_version, wasm_failures};
+
+    #[test]
+    fn the_versions_file_names_a_default_and_an_oldest_version() {
+        for version in [default_version(), oldest_version()] {
+            let parts: Vec<&str> = version.split('.').collect();
+            assert_eq!(parts.len(), 3, "{version}");
+            assert!(parts.iter().all(|p| p.parse::<u32>().is_ok()), "{version}");
+        }
+        assert_ne!(default_version(), oldest_version());
+    }
 
     #[test]
     fn wasm_failure_lines_are_found() {

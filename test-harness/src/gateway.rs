@@ -1,5 +1,5 @@
 //! A topology running in Envoy: PKI written to a temporary folder, configuration rendered on
-//! a free loopback port, Envoy ready. The usual entry point for a test.
+//! a free loopback port, Envoy ready. The usual entry point for a test: [`Gateway::builder`].
 
 use crate::access_log::{self, Entry};
 use crate::client::Client;
@@ -26,20 +26,40 @@ pub struct Gateway {
     certs: TempDir,
 }
 
-/// What [`Gateway::start_custom`] changes; the default changes nothing.
-#[derive(Default)]
-pub struct Custom {
-    /// The PKI (default: a new one for [`crate::pki::SERVER_NAMES`]).
-    pub pki: Option<Pki>,
-    /// An edit of the rendered configuration, made again on each port attempt (so a listener
-    /// it adds can take a fresh free port).
-    pub edit: Option<Edit>,
-    /// More Envoy command-line arguments (e.g. `--concurrency 2`).
-    pub args: Vec<String>,
-}
-
 /// A structural edit of a rendered configuration.
 pub type Edit = Box<dyn Fn(&mut Value) -> Result<()>>;
+
+/// What a [`Builder`] starts: one of the repository's topologies, or any configuration in
+/// the container layout.
+pub enum Base {
+    Topology(Topology),
+    Config(Value),
+}
+
+impl From<Topology> for Base {
+    fn from(topology: Topology) -> Base {
+        Base::Topology(topology)
+    }
+}
+
+impl From<Value> for Base {
+    fn from(config: Value) -> Base {
+        Base::Config(config)
+    }
+}
+
+/// How a [`Gateway`] starts: [`Gateway::builder`], what differs from the defaults, then
+/// [`Builder::start`] (ready, or an error carrying Envoy's log) or [`Builder::launch`]
+/// (ready, or refused with Envoy's output: for configurations that must be refused).
+pub struct Builder {
+    base: Base,
+    filter: Filter,
+    version: Option<String>,
+    pki: Option<Pki>,
+    port: Option<u16>,
+    edit: Option<Edit>,
+    args: Vec<String>,
+}
 
 /// A stopped gateway: Envoy's output and the parsed access log.
 #[derive(Debug)]
@@ -56,117 +76,19 @@ pub enum Outcome {
 }
 
 impl Gateway {
-    /// `topology` with `filter` on Envoy [`suite_version`] (1.40.0 unless
-    /// `SNI_GUARD_ENVOY_VERSION` says otherwise).
-    pub fn start(topology: Topology, filter: &Filter) -> Result<Gateway> {
-        Gateway::start_on(&suite_version(), topology, filter)
-    }
-
-    /// `topology` with `filter` on Envoy `version`; an error if Envoy exits.
-    pub fn start_on(version: &str, topology: Topology, filter: &Filter) -> Result<Gateway> {
-        ready(version, Gateway::launch(version, topology, filter)?)
-    }
-
-    /// Like [`Gateway::start_on`] with a given PKI (the demo's, which a browser may trust).
-    pub fn start_with_pki(
-        version: &str,
-        topology: Topology,
-        filter: &Filter,
-        pki: &Pki,
-    ) -> Result<Gateway> {
-        let base = topology.load()?;
-        let outcome = Gateway::launch_with(version, &base, filter, pki.clone(), None)?;
-        ready(version, outcome)
-    }
-
-    /// `topology` with `filter` on Envoy `version`: ready, or refused with Envoy's log.
-    pub fn launch(version: &str, topology: Topology, filter: &Filter) -> Result<Outcome> {
-        let base = topology.load()?;
-        Gateway::launch_config(version, &base, filter)
-    }
-
-    /// Any configuration in the container layout, rendered and started.
-    pub fn launch_config(version: &str, base: &Value, filter: &Filter) -> Result<Outcome> {
-        Gateway::launch_with(version, base, filter, Pki::generate()?, None)
-    }
-
-    /// Like [`Gateway::launch_config`] with a given PKI, and a given listener port (`None`:
-    /// a free one).
-    pub fn launch_with(
-        version: &str,
-        base: &Value,
-        filter: &Filter,
-        pki: Pki,
-        fixed_port: Option<u16>,
-    ) -> Result<Outcome> {
-        Gateway::launch_custom(version, base, filter, pki, fixed_port, &Custom::default())
-    }
-
-    /// `topology` with `filter` on Envoy [`suite_version`], customised: a PKI, an edit of the
-    /// rendered configuration (a listener or chain more), Envoy arguments. An error if Envoy
-    /// exits.
-    pub fn start_custom(topology: Topology, filter: &Filter, custom: &Custom) -> Result<Gateway> {
-        let version = suite_version();
-        let pki = match &custom.pki {
-            Some(pki) => pki.clone(),
-            None => Pki::generate()?,
-        };
-        let outcome =
-            Gateway::launch_custom(&version, &topology.load()?, filter, pki, None, custom)?;
-        ready(&version, outcome)
-    }
-
-    fn launch_custom(
-        version: &str,
-        base: &Value,
-        filter: &Filter,
-        pki: Pki,
-        fixed_port: Option<u16>,
-        custom: &Custom,
-    ) -> Result<Outcome> {
-        let wasm = paths::module()?;
-        let certs = tempfile::Builder::new()
-            .prefix("sni-guard-certs-")
-            .tempdir()?;
-        pki.write(certs.path())?;
-        let mut last = None;
-        for _ in 0..PORT_ATTEMPTS {
-            let port = match fixed_port {
-                Some(port) => port,
-                None => free_port()?,
-            };
-            let layout = Layout {
-                wasm: wasm.clone(),
-                certs: certs.path().to_path_buf(),
-                port,
-            };
-            let mut config = topology::render_config(base.clone(), filter, &layout)?;
-            if let Some(edit) = &custom.edit {
-                edit(&mut config)?;
-            }
-            let args: Vec<&str> = custom.args.iter().map(String::as_str).collect();
-            match Envoy::launch_with_args(version, &config, &args)? {
-                Launch::Ready(envoy) => {
-                    return Ok(Outcome::Ready(Gateway {
-                        envoy,
-                        pki,
-                        port,
-                        config,
-                        certs,
-                    }))
-                }
-                Launch::Exited(exited)
-                    if fixed_port.is_none() && exited.stderr.contains("Address already in use") =>
-                {
-                    last = Some(exited);
-                }
-                Launch::Exited(exited) => return Ok(Outcome::Refused(exited)),
-            }
+    /// The one way to start a gateway: `base` (a [`Topology`], or a configuration in the
+    /// container layout) with [`Filter::AsWritten`] on Envoy [`suite_version`], a new PKI and
+    /// a free port, each changeable through the [`Builder`].
+    pub fn builder(base: impl Into<Base>) -> Builder {
+        Builder {
+            base: base.into(),
+            filter: Filter::AsWritten,
+            version: None,
+            pki: None,
+            port: None,
+            edit: None,
+            args: Vec::new(),
         }
-        Err(fail(format!(
-            "no free port after {PORT_ATTEMPTS} attempts: {}",
-            last.map(|e| e.stderr).unwrap_or_default()
-        )))
     }
 
     /// A client for this gateway's port, trusting its CA.
@@ -192,14 +114,116 @@ impl Gateway {
     }
 }
 
-/// The gateway, or an error with the log of an Envoy that exited before it was ready.
-fn ready(version: &str, outcome: Outcome) -> Result<Gateway> {
-    match outcome {
-        Outcome::Ready(gateway) => Ok(gateway),
-        Outcome::Refused(exited) => Err(fail(format!(
-            "Envoy {version} exited before it was ready ({}):\n{}",
-            exited.status, exited.stderr
-        ))),
+impl Builder {
+    /// What runs in the sni-guard slot (default: [`Filter::AsWritten`]).
+    pub fn filter(mut self, filter: &Filter) -> Builder {
+        self.filter = filter.clone();
+        self
+    }
+
+    /// The Envoy version (default: [`suite_version`]).
+    pub fn version(mut self, version: &str) -> Builder {
+        self.version = Some(version.to_string());
+        self
+    }
+
+    /// The PKI (default: a new one for [`crate::pki::SERVER_NAMES`]); the demo's is one a
+    /// browser may trust.
+    pub fn pki(mut self, pki: Pki) -> Builder {
+        self.pki = Some(pki);
+        self
+    }
+
+    /// The listener's port (default: a free one, chosen again if another process takes it
+    /// before Envoy binds it).
+    pub fn port(mut self, port: u16) -> Builder {
+        self.port = Some(port);
+        self
+    }
+
+    /// An edit of the rendered configuration (a listener or chain more), made again on each
+    /// port attempt, so that a listener it adds can take a fresh free port.
+    pub fn edit(mut self, edit: impl Fn(&mut Value) -> Result<()> + 'static) -> Builder {
+        self.edit = Some(Box::new(edit));
+        self
+    }
+
+    /// More Envoy command-line arguments (e.g. `--concurrency 2`).
+    pub fn envoy_args<S: Into<String>>(mut self, args: impl IntoIterator<Item = S>) -> Builder {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// Starts Envoy and waits until it is ready; an error with Envoy's log if it exits first.
+    pub fn start(self) -> Result<Gateway> {
+        let version = self.envoy_version();
+        match self.launch()? {
+            Outcome::Ready(gateway) => Ok(gateway),
+            Outcome::Refused(exited) => Err(fail(format!(
+                "Envoy {version} exited before it was ready ({}):\n{}",
+                exited.status, exited.stderr
+            ))),
+        }
+    }
+
+    /// Starts Envoy: ready, or refused with Envoy's output.
+    pub fn launch(self) -> Result<Outcome> {
+        let version = self.envoy_version();
+        let base = match self.base {
+            Base::Topology(topology) => topology.load()?,
+            Base::Config(config) => config,
+        };
+        let pki = match self.pki {
+            Some(pki) => pki,
+            None => Pki::generate()?,
+        };
+        let wasm = paths::module()?;
+        let certs = tempfile::Builder::new()
+            .prefix("sni-guard-certs-")
+            .tempdir()?;
+        pki.write(certs.path())?;
+        let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
+        let mut last = None;
+        for _ in 0..PORT_ATTEMPTS {
+            let port = match self.port {
+                Some(port) => port,
+                None => free_port()?,
+            };
+            let layout = Layout {
+                wasm: wasm.clone(),
+                certs: certs.path().to_path_buf(),
+                port,
+            };
+            let mut config = topology::render_config(base.clone(), &self.filter, &layout)?;
+            if let Some(edit) = &self.edit {
+                edit(&mut config)?;
+            }
+            match Envoy::launch_with_args(&version, &config, &args)? {
+                Launch::Ready(envoy) => {
+                    return Ok(Outcome::Ready(Gateway {
+                        envoy,
+                        pki,
+                        port,
+                        config,
+                        certs,
+                    }))
+                }
+                Launch::Exited(exited)
+                    if self.port.is_none() && exited.stderr.contains("Address already in use") =>
+                {
+                    last = Some(exited);
+                }
+                Launch::Exited(exited) => return Ok(Outcome::Refused(exited)),
+            }
+        }
+        Err(fail(format!(
+            "no free port after {PORT_ATTEMPTS} attempts: {}",
+            last.map(|e| e.stderr).unwrap_or_default()
+        )))
+    }
+
+    fn envoy_version(&self) -> String {
+        self.version.clone().unwrap_or_else(suite_version)
     }
 }
 

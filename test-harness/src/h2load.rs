@@ -195,3 +195,28 @@ pub fn read_log(path: &Path) -> Result<Log> {
     }
     Ok(log)
 }
+
+/// A count as a command line gives it (requests, rounds, waves): digits, with or without `_`
+/// or `,` between them (`500_000`). The bench's and the soak's value parser.
+pub fn count<T: std::str::FromStr>(text: &str) -> std::result::Result<T, String> {
+    text.replace(['_', ','], "")
+        .parse()
+        .map_err(|_| format!("not a number: {text:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count;
+
+    #[test]
+    fn counts_take_separators_between_digits() {
+        assert_eq!(count::<u64>("500_000"), Ok(500_000));
+        assert_eq!(count::<u64>("1,000"), Ok(1_000));
+        assert_eq!(count::<u32>("7"), Ok(7));
+        assert_eq!(
+            count::<u32>("ten"),
+            Err("not a number: \"ten\"".to_string())
+        );
+        assert!(count::<u32>("-1").is_err());
+    }
+}

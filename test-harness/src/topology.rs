@@ -7,7 +7,8 @@
 //! every `http_filters` list for the wanted [`Filter`].
 
 use crate::error::{fail, Context, Result};
-use crate::{lua, paths};
+use crate::plugin_slot::{is_sni_guard, visit_http_filters_mut};
+use crate::{lua, paths, plugin_slot};
 use std::path::{Path, PathBuf};
 use yaml_serde::Value;
 
@@ -46,22 +47,7 @@ impl Topology {
 
     /// The plugin configuration JSON the file itself carries.
     pub fn plugin_config(self) -> Result<String> {
-        let config = self.load()?;
-        let mut found = None;
-        visit_http_filters(&config, &mut |filters| {
-            for filter in filters {
-                if is_sni_guard(filter) && found.is_none() {
-                    found = filter
-                        .get("typed_config")
-                        .and_then(|t| t.get("config"))
-                        .and_then(|c| c.get("configuration"))
-                        .and_then(|c| c.get("value"))
-                        .and_then(Value::as_str)
-                        .map(str::to_string);
-                }
-            }
-        });
-        found.ok_or_else(|| {
+        plugin_slot::configuration(&self.load()?).ok_or_else(|| {
             fail(format!(
                 "{}: no sni-guard configuration",
                 self.path().display()
@@ -173,48 +159,6 @@ pub fn render_config(mut config: Value, filter: &Filter, layout: &Layout) -> Res
         ));
     }
     Ok(config)
-}
-
-/// Whether an `http_filters` entry is sni-guard as istiod writes a WasmPlugin.
-pub(crate) fn is_sni_guard(filter: &Value) -> bool {
-    let typed = filter.get("typed_config");
-    let kind = typed.and_then(|t| t.get("@type")).and_then(Value::as_str);
-    let root_id = typed
-        .and_then(|t| t.get("config"))
-        .and_then(|c| c.get("root_id"))
-        .and_then(Value::as_str);
-    kind == Some("type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm")
-        && root_id == Some("sni-guard")
-}
-
-fn visit_http_filters(value: &Value, f: &mut dyn FnMut(&[Value])) {
-    match value {
-        Value::Mapping(map) => {
-            for (key, child) in map {
-                match (key.as_str(), child) {
-                    (Some("http_filters"), Value::Sequence(list)) => f(list),
-                    _ => visit_http_filters(child, f),
-                }
-            }
-        }
-        Value::Sequence(list) => list.iter().for_each(|v| visit_http_filters(v, f)),
-        _ => {}
-    }
-}
-
-pub(crate) fn visit_http_filters_mut(value: &mut Value, f: &mut dyn FnMut(&mut Vec<Value>)) {
-    match value {
-        Value::Mapping(map) => {
-            for (key, child) in map.iter_mut() {
-                match (key.as_str(), child) {
-                    (Some("http_filters"), Value::Sequence(list)) => f(list),
-                    (_, child) => visit_http_filters_mut(child, f),
-                }
-            }
-        }
-        Value::Sequence(list) => list.iter_mut().for_each(|v| visit_http_filters_mut(v, f)),
-        _ => {}
-    }
 }
 
 /// Container paths to real paths; the container port in URLs to the real port.

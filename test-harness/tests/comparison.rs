@@ -2,12 +2,12 @@
 //! (`SNI_GUARD_BLESS=1` rewrites it).
 
 use sni_guard_harness::comparison::{cases, measure};
-use sni_guard_harness::{paths, DEFAULT_VERSION};
+use sni_guard_harness::{default_version, paths};
 
 #[test]
 fn no_filter_lua_and_sni_guard_side_by_side() {
-    let measured = measure(DEFAULT_VERSION).unwrap();
-    let document = measured.document(DEFAULT_VERSION);
+    let measured = measure(default_version()).unwrap();
+    let document = measured.document(default_version());
     println!("{document}");
 
     // sni-guard answers every case as a correct gateway does.

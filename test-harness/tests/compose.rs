@@ -4,7 +4,7 @@
 //! configuration is the file the harness runs live.
 
 use serde_json::Value;
-use sni_guard_harness::{envoy, paths, Topology, DEFAULT_VERSION};
+use sni_guard_harness::{default_version, envoy, paths, Topology};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -92,7 +92,9 @@ fn canonical(path: &Path) -> PathBuf {
 fn docker_compose_accepts_the_file_with_its_defaults_and_overrides() {
     let config = compose_config(&[]);
     let envoy = envoy_service(&config);
-    assert_eq!(envoy["image"], "envoyproxy/envoy:v1.40-latest");
+    // The image of the Envoy line the suite runs (`1.40.0` in envoy-versions: `v1.40-latest`).
+    let (line, _patch) = default_version().rsplit_once('.').unwrap();
+    assert_eq!(envoy["image"], format!("envoyproxy/envoy:v{line}-latest"));
     assert_eq!(
         envoy["entrypoint"],
         serde_json::json!(["/usr/local/bin/envoy"])
@@ -235,7 +237,7 @@ fn the_mounted_configuration_passes_envoy_validate() {
         "container paths no mount provides: {unmapped:?}"
     );
 
-    let bin = envoy::binary(DEFAULT_VERSION).unwrap();
+    let bin = envoy::binary(default_version()).unwrap();
     let (ok, log) = validate(&bin, &config);
     assert!(
         ok,

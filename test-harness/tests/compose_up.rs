@@ -13,7 +13,7 @@ use sni_guard_harness::admin;
 use sni_guard_harness::compose::Project;
 use sni_guard_harness::engine::Engine;
 use sni_guard_harness::envoy_image::EnvoyImage;
-use sni_guard_harness::{demo, paths, Client, Protocol, Response, DEFAULT_VERSION};
+use sni_guard_harness::{default_version, demo, paths, Client, Protocol, Response};
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpListener};
 use std::process::Command;
@@ -77,7 +77,7 @@ fn docker_compose_up_serves_both_gateways_with_sni_guard() {
     unwrap(paths::module());
     let ca = demo_certs();
     let started = Instant::now();
-    let image = unwrap(EnvoyImage::build(&engine, DEFAULT_VERSION));
+    let image = unwrap(EnvoyImage::build(&engine, default_version()));
     let built = started.elapsed();
     let taken: Vec<u16> = engine.in_network(|| {
         [GATEWAY_PORT, ADMIN.port()]
@@ -132,7 +132,8 @@ fn docker_compose_up_serves_both_gateways_with_sni_guard() {
         seen.counters
     );
     assert!(
-        seen.server_info.contains(&format!("/{DEFAULT_VERSION}/")),
+        seen.server_info
+            .contains(&format!("/{}/", default_version())),
         "the container runs another Envoy than the image of the pinned one:\n{}",
         &seen.server_info[..seen.server_info.len().min(400)]
     );

@@ -2,8 +2,8 @@
 //! table: all 15 cases of HTTPRouteHTTPSListenerDetectMisdirectedRequests, over HTTP/2 and
 //! HTTP/1.1, on the suite's Envoy (1.40.0) and on the oldest Envoy Istio still ships (1.36.4).
 
-use sni_guard_harness::{conformance, suite_version};
-use sni_guard_harness::{Filter, Gateway, Protocol, Topology, OLDEST_VERSION};
+use sni_guard_harness::{conformance, oldest_version, suite_version};
+use sni_guard_harness::{Gateway, Protocol, Topology};
 
 /// The listener Envoy's filter chain match picks for an SNI.
 fn listener(sni: &str) -> &'static str {
@@ -16,12 +16,15 @@ fn listener(sni: &str) -> &'static str {
 }
 
 fn conformance(version: &str) {
-    let gateway = Gateway::start_on(version, Topology::Conformance, &Filter::AsWritten).unwrap();
+    let gateway = Gateway::builder(Topology::Conformance)
+        .version(version)
+        .start()
+        .unwrap();
     assert_eq!(gateway.envoy.version(), version);
     let client = gateway.client().unwrap();
     let mut refused = 0;
     for protocol in [Protocol::Http2, Protocol::Http1] {
-        for c in conformance::cases().unwrap() {
+        for c in conformance::cases() {
             let (sni, authority, status) = (c.sni, c.authority, c.status);
             let response = client.get(protocol, Some(sni), authority).unwrap();
             assert_eq!(
@@ -60,5 +63,5 @@ fn the_fifteen_conformance_cases_on_the_suite_envoy() {
 
 #[test]
 fn the_fifteen_conformance_cases_on_the_oldest_envoy() {
-    conformance(OLDEST_VERSION);
+    conformance(oldest_version());
 }

@@ -5,7 +5,6 @@
 use sni_guard_harness::bench::ten_thousand_hosts;
 use sni_guard_harness::edits;
 use sni_guard_harness::envoy::wasm_failures;
-use sni_guard_harness::gateway::Custom;
 use sni_guard_harness::pki::SERVER_NAMES;
 use sni_guard_harness::{Filter, Gateway, Pki, Protocol, Topology};
 use std::time::{Duration, Instant};
@@ -42,18 +41,17 @@ const CASES: &[(&str, &str, u16)] = &[
 ];
 
 fn start(filter: &Filter, pki: &Pki) -> (Gateway, Duration) {
-    let custom = Custom {
-        pki: Some(pki.clone()),
-        edit: Some(Box::new(|config| {
+    let builder = Gateway::builder(Topology::TwoGateways)
+        .filter(filter)
+        .pki(pki.clone())
+        .edit(|config| {
             for (name, hosts) in CHAINS {
                 edits::add_tls_chain(config, name, &hosts)?;
             }
             Ok(())
-        })),
-        ..Custom::default()
-    };
+        });
     let started = Instant::now();
-    let gateway = Gateway::start_custom(Topology::TwoGateways, filter, &custom).unwrap();
+    let gateway = builder.start().unwrap();
     (gateway, started.elapsed())
 }
 

@@ -9,7 +9,10 @@ const WARNING: &str = r#"sni-guard: misdirected request let through (log_only): 
 #[test]
 fn log_only_lets_through_logs_and_counts() {
     let filter = Filter::two_gateways("log_only", true);
-    let gateway = Gateway::start(Topology::TwoGateways, &filter).unwrap();
+    let gateway = Gateway::builder(Topology::TwoGateways)
+        .filter(&filter)
+        .start()
+        .unwrap();
     let client = gateway.client().unwrap();
     let mut h2 = client.h2(Some("a.example.com")).unwrap();
     let mut mismatches = 0;

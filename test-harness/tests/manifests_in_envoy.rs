@@ -3,15 +3,16 @@
 //! and answers as the configured mode says. The legacy Lua EnvoyFilter's patch, applied as
 //! istiod applies it, runs too, and carries the harness's Lua source verbatim.
 
-mod k8s;
+mod envoyfilter;
 
-use k8s::manifest::{of_kind, Manifest};
+use envoyfilter::{of_kind, Manifest};
 use sni_guard::{Config, Mode};
 use sni_guard_harness::envoy::suite_version;
 use sni_guard_harness::gateway::Outcome;
 use sni_guard_harness::istiod::{
     configuration as istiod_configuration, filter_name as istiod_filter_name,
 };
+use sni_guard_harness::plugin_slot::visit_http_filters_mut;
 use sni_guard_harness::{lua, Filter, Gateway, Topology};
 use yaml_serde::Value as Yaml;
 
@@ -29,29 +30,13 @@ fn text(plugin: &Manifest, pointer: &str) -> String {
         .to_owned()
 }
 
-/// Every `http_filters` list of an Envoy configuration.
-fn http_filter_lists(value: &mut Yaml, f: &mut dyn FnMut(&mut Vec<Yaml>)) {
-    match value {
-        Yaml::Mapping(map) => {
-            for (key, child) in map.iter_mut() {
-                match (key.as_str(), child) {
-                    (Some("http_filters"), Yaml::Sequence(list)) => f(list),
-                    (_, child) => http_filter_lists(child, f),
-                }
-            }
-        }
-        Yaml::Sequence(list) => list.iter_mut().for_each(|v| http_filter_lists(v, f)),
-        _ => {}
-    }
-}
-
 /// Topology (a) with its sni-guard entries named as istiod names `plugin`'s filter.
 fn topology_for(plugin: &Manifest) -> Yaml {
     let name = istiod_filter_name(&plugin.object);
     let root_id = text(plugin, "/spec/pluginName");
     let mut config = Topology::TwoGateways.load().unwrap();
     let mut renamed = 0;
-    http_filter_lists(&mut config, &mut |filters| {
+    visit_http_filters_mut(&mut config, &mut |filters| {
         for filter in filters.iter_mut() {
             if filter["typed_config"]["config"]["root_id"].as_str() == Some("sni-guard") {
                 filter["name"] = name.clone().into();
@@ -93,7 +78,7 @@ fn run_plugin(plugin: &Manifest) {
 
     let base = topology_for(plugin);
     let filter = Filter::SniGuard(json.clone());
-    let gateway = match Gateway::launch_config(&suite_version(), &base, &filter).unwrap() {
+    let gateway = match Gateway::builder(base).filter(&filter).launch().unwrap() {
         Outcome::Ready(gateway) => gateway,
         Outcome::Refused(exited) => panic!("{label}: Envoy refused {json}:\n{}", exited.stderr),
     };
@@ -202,7 +187,7 @@ fn apply_envoy_filter(filter: &Manifest, config: &mut Yaml) {
             .expect("subFilter.name");
         let value: Yaml = yaml_serde::to_value(&patch["patch"]["value"]).unwrap();
         let mut inserted = 0;
-        http_filter_lists(config, &mut |filters| {
+        visit_http_filters_mut(config, &mut |filters| {
             if let Some(at) = filters
                 .iter()
                 .position(|f| f["name"].as_str() == Some(before))
@@ -233,7 +218,11 @@ fn the_lua_envoy_filter_is_the_harness_workaround_and_runs() {
     let mut config = Topology::TwoGateways.load().unwrap();
     apply_envoy_filter(legacy, &mut config);
     // Filter::None takes sni-guard out: the Lua filter alone, as before the migration.
-    let gateway = match Gateway::launch_config(&suite_version(), &config, &Filter::None).unwrap() {
+    let gateway = match Gateway::builder(config)
+        .filter(&Filter::None)
+        .launch()
+        .unwrap()
+    {
         Outcome::Ready(gateway) => gateway,
         Outcome::Refused(exited) => {
             panic!("Envoy refused the EnvoyFilter's patch:\n{}", exited.stderr)

@@ -2,13 +2,13 @@
 //! authorities, ports, trailing dots, IPv6 literals and connections without SNI, over
 //! HTTP/2 and HTTP/1.1; and what each protocol's connection does after a 421.
 
-use sni_guard_harness::{Filter, Gateway, Protocol, Topology};
+use sni_guard_harness::{Gateway, Protocol, Topology};
 
 const A: Option<&str> = Some("a.example.com");
 
 #[test]
 fn authorities_are_compared_after_normalisation() {
-    let gateway = Gateway::start(Topology::TwoGateways, &Filter::AsWritten).unwrap();
+    let gateway = Gateway::builder(Topology::TwoGateways).start().unwrap();
     let client = gateway.client().unwrap();
     let port = gateway.port;
     // (authority, status): same server passes to gw-a's router, the other server is a 421.
@@ -48,7 +48,7 @@ fn authorities_are_compared_after_normalisation() {
 
 #[test]
 fn after_a_421_each_connection_stays_usable_for_its_own_host() {
-    let gateway = Gateway::start(Topology::TwoGateways, &Filter::AsWritten).unwrap();
+    let gateway = Gateway::builder(Topology::TwoGateways).start().unwrap();
     let client = gateway.client().unwrap();
     // HTTP/2: the 421 ends one stream, not the connection.
     let mut h2 = client.h2(A).unwrap();
@@ -75,7 +75,7 @@ fn after_a_421_each_connection_stays_usable_for_its_own_host() {
 #[test]
 fn a_connection_without_sni_is_let_through_and_counted() {
     // Only the conformance topology has a catch-all chain to accept it.
-    let gateway = Gateway::start(Topology::Conformance, &Filter::AsWritten).unwrap();
+    let gateway = Gateway::builder(Topology::Conformance).start().unwrap();
     let client = gateway.client().unwrap();
     for protocol in [Protocol::Http2, Protocol::Http1] {
         let own = client.get(protocol, None, "example.org").unwrap();

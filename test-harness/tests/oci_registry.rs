@@ -132,10 +132,11 @@ fn the_pushed_image_holds_the_module_as_istio_reads_it() {
     // That plugin.wasm in Envoy: strict without a table, a coalesced request gets 421.
     let pulled = tempfile::Builder::new().suffix(".wasm").tempfile().unwrap();
     std::fs::write(pulled.path(), &files[0].1).unwrap();
-    let gateway = unwrap(Gateway::start(
-        Topology::TwoGateways,
-        &Filter::Module(pulled.path().to_path_buf()),
-    ));
+    let gateway = unwrap(
+        Gateway::builder(Topology::TwoGateways)
+            .filter(&Filter::Module(pulled.path().to_path_buf()))
+            .start(),
+    );
     let client = unwrap(gateway.client());
     let mut connection = unwrap(client.h2(Some("a.example.com")));
     assert_eq!(unwrap(connection.get("a.example.com")).status, 200);

@@ -6,7 +6,10 @@ use sni_guard_harness::{Filter, Gateway, Protocol, Topology};
 
 fn start(options: &str) -> Gateway {
     let json = format!(r#"{{"servers":{TWO_GATEWAYS_SERVERS},{options}}}"#);
-    Gateway::start(Topology::TwoGateways, &Filter::SniGuard(json)).unwrap()
+    Gateway::builder(Topology::TwoGateways)
+        .filter(&Filter::SniGuard(json))
+        .start()
+        .unwrap()
 }
 
 fn status(gateway: &Gateway, protocol: Protocol, sni: &str, authority: &str) -> u16 {

@@ -1,7 +1,7 @@
 //! Every refused plugin configuration makes the real Envoy refuse to start, and its log
 //! names the field and the problem.
 
-use sni_guard_harness::{suite_version, Filter, Gateway, Outcome, Topology};
+use sni_guard_harness::{Filter, Gateway, Outcome, Topology};
 
 /// (plugin configuration, what the refusal line must name: field, value, problem).
 const REFUSED: &[(&str, &[&str])] = &[
@@ -36,7 +36,10 @@ const REFUSED: &[(&str, &[&str])] = &[
 fn each_refused_configuration_stops_envoy_with_a_line_naming_the_problem() {
     for (json, names) in REFUSED {
         let filter = Filter::SniGuard(json.to_string());
-        let outcome = Gateway::launch(&suite_version(), Topology::TwoGateways, &filter).unwrap();
+        let outcome = Gateway::builder(Topology::TwoGateways)
+            .filter(&filter)
+            .launch()
+            .unwrap();
         let exited = match outcome {
             Outcome::Refused(exited) => exited,
             Outcome::Ready(_) => panic!("Envoy started with the configuration {json}"),
@@ -59,7 +62,10 @@ fn each_refused_configuration_stops_envoy_with_a_line_naming_the_problem() {
 
 #[test]
 fn an_empty_configuration_is_strict_without_a_table() {
-    let gateway = Gateway::start(Topology::TwoGateways, &Filter::SniGuard(String::new())).unwrap();
+    let gateway = Gateway::builder(Topology::TwoGateways)
+        .filter(&Filter::SniGuard(String::new()))
+        .start()
+        .unwrap();
     let client = gateway.client().unwrap();
     let mut h2 = client.h2(Some("a.example.com")).unwrap();
     assert_eq!(h2.get("a.example.com").unwrap().status, 200);

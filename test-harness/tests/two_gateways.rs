@@ -22,7 +22,10 @@ fn the_harness_runs_the_file_docker_compose_mounts() {
 
 #[test]
 fn without_a_filter_a_coalesced_request_gets_the_wrong_gateways_404() {
-    let gateway = Gateway::start(Topology::TwoGateways, &Filter::None).unwrap();
+    let gateway = Gateway::builder(Topology::TwoGateways)
+        .filter(&Filter::None)
+        .start()
+        .unwrap();
     let client = gateway.client().unwrap();
     let mut h2 = client.h2(A).unwrap();
     let own = h2.get("a.example.com").unwrap();
@@ -53,7 +56,7 @@ fn without_a_filter_a_coalesced_request_gets_the_wrong_gateways_404() {
 /// The file as written: strict, with the servers table.
 #[test]
 fn strict_with_the_servers_table() {
-    let gateway = Gateway::start(Topology::TwoGateways, &Filter::AsWritten).unwrap();
+    let gateway = Gateway::builder(Topology::TwoGateways).start().unwrap();
     let client = gateway.client().unwrap();
     let mut sent_421 = 0;
 
@@ -122,11 +125,10 @@ fn strict_with_the_servers_table() {
 
 #[test]
 fn strict_without_a_table_refuses_any_other_name() {
-    let gateway = Gateway::start(
-        Topology::TwoGateways,
-        &Filter::two_gateways("strict", false),
-    )
-    .unwrap();
+    let gateway = Gateway::builder(Topology::TwoGateways)
+        .filter(&Filter::two_gateways("strict", false))
+        .start()
+        .unwrap();
     let client = gateway.client().unwrap();
     let mut h2 = client.h2(A).unwrap();
     assert_eq!(h2.get("a.example.com").unwrap().status, 200);
@@ -139,7 +141,7 @@ fn strict_without_a_table_refuses_any_other_name() {
 
 #[test]
 fn the_page_embeds_gw_b_on_the_rendered_port() {
-    let gateway = Gateway::start(Topology::TwoGateways, &Filter::AsWritten).unwrap();
+    let gateway = Gateway::builder(Topology::TwoGateways).start().unwrap();
     let client = gateway.client().unwrap();
     let page = client
         .send(
@@ -159,7 +161,10 @@ fn the_page_embeds_gw_b_on_the_rendered_port() {
 
 #[test]
 fn dropping_a_gateway_kills_its_envoy() {
-    let gateway = Gateway::start(Topology::TwoGateways, &Filter::None).unwrap();
+    let gateway = Gateway::builder(Topology::TwoGateways)
+        .filter(&Filter::None)
+        .start()
+        .unwrap();
     let pid = gateway.envoy.pid().unwrap();
     let proc = std::path::PathBuf::from(format!("/proc/{pid}"));
     assert!(proc.exists());

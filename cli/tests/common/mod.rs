@@ -2,8 +2,6 @@
 
 #![allow(dead_code)]
 
-pub mod schema;
-
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -53,15 +51,6 @@ pub fn sni_guard_stdin(args: &[&str], stdin: &[u8]) -> Output {
 /// `sni-guard ARGS` in the fixtures folder, with empty standard input.
 pub fn sni_guard(args: &[&str]) -> Output {
     sni_guard_stdin(args, b"")
-}
-
-/// Istio's CRD schemas: `../shared/istio-crds/` beside the repository (CI), else
-/// `/work/shared/istio-crds/`.
-pub fn istio_crds() -> Option<PathBuf> {
-    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/istio-crds");
-    [beside, PathBuf::from("/work/shared/istio-crds")]
-        .into_iter()
-        .find(|dir| dir.join("wasmplugins.extensions.istio.io.yaml").is_file())
 }
 
 /// The fixtures that are valid Gateway resources.

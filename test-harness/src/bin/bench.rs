@@ -9,73 +9,85 @@
 //!   test-harness/callgrind.sh [--requests 2000] [--warmup 200] [--build LABEL=PATH.wasm]...
 //!                         (instructions per request under callgrind, no timing)
 
-use sni_guard_harness::args;
+use clap::Parser;
 use sni_guard_harness::bench::{self, Load, Variant, WORKLOADS};
 use sni_guard_harness::bench_callgrind;
 use sni_guard_harness::bench_report::{self, Setup};
-use sni_guard_harness::error::fail;
+use sni_guard_harness::h2load::count;
 use sni_guard_harness::Filter;
-use sni_guard_harness::{paths, Result, DEFAULT_VERSION};
+use sni_guard_harness::{default_version, paths, Result};
 use std::path::PathBuf;
 
+/// Envoy CPU per request with no filter, do-nothing proxy-wasm filters, the Lua workaround
+/// and sni-guard, in interleaved rounds; writes the benchmark page and chart.
+#[derive(Parser)]
+#[command(name = "bench")]
+struct Args {
+    /// Rounds; each figure is the median over them.
+    #[arg(long, default_value = "5", value_parser = count::<usize>)]
+    rounds: usize,
+    /// Requests per run (`100_000` and `100,000` are read as 100000).
+    #[arg(long, default_value = "100000", value_parser = count::<u32>)]
+    requests: u32,
+    /// Requests before each measured run.
+    #[arg(long, default_value = "5000", value_parser = count::<u32>)]
+    warmup: u32,
+    /// Where benchmark.md and benchmark.svg go (default: docs/ at the workspace root).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Another proxy-wasm module in sni-guard's place, without configuration.
+    #[arg(long = "module", value_name = "NAME=PATH.wasm", value_parser = labelled)]
+    modules: Vec<(String, PathBuf)>,
+    /// Another sni-guard build beside this one, in both tables.
+    #[arg(long = "build", value_name = "LABEL=PATH.wasm", value_parser = labelled)]
+    builds: Vec<(String, PathBuf)>,
+    /// Instructions per request under callgrind instead of CPU time (set by callgrind.sh,
+    /// which runs Envoy under valgrind).
+    #[arg(long)]
+    callgrind: bool,
+}
+
+/// `NAME=PATH` of `--module` and `--build`.
+fn labelled(text: &str) -> std::result::Result<(String, PathBuf), String> {
+    match text.split_once('=') {
+        Some((label, path)) if !label.is_empty() && !path.is_empty() => {
+            Ok((label.to_string(), PathBuf::from(path)))
+        }
+        _ => Err(format!("{text:?}: expected LABEL=PATH to a .wasm")),
+    }
+}
+
 fn main() {
-    if let Err(e) = run() {
+    if let Err(e) = run(Args::parse()) {
         eprintln!("bench: {e}");
         std::process::exit(1);
     }
 }
 
-fn run() -> Result<()> {
-    let mut rounds = 5;
-    let mut load = Load {
-        requests: 100_000,
-        warmup: 5_000,
+fn run(args: Args) -> Result<()> {
+    let (rounds, builds) = (args.rounds, &args.builds);
+    let load = Load {
+        requests: args.requests,
+        warmup: args.warmup,
     };
-    let mut out = paths::workspace_root().join("docs");
-    let mut extra = Vec::new();
-    let mut builds = Vec::new();
-    let mut callgrind = false;
-    for (flag, value) in args::flag_values()? {
-        match flag.as_str() {
-            "--rounds" => rounds = args::number(&flag, &value)?,
-            "--requests" => load.requests = args::number(&flag, &value)?,
-            "--warmup" => load.warmup = args::number(&flag, &value)?,
-            "--out" => out = PathBuf::from(&value),
-            "--module" => {
-                let (name, path) = value
-                    .split_once('=')
-                    .ok_or_else(|| fail("--module takes NAME=PATH to a .wasm"))?;
-                let name: &'static str = Box::leak(name.to_string().into_boxed_str());
-                extra.push(Variant {
-                    name,
-                    filter: Filter::Module(PathBuf::from(path)),
-                    module: None,
-                });
-            }
-            "--build" => {
-                let (label, path) = value
-                    .split_once('=')
-                    .ok_or_else(|| fail("--build takes LABEL=PATH to a sni-guard .wasm"))?;
-                builds.push((label.to_string(), PathBuf::from(path)));
-            }
-            "--callgrind" => callgrind = value == "yes",
-            _ => {
-                return Err(fail(format!(
-                    "unknown flag {flag} (--rounds, --requests, --warmup, --out, --module, --build)"
-                )))
-            }
-        }
-    }
+    let out = args
+        .out
+        .unwrap_or_else(|| paths::workspace_root().join("docs"));
+    let extra = args.modules.into_iter().map(|(name, path)| Variant {
+        name: Box::leak(name.into_boxed_str()),
+        filter: Filter::Module(path),
+        module: None,
+    });
     let mut variants = bench::variants()?;
-    if callgrind {
+    if args.callgrind {
         // The requests' cost, not the table's: no filter, and sni-guard of each build.
         variants.retain(|v| v.name == bench::NONE || v.name == bench::SNI_GUARD);
-        for (label, path) in &builds {
+        for (label, path) in builds {
             variants.push(bench::other_build(label, path)[0].clone());
         }
-        return count(&variants, load);
+        return instructions(&variants, load);
     }
-    for (label, path) in &builds {
+    for (label, path) in builds {
         variants.extend(bench::other_build(label, path));
     }
     variants.extend(extra);
@@ -95,7 +107,7 @@ fn run() -> Result<()> {
     let setup = Setup {
         rounds,
         load,
-        envoy: DEFAULT_VERSION.to_string(),
+        envoy: default_version().to_string(),
         cpu: cpu_model(),
         module_bytes: std::fs::metadata(paths::module()?)?.len(),
     };
@@ -115,7 +127,7 @@ fn run() -> Result<()> {
 
 /// Instructions per request for each variant and workload, one run each (the count does not
 /// drift), printed as a table.
-fn count(variants: &[Variant], load: Load) -> Result<()> {
+fn instructions(variants: &[Variant], load: Load) -> Result<()> {
     let backend = bench::backend()?;
     eprintln!(
         "callgrind: {} workloads × {} filters, {} requests each after {} of warm-up",

@@ -7,30 +7,26 @@
 //! mounts). Existing files are kept, so a browser that trusts the CA keeps trusting it;
 //! `--force` makes new ones.
 
+use clap::Parser;
 use sni_guard_harness::demo;
 use std::path::PathBuf;
 
+/// Writes the demo CA and server certificate (kept if they exist, so a browser that trusts
+/// the CA keeps trusting it).
+#[derive(Parser)]
+#[command(name = "demo-certs")]
+struct Args {
+    /// Make new files even if they exist.
+    #[arg(long)]
+    force: bool,
+    /// The folder (default: target/demo-certs, what docker-compose mounts).
+    dir: Option<PathBuf>,
+}
+
 fn main() {
-    let mut force = false;
-    let mut dir = None;
-    for arg in std::env::args().skip(1) {
-        match arg.as_str() {
-            "--force" => force = true,
-            "-h" | "--help" => {
-                println!("usage: demo-certs [--force] [DIR]   (default DIR: target/demo-certs)");
-                return;
-            }
-            _ if dir.is_none() && !arg.starts_with('-') => dir = Some(PathBuf::from(arg)),
-            _ => {
-                eprintln!(
-                    "demo-certs: unexpected argument {arg:?} (usage: demo-certs [--force] [DIR])"
-                );
-                std::process::exit(2);
-            }
-        }
-    }
-    let dir = dir.unwrap_or_else(demo::certs_dir);
-    match demo::certs(&dir, force) {
+    let args = Args::parse();
+    let dir = args.dir.unwrap_or_else(demo::certs_dir);
+    match demo::certs(&dir, args.force) {
         Ok((_, made)) => {
             let what = if made { "wrote" } else { "kept" };
             println!(

@@ -9,19 +9,52 @@
 //! `serve` keeps Envoy running on 127.0.0.1:8443 (or N) with the demo certificates until
 //! Ctrl-C, for curl and a browser.
 
+use clap::{Parser, Subcommand, ValueEnum};
 use sni_guard_harness::gateway::{Gateway, Outcome};
-use sni_guard_harness::topology::{Filter, Topology};
-use sni_guard_harness::{demo, migrate, Result, DEFAULT_VERSION};
+use sni_guard_harness::topology::{Filter, Topology, CONTAINER_PORT};
+use sni_guard_harness::{default_version, demo, migrate, Result};
+
+/// What a coalesced request gets from two Gateways sharing one certificate, without
+/// sni-guard, with it (strict) and in log_only mode; the live switch; Chromium. Runs
+/// unattended without a command.
+#[derive(Parser)]
+#[command(name = "demo")]
+struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The log_only -> strict switch alone, through ECDS to a running Envoy.
+    Migrate,
+    /// Envoy with the two Gateways and the demo certificates until Ctrl-C.
+    Serve {
+        /// What runs in the sni-guard slot.
+        #[arg(value_enum, default_value = "strict")]
+        mode: Mode,
+        /// The listener's port on 127.0.0.1.
+        #[arg(long, default_value_t = CONTAINER_PORT)]
+        port: u16,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Mode {
+    /// No filter.
+    None,
+    /// sni-guard strict with the servers table, as the file configures it.
+    Strict,
+    /// sni-guard log_only with the servers table.
+    #[value(name = "log_only")]
+    LogOnly,
+}
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
+    let result = match Args::parse().command {
         None => show(),
-        Some("serve") => serve(&args[1..]),
-        Some("migrate") if args.len() == 1 => migrate(),
-        Some(other) => Err(sni_guard_harness::error::fail(format!(
-            "unknown command {other:?} (usage: demo [migrate | serve [none|strict|log_only] [--port N]])"
-        ))),
+        Some(Command::Migrate) => migrate(),
+        Some(Command::Serve { mode, port }) => serve(mode, port),
     };
     if let Err(e) = result {
         eprintln!("demo: {e}");
@@ -32,7 +65,10 @@ fn main() {
 fn show() -> Result<()> {
     let dir = demo::certs_dir();
     let (pki, _) = demo::certs(&dir, false)?;
-    println!("Two Istio Gateways on one port sharing one certificate (*.example.com), in Envoy {DEFAULT_VERSION}:");
+    println!(
+        "Two Istio Gateways on one port sharing one certificate (*.example.com), in Envoy {}:",
+        default_version()
+    );
     println!("gw-a serves a.example.com, gw-b serves b.example.com; each TLS filter chain, chosen by SNI,");
     println!("has its own route table. A browser reuses its a.example.com connection for b.example.com.\n");
     let mut runs = Vec::new();
@@ -86,34 +122,21 @@ fn browser(pki: &sni_guard_harness::Pki) -> Result<()> {
     Ok(())
 }
 
-fn serve(args: &[String]) -> Result<()> {
-    let (mut filter, mut mode) = (Filter::AsWritten, "sni-guard strict");
-    let mut port = sni_guard_harness::topology::CONTAINER_PORT;
-    let mut rest = args.iter();
-    while let Some(arg) = rest.next() {
-        match arg.as_str() {
-            "none" => (filter, mode) = (Filter::None, "no filter"),
-            "strict" => (filter, mode) = (Filter::AsWritten, "sni-guard strict"),
-            "log_only" => {
-                (filter, mode) = (Filter::two_gateways("log_only", true), "sni-guard log_only")
-            }
-            "--port" => {
-                port = rest
-                    .next()
-                    .and_then(|p| p.parse().ok())
-                    .ok_or_else(|| sni_guard_harness::error::fail("--port needs a number"))?;
-            }
-            other => {
-                return Err(sni_guard_harness::error::fail(format!(
-                    "serve: unknown argument {other:?} (none, strict, log_only, --port N)"
-                )))
-            }
-        }
-    }
+fn serve(mode: Mode, port: u16) -> Result<()> {
+    let (filter, mode) = match mode {
+        Mode::None => (Filter::None, "no filter"),
+        Mode::Strict => (Filter::AsWritten, "sni-guard strict"),
+        Mode::LogOnly => (Filter::two_gateways("log_only", true), "sni-guard log_only"),
+    };
     let dir = demo::certs_dir();
     let (pki, _) = demo::certs(&dir, false)?;
-    let base = Topology::TwoGateways.load()?;
-    let gateway = match Gateway::launch_with(DEFAULT_VERSION, &base, &filter, pki, Some(port))? {
+    let launched = Gateway::builder(Topology::TwoGateways)
+        .filter(&filter)
+        .version(default_version())
+        .pki(pki)
+        .port(port)
+        .launch()?;
+    let gateway = match launched {
         Outcome::Ready(gateway) => gateway,
         Outcome::Refused(exited) => {
             return Err(sni_guard_harness::error::fail(format!(
@@ -122,7 +145,10 @@ fn serve(args: &[String]) -> Result<()> {
             )))
         }
     };
-    println!("Envoy {DEFAULT_VERSION}: two Gateways on https://127.0.0.1:{port}, {mode}; Ctrl-C stops it.");
+    println!(
+        "Envoy {}: two Gateways on https://127.0.0.1:{port}, {mode}; Ctrl-C stops it.",
+        default_version()
+    );
     println!(
         "admin: http://{}/stats?filter=sni_guard",
         gateway.envoy.admin()

@@ -1,15 +1,32 @@
-//! The soak: a sustained mixed load through Envoy with sni-guard (see `soak.rs`). Prints
+//! The soak: a sustained mixed load through Envoy with sni-guard (see `src/soak/`). Prints
 //! the report; exits 1 if anything was not as expected.
 //!
 //!   test-harness/soak.sh [--requests 500000] [--waves 10]
 
-use sni_guard_harness::args;
-use sni_guard_harness::error::fail;
+use clap::Parser;
+use sni_guard_harness::h2load::count;
 use sni_guard_harness::soak::{self, Options};
 use sni_guard_harness::Result;
 
+/// A sustained mixed load through Envoy with sni-guard strict and topology (a)'s servers
+/// table; exits 1 on any problem.
+#[derive(Parser)]
+#[command(name = "soak")]
+struct Args {
+    /// At least this many requests in all (`500_000` and `500,000` are read as 500000).
+    #[arg(long, default_value = "500000", value_parser = count::<u64>)]
+    requests: u64,
+    /// Waves of every kind at once; the first is the warm-up.
+    #[arg(long, default_value = "10", value_parser = count::<u32>)]
+    waves: u32,
+}
+
 fn main() {
-    match run() {
+    let args = Args::parse();
+    match run(Options {
+        requests: args.requests,
+        waves: args.waves,
+    }) {
         Ok(true) => {}
         Ok(false) => std::process::exit(1),
         Err(e) => {
@@ -19,18 +36,7 @@ fn main() {
     }
 }
 
-fn run() -> Result<bool> {
-    let mut options = Options {
-        requests: 500_000,
-        waves: 10,
-    };
-    for (flag, value) in args::flag_values()? {
-        match flag.as_str() {
-            "--requests" => options.requests = args::number(&flag, &value)?,
-            "--waves" => options.waves = args::number(&flag, &value)?,
-            _ => return Err(fail(format!("unknown flag {flag} (--requests, --waves)"))),
-        }
-    }
+fn run(options: Options) -> Result<bool> {
     eprintln!(
         "soak: at least {} requests in {} waves of {} kinds at once",
         options.requests,

@@ -1,5 +1,5 @@
-//! The manifests in `envoyfilter/`, Istio's CRDs beside the project, and what istiod makes of
-//! a WasmPlugin for Envoy.
+//! The manifests in `envoyfilter/`, one YAML document each.
+#![allow(dead_code)]
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -11,17 +11,6 @@ pub fn repo_root() -> PathBuf {
         .parent()
         .expect("test-harness/ has a parent")
         .to_owned()
-}
-
-/// Istio's CRD schemas: `../shared/istio-crds/` beside the repository (CI), or
-/// `/work/shared/istio-crds/`. `None` when neither exists.
-pub fn crd_dir() -> Option<PathBuf> {
-    [
-        repo_root().join("../shared/istio-crds"),
-        PathBuf::from("/work/shared/istio-crds"),
-    ]
-    .into_iter()
-    .find(|dir| dir.is_dir())
 }
 
 /// One YAML document of a manifest file.

@@ -1,0 +1,71 @@
+//! Where sni-guard sits in an Envoy configuration: the `http_filters` entry istiod writes for
+//! a WasmPlugin, and the plugin configuration it carries.
+//!
+//! Self-contained (std and yaml_serde only): the module's own tests at the repository root
+//! include this file by path with [`crate::conformance`], as the module cannot depend on the
+//! harness.
+
+use yaml_serde::Value;
+
+/// Whether an `http_filters` entry is sni-guard as istiod writes a WasmPlugin.
+pub fn is_sni_guard(filter: &Value) -> bool {
+    let typed = filter.get("typed_config");
+    let kind = typed.and_then(|t| t.get("@type")).and_then(Value::as_str);
+    let root_id = typed
+        .and_then(|t| t.get("config"))
+        .and_then(|c| c.get("root_id"))
+        .and_then(Value::as_str);
+    kind == Some("type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm")
+        && root_id == Some("sni-guard")
+}
+
+/// The plugin configuration JSON of the first sni-guard entry in `config`.
+pub fn configuration(config: &Value) -> Option<String> {
+    let mut found = None;
+    visit_http_filters(config, &mut |filters| {
+        for filter in filters {
+            if is_sni_guard(filter) && found.is_none() {
+                found = filter
+                    .get("typed_config")
+                    .and_then(|t| t.get("config"))
+                    .and_then(|c| c.get("configuration"))
+                    .and_then(|c| c.get("value"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+            }
+        }
+    });
+    found
+}
+
+/// Calls `f` with every `http_filters` list in `value`.
+pub fn visit_http_filters(value: &Value, f: &mut dyn FnMut(&[Value])) {
+    match value {
+        Value::Mapping(map) => {
+            for (key, child) in map {
+                match (key.as_str(), child) {
+                    (Some("http_filters"), Value::Sequence(list)) => f(list),
+                    _ => visit_http_filters(child, f),
+                }
+            }
+        }
+        Value::Sequence(list) => list.iter().for_each(|v| visit_http_filters(v, f)),
+        _ => {}
+    }
+}
+
+/// Calls `f` with every `http_filters` list in `value`, to change it.
+pub fn visit_http_filters_mut(value: &mut Value, f: &mut dyn FnMut(&mut Vec<Value>)) {
+    match value {
+        Value::Mapping(map) => {
+            for (key, child) in map.iter_mut() {
+                match (key.as_str(), child) {
+                    (Some("http_filters"), Value::Sequence(list)) => f(list),
+                    (_, child) => visit_http_filters_mut(child, f),
+                }
+            }
+        }
+        Value::Sequence(list) => list.iter_mut().for_each(|v| visit_http_filters_mut(v, f)),
+        _ => {}
+    }
+}
