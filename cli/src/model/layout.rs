@@ -3,7 +3,6 @@
 //! with its own certificate and, for HTTPS, its own route table).
 
 use crate::model::gateway::{ChainKind, Gateway, Server};
-use crate::model::labels::show_labels;
 use crate::model::placement::{Placement, GATEWAY_NAME_LABEL};
 use crate::model::workload::{Service, Workload};
 use std::collections::HashMap;
@@ -23,11 +22,6 @@ impl ChainRef<'_> {
     /// `istio-system/gw-a servers[0] (port https)`.
     pub fn label(&self) -> String {
         format!("{} {}", self.gateway.id(), self.server.label())
-    }
-
-    /// Whether two references name the same server of the same Gateway.
-    pub fn same(&self, other: &ChainRef<'_>) -> bool {
-        std::ptr::eq(self.server, other.server)
     }
 }
 
@@ -186,9 +180,4 @@ impl fmt::Display for ListenerName {
         }
         Ok(())
     }
-}
-
-/// `--selector a=b` when the workload has labels.
-pub fn selector_flag(workload: &Workload) -> Option<String> {
-    (!workload.labels.is_empty()).then(|| format!("--selector {}", show_labels(&workload.labels)))
 }
