@@ -65,7 +65,7 @@ pub fn markdown(setup: &Setup, medians: &[Sample]) -> String {
     let mut md = String::from("# Benchmark: Envoy CPU per request\n\n");
     let _ = writeln!(
         md,
-        "`test-harness/bench.sh` on Envoy {}, {} (`{}`): one Envoy worker pinned to CPU 0, h2load pinned to \
+        "`test-harness/bench.sh` on Envoy {}, {} ({} CPUs): one Envoy worker pinned to CPU 0, h2load pinned to \
          CPU 1 (HTTP/2, TLS, 4 connections × 10 streams, SNI `a.example.com`), access log off; \
          {} requests per run after {} of warm-up; {} interleaved rounds, medians. Envoy CPU is \
          the time of all its threads (`/proc/<pid>/task/*/schedstat`) during the run, per request. \
