@@ -9,6 +9,7 @@ use crate::paths;
 use crate::pki::Pki;
 use crate::topology::{self, Filter, Layout, Topology};
 use std::net::TcpListener;
+use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 use yaml_serde::Value;
 
@@ -57,6 +58,7 @@ pub struct Builder {
     version: Option<String>,
     pki: Option<Pki>,
     port: Option<u16>,
+    module: Option<PathBuf>,
     edit: Option<Edit>,
     args: Vec<String>,
 }
@@ -86,6 +88,7 @@ impl Gateway {
             version: None,
             pki: None,
             port: None,
+            module: None,
             edit: None,
             args: Vec::new(),
         }
@@ -141,6 +144,13 @@ impl Builder {
         self
     }
 
+    /// The module file the configuration's sni-guard entries load (default: the built
+    /// module, [`paths::module`]): another build, compared under the same configuration.
+    pub fn module(mut self, path: &Path) -> Builder {
+        self.module = Some(path.to_path_buf());
+        self
+    }
+
     /// An edit of the rendered configuration (a listener or chain more), made again on each
     /// port attempt, so that a listener it adds can take a fresh free port.
     pub fn edit(mut self, edit: impl Fn(&mut Value) -> Result<()> + 'static) -> Builder {
@@ -177,7 +187,10 @@ impl Builder {
             Some(pki) => pki,
             None => Pki::generate()?,
         };
-        let wasm = paths::module()?;
+        let wasm = match self.module {
+            Some(path) => path,
+            None => paths::module()?,
+        };
         let certs = tempfile::Builder::new()
             .prefix("sni-guard-certs-")
             .tempdir()?;

@@ -17,9 +17,9 @@
 //! - [`gateway`]: [`Gateway::builder`]`(topology)` then [`gateway::Builder::start`] does all
 //!   of the above on a free port and Envoy [`suite_version`] (the default version;
 //!   `SNI_GUARD_ENVOY_VERSION` overrides); the builder also takes a filter, a version, a PKI,
-//!   a fixed port, an edit of the rendered configuration and Envoy arguments, and
-//!   [`gateway::Builder::launch`] also returns a refusal; [`Gateway::stop`] returns the
-//!   parsed [`access_log`].
+//!   a fixed port, another module file, an edit of the rendered configuration and Envoy
+//!   arguments, and [`gateway::Builder::launch`] also returns a refusal; [`Gateway::stop`]
+//!   returns the parsed [`access_log`].
 //! - [`conformance`]: the Gateway API conformance cases, read once for every test.
 //! - [`crds`]: Istio's CRD schemas and the one validator of the project's manifests (the
 //!   `jsonschema` crate, plus unknown fields, `ObjectMeta` and the CEL rules by hand).
