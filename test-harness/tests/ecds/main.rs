@@ -10,7 +10,7 @@
 //! sni-guard's `configuration refused` line while the previous configuration keeps serving;
 //! no matching request may fail, reset or get a 5xx; the counters must match what was sent.
 
-use serde_json::{json, Value};
+use serde_json::json;
 use sni_guard_harness::ecds::{self, Discovered};
 use sni_guard_harness::load::{self, Load};
 use sni_guard_harness::{admin, envoy, istiod, paths, rebuild, Protocol};
@@ -143,11 +143,7 @@ fn wasmplugin_changes_reach_envoy_through_ecds_under_load() {
             .copied()
             .unwrap_or(0)
     };
-    let info: Value = serde_json::from_str(&unwrap(envoy.admin_get("/server_info"))).unwrap();
-    let uptime: f64 = info["uptime_current_epoch"]
-        .as_str()
-        .and_then(|u| u.trim_end_matches('s').parse().ok())
-        .unwrap_or_else(|| panic!("no uptime in /server_info: {info}"));
+    let uptime = unwrap(envoy.uptime()).as_secs_f64();
     let ecds_stats = unwrap(discovered.stats());
 
     // The load: every matching request served, none failed, reset or 5xx.
