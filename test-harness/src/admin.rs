@@ -64,6 +64,19 @@ fn dechunk(mut body: &str) -> String {
     out
 }
 
+/// The counters and gauges whose names start with `prefix`, names without it.
+pub fn stats_under(admin: SocketAddr, prefix: &str) -> Result<BTreeMap<String, u64>> {
+    Ok(stats(admin, prefix)?
+        .into_iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix(prefix)?.to_string(), v)))
+        .collect())
+}
+
+/// One counter or gauge; `None` if Envoy does not report it.
+pub fn stat(admin: SocketAddr, name: &str) -> Result<Option<u64>> {
+    Ok(stats(admin, name)?.get(name).copied())
+}
+
 /// Counters and gauges from `/stats` whose names contain `filter` (plain text format).
 pub fn stats(admin: SocketAddr, filter: &str) -> Result<BTreeMap<String, u64>> {
     let body = get(admin, &format!("/stats?filter={filter}"))?;

@@ -50,8 +50,7 @@ impl Backend {
     /// Requests the backend has answered so far.
     pub fn served(&self) -> Result<u64> {
         let stat = "http.backend.downstream_rq_completed";
-        let stats = crate::admin::stats(self.envoy.admin(), stat)?;
-        Ok(stats.get(stat).copied().unwrap_or(0))
+        Ok(crate::admin::stat(self.envoy.admin(), stat)?.unwrap_or(0))
     }
 }
 

@@ -106,11 +106,7 @@ impl Discovered {
     /// Envoy's ECDS statistics for the filter (`update_success`, `update_rejected`,
     /// `config_fail`, ...), names without the prefix.
     pub fn stats(&self) -> Result<BTreeMap<String, u64>> {
-        let prefix = self.stat_prefix();
-        Ok(admin::stats(self.gateway.envoy.admin(), &prefix)?
-            .into_iter()
-            .filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?.to_string(), v)))
-            .collect())
+        admin::stats_under(self.gateway.envoy.admin(), &self.stat_prefix())
     }
 
     /// The `version_info` of the update Envoy applied last (`version_text`).
@@ -147,9 +143,7 @@ impl Discovered {
     /// module it loads).
     pub fn vms_created(&self) -> Result<u64> {
         let name = "wasm.envoy.wasm.runtime.v8.created";
-        admin::stats(self.gateway.envoy.admin(), name)?
-            .get(name)
-            .copied()
+        admin::stat(self.gateway.envoy.admin(), name)?
             .ok_or_else(|| fail(format!("no {name} in /stats")))
     }
 

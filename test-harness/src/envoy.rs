@@ -219,11 +219,7 @@ impl Envoy {
     /// sni-guard's counters: `misdirected`, `log_only_mismatches`, `no_sni` (names without
     /// the `wasmcustom.sni_guard.` prefix).
     pub fn sni_guard_counters(&self) -> Result<BTreeMap<String, u64>> {
-        let prefix = "wasmcustom.sni_guard.";
-        Ok(admin::stats(self.admin, prefix)?
-            .into_iter()
-            .filter_map(|(k, v)| Some((k.strip_prefix(prefix)?.to_string(), v)))
-            .collect())
+        admin::stats_under(self.admin, "wasmcustom.sni_guard.")
     }
 
     /// One sni-guard counter; an error if Envoy does not report it.

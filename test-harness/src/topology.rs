@@ -18,6 +18,9 @@ pub const CONTAINER_ADMIN_PORT: u16 = 9901;
 const CONTAINER_MODULE: &str = "/etc/envoy/sni_guard.wasm";
 const CONTAINER_CERTS: &str = "/etc/envoy/certs/";
 
+/// The prefix of the container listener's HTTP statistics (topology (a)'s `stat_prefix`).
+pub const LISTENER_STATS: &str = "http.outbound_0.0.0.0_8443.";
+
 /// The servers table of topology (a).
 pub const TWO_GATEWAYS_SERVERS: &str =
     r#"[{"name":"gw-a","hosts":["a.example.com"]},{"name":"gw-b","hosts":["b.example.com"]}]"#;

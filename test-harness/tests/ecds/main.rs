@@ -13,6 +13,7 @@
 use serde_json::json;
 use sni_guard_harness::ecds::{self, Discovered};
 use sni_guard_harness::load::{self, Load};
+use sni_guard_harness::topology::LISTENER_STATS;
 use sni_guard_harness::{admin, envoy, istiod, paths, rebuild, Protocol};
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -20,8 +21,6 @@ use std::time::Instant;
 mod changes;
 
 use changes::{apply, unwrap, Prober, Step, DWELL};
-
-const LISTENER_STATS: &str = "http.outbound_0.0.0.0_8443.";
 
 #[test]
 fn wasmplugin_changes_reach_envoy_through_ecds_under_load() {
@@ -136,13 +135,8 @@ fn wasmplugin_changes_reach_envoy_through_ecds_under_load() {
 
     let totals = unwrap(load.stop());
     let counters = unwrap(envoy.sni_guard_counters());
-    let listener = unwrap(admin::stats(envoy.admin(), LISTENER_STATS));
-    let stat = |name: &str| {
-        listener
-            .get(&format!("{LISTENER_STATS}{name}"))
-            .copied()
-            .unwrap_or(0)
-    };
+    let listener = unwrap(admin::stats_under(envoy.admin(), LISTENER_STATS));
+    let stat = |name: &str| listener.get(name).copied().unwrap_or(0);
     let uptime = unwrap(envoy.uptime()).as_secs_f64();
     let ecds_stats = unwrap(discovered.stats());
 
