@@ -6,6 +6,20 @@ use crate::error::Result;
 use crate::paths;
 use std::process::Command;
 
+/// `docker-compose -f docker-compose.yml ARGS` at the repository root, with the compose
+/// file's variables unset (their defaults apply unless the caller sets them).
+pub fn command(args: &[&str]) -> Command {
+    let mut command = Command::new("docker-compose");
+    command
+        .current_dir(paths::workspace_root())
+        .args(["-f", "docker-compose.yml"])
+        .args(args);
+    for name in ["ENVOY_IMAGE", "ENVOY_ENTRYPOINT", "ENVOY_LOG_LEVEL"] {
+        command.env_remove(name);
+    }
+    command
+}
+
 /// A compose project. Dropping it runs `down` if it is up.
 pub struct Project<'a> {
     engine: &'a Engine,
@@ -38,16 +52,10 @@ impl<'a> Project<'a> {
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new("docker-compose");
+        let mut command = command(&[&["-p", self.name.as_str()], args].concat());
         command
-            .current_dir(paths::workspace_root())
-            .args(["-f", "docker-compose.yml", "-p", &self.name])
-            .args(args)
-            .env("DOCKER_HOST", self.engine.docker_host());
-        for name in ["ENVOY_IMAGE", "ENVOY_ENTRYPOINT", "ENVOY_LOG_LEVEL"] {
-            command.env_remove(name);
-        }
-        command.envs(self.env.iter().map(|(k, v)| (k, v)));
+            .env("DOCKER_HOST", self.engine.docker_host())
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
         command
     }
 
