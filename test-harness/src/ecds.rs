@@ -16,7 +16,7 @@ use crate::error::{fail, Result};
 use crate::gateway::Gateway;
 use crate::istiod;
 use crate::sha256;
-use crate::topology::Topology;
+use crate::topology::{Filter, Topology};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -68,9 +68,10 @@ impl Discovered {
             &istiod::extension_config(wasm_plugin, &module)?,
         )?;
         let gateway = Gateway::builder(Topology::TwoGateways)
-            .edit(move |config| {
+            .filter(&Filter::Entry(entry))
+            .edit(|config| {
                 edits::remove_key(config, "access_log");
-                edits::replace_sni_guard(config, &entry)
+                Ok(())
             })
             .envoy_args([
                 "--concurrency",

@@ -271,21 +271,3 @@ fn mapping(value: &mut Value) -> Result<&mut Mapping> {
 fn value(json: serde_json::Value) -> Result<Value> {
     Ok(yaml_serde::to_value(json)?)
 }
-
-/// Replaces the sni-guard entry of every `http_filters` list with `entry` (the
-/// `config_discovery` reference istiod writes for a WasmPlugin, say).
-pub fn replace_sni_guard(config: &mut Value, entry: &Value) -> Result<()> {
-    let mut replaced = 0;
-    crate::plugin_slot::visit_http_filters_mut(config, &mut |filters| {
-        for filter in filters.iter_mut() {
-            if crate::plugin_slot::is_sni_guard(filter) {
-                *filter = entry.clone();
-                replaced += 1;
-            }
-        }
-    });
-    match replaced {
-        0 => Err(fail("no sni-guard entry in any http_filters list")),
-        _ => Ok(()),
-    }
-}

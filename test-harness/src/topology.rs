@@ -73,6 +73,9 @@ pub enum Filter {
     /// Another proxy-wasm module in sni-guard's place, with no configuration (the
     /// benchmark's do-nothing floor).
     Module(PathBuf),
+    /// Any `http_filters` entry in sni-guard's place (the `config_discovery` reference istiod
+    /// writes for a WasmPlugin, say).
+    Entry(Value),
 }
 
 impl Filter {
@@ -114,6 +117,7 @@ pub fn render_config(mut config: Value, filter: &Filter, layout: &Layout) -> Res
     let replacement = match filter {
         Filter::None | Filter::AsWritten => None,
         Filter::Lua => Some(lua::filter()?),
+        Filter::Entry(entry) => Some(entry.clone()),
         Filter::SniGuard(_) | Filter::Module(_) => None,
     };
     let mut slots = 0;
@@ -127,9 +131,9 @@ pub fn render_config(mut config: Value, filter: &Filter, layout: &Layout) -> Res
             Filter::None => {
                 filters.remove(at);
             }
-            Filter::Lua => {
-                if let (Some(slot), Some(lua)) = (filters.get_mut(at), &replacement) {
-                    *slot = lua.clone();
+            Filter::Lua | Filter::Entry(_) => {
+                if let (Some(slot), Some(entry)) = (filters.get_mut(at), &replacement) {
+                    *slot = entry.clone();
                 }
             }
             Filter::SniGuard(json) => {
