@@ -1,9 +1,10 @@
 //! The repository's `docker-compose.yml` run as a user runs it: Debian's `docker-compose`
 //! with `DOCKER_HOST` on the engine, under a project name of its own; `down` when dropped.
 
-use crate::engine::{checked, require, Engine};
+use crate::engine::Engine;
 use crate::error::Result;
 use crate::paths;
+use crate::process::{checked, require};
 use std::process::Command;
 
 /// `docker-compose -f docker-compose.yml ARGS` at the repository root, with the compose

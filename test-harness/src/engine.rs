@@ -7,15 +7,16 @@
 //! [`Engine::in_network`] run programs and the test's clients there, where the published
 //! ports and a registry on loopback are.
 
-use crate::error::{fail, Context, Result};
+use crate::error::{fail, Result};
 use crate::paths;
 use crate::podman::Service;
+use crate::process::{checked, require};
 use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::Duration;
 
 const DOCKER_SOCKET: &str = "/var/run/docker.sock";
@@ -199,22 +200,6 @@ impl Engine {
     }
 }
 
-/// Runs `command`; its standard output, or an error naming `what` with its standard error.
-pub fn checked(command: &mut Command, what: &str) -> Result<String> {
-    let program = command.get_program().to_string_lossy().into_owned();
-    let out: Output = command
-        .output()
-        .context(|| format!("{what}: running {program}"))?;
-    if !out.status.success() {
-        return Err(fail(format!(
-            "{what}: {program} failed ({}): {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
 /// The socket of a Docker engine that answers: `DOCKER_HOST` when set (it must answer), else
 /// the default socket if it answers.
 fn docker_socket() -> Result<Option<PathBuf>> {
@@ -249,14 +234,4 @@ pub(crate) fn ping(socket: &Path) -> bool {
     let mut answer = String::new();
     let _ = stream.read_to_string(&mut answer);
     answer.starts_with("HTTP/1.") && answer.ends_with("OK")
-}
-
-/// An error `message` unless `program` is on the PATH.
-pub fn require(program: &str, message: &str) -> Result<()> {
-    let found = std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()));
-    match found {
-        true => Ok(()),
-        false => Err(fail(format!("{message}: `{program}` is not on the PATH"))),
-    }
 }

@@ -3,9 +3,10 @@
 //! the shared libraries `ldd` lists, at their paths. Built with the engine, never pushed;
 //! removed when dropped.
 
-use crate::engine::{checked, Engine};
+use crate::engine::Engine;
 use crate::envoy;
 use crate::error::{fail, Result};
+use crate::process::checked;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

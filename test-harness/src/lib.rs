@@ -38,7 +38,8 @@
 //! - [`engine`]: a container engine (a Docker engine, or podman's service in the sandbox of
 //!   [`podman`]); [`compose`]: `docker-compose` on the repository's file; [`envoy_image`]: a
 //!   local image of the pinned Envoy; [`registry`]: an image registry on loopback;
-//!   [`rebuild`]: the module built again elsewhere; [`sha256`]: content digests.
+//!   [`rebuild`]: the module built again elsewhere; [`sha256`]: content digests; [`process`]:
+//!   programs run to the end, a failure reported with their standard error.
 //!
 //! ```no_run
 //! use sni_guard_harness::{Gateway, Protocol, Topology};
@@ -79,6 +80,7 @@ pub mod paths;
 pub mod pki;
 pub mod plugin_slot;
 pub mod podman;
+pub mod process;
 pub mod procfs;
 pub mod rebuild;
 pub mod registry;

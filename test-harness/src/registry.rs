@@ -4,8 +4,9 @@
 //! as Istio's image fetcher does (manifest, then blobs).
 
 use crate::admin;
-use crate::engine::{require, Engine};
+use crate::engine::Engine;
 use crate::error::{fail, Context, Result};
+use crate::process::require;
 use std::net::{SocketAddr, TcpListener};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
