@@ -12,7 +12,8 @@
 
 use serde_json::json;
 use sni_guard_harness::ecds::{self, Discovered};
-use sni_guard_harness::load::{self, Load};
+use sni_guard_harness::h2load::Run;
+use sni_guard_harness::load::Load;
 use sni_guard_harness::topology::LISTENER_STATS;
 use sni_guard_harness::{admin, envoy, istiod, paths, rebuild, Protocol};
 use std::collections::BTreeMap;
@@ -61,14 +62,16 @@ fn wasmplugin_changes_reach_envoy_through_ecds_under_load() {
     );
     assert_eq!(unwrap(discovered.applied_version()), "1");
 
-    let load = Load::start(load::Kind {
+    let load = Load::start(Run {
         port: discovered.gateway.port,
-        sni: Some("a.example.com".into()),
-        authority: "a.example.com".into(),
+        sni: Some("a.example.com"),
+        authority: "a.example.com",
         protocol: Protocol::Http2,
         requests: 1_000,
         clients: 4,
         streams: 10,
+        log: None,
+        cpu: None,
     });
     prober.steady(404, DWELL);
     let mut applied = 1;
