@@ -21,37 +21,36 @@ use std::time::Instant;
 
 mod changes;
 
-use changes::{apply, unwrap, Prober, Step, DWELL};
+use changes::{apply, Prober, Step, DWELL};
 
 #[test]
 fn wasmplugin_changes_reach_envoy_through_ecds_under_load() {
     let root = paths::workspace_root();
-    let log_only = unwrap(istiod::load(
-        &root.join("envoyfilter/wasmplugin-log-only.yaml"),
-    ));
-    let strict = unwrap(istiod::load(&root.join("envoyfilter/wasmplugin.yaml")));
+    let log_only = istiod::load(&root.join("envoyfilter/wasmplugin-log-only.yaml")).unwrap();
+    let strict = istiod::load(&root.join("envoyfilter/wasmplugin.yaml")).unwrap();
     // An operator's mistake: gw-b lists a host gw-a has.
     let mut refused = strict.clone();
     refused["spec"]["pluginConfig"]["servers"][1]["hosts"] = json!(["A.example.com"]);
-    let module = std::fs::read(unwrap(paths::module())).unwrap();
+    let module = std::fs::read(paths::module().unwrap()).unwrap();
     // The next release: sni-guard from the same sources, optimised for size (other bytes,
     // another file), as a new image version would be.
-    let next = unwrap(rebuild::build(
+    let next = rebuild::build(
         &root,
         &paths::target_dir().join("sni-guard-opt-s"),
         Some("s"),
-    ));
+    )
+    .unwrap();
     let next = std::fs::read(next).unwrap();
     assert_ne!(next, module, "the second module must differ");
 
-    let discovered = unwrap(Discovered::start(&log_only, &module));
+    let discovered = Discovered::start(&log_only, &module).unwrap();
     let envoy = &discovered.gateway.envoy;
     let started = Instant::now();
-    let current = unwrap(discovered.module(&log_only, &module));
-    let upgrade = unwrap(discovered.module(&log_only, &next));
-    let client = unwrap(discovered.gateway.client());
+    let current = discovered.module(&log_only, &module).unwrap();
+    let upgrade = discovered.module(&log_only, &next).unwrap();
+    let client = discovered.gateway.client().unwrap();
     let mut prober = Prober {
-        held: unwrap(client.h2(Some("a.example.com"))),
+        held: client.h2(Some("a.example.com")).unwrap(),
         client: client.clone(),
         statuses: BTreeMap::new(),
     };
@@ -60,7 +59,7 @@ fn wasmplugin_changes_reach_envoy_through_ecds_under_load() {
         [404, 404],
         "log_only lets the request through"
     );
-    assert_eq!(unwrap(discovered.applied_version()), "1");
+    assert_eq!(discovered.applied_version().unwrap(), "1");
 
     let load = Load::start(Run {
         port: discovered.gateway.port,
@@ -93,12 +92,12 @@ fn wasmplugin_changes_reach_envoy_through_ecds_under_load() {
     let runs = load.runs_done();
     let log_before = envoy.stderr_so_far().len();
     let since = Instant::now();
-    unwrap(discovered.apply("3", &refused, &current));
-    let rejected_after = unwrap(discovered.wait_stat("update_rejected", 0, since));
+    discovered.apply("3", &refused, &current).unwrap();
+    let rejected_after = discovered.wait_stat("update_rejected", 0, since).unwrap();
     prober.steady(421, DWELL);
-    let stats = unwrap(discovered.stats());
+    let stats = discovered.stats().unwrap();
     assert_eq!(stats["config_fail"], 1, "{stats:?}");
-    assert_eq!(unwrap(discovered.applied_version()), "2");
+    assert_eq!(discovered.applied_version().unwrap(), "2");
     let log = envoy.stderr_so_far();
     let refusal_window = log_before..log.len();
     let refusals = ecds::refusals(&log[refusal_window.clone()]);
@@ -136,12 +135,12 @@ fn wasmplugin_changes_reach_envoy_through_ecds_under_load() {
         changes.push(apply(&discovered, &load, &mut prober, &mut applied, step));
     }
 
-    let totals = unwrap(load.stop());
-    let counters = unwrap(envoy.sni_guard_counters());
-    let listener = unwrap(admin::stats_under(envoy.admin(), LISTENER_STATS));
+    let totals = load.stop().unwrap();
+    let counters = envoy.sni_guard_counters().unwrap();
+    let listener = admin::stats_under(envoy.admin(), LISTENER_STATS).unwrap();
     let stat = |name: &str| listener.get(name).copied().unwrap_or(0);
-    let uptime = unwrap(envoy.uptime()).as_secs_f64();
-    let ecds_stats = unwrap(discovered.stats());
+    let uptime = envoy.uptime().unwrap().as_secs_f64();
+    let ecds_stats = discovered.stats().unwrap();
 
     // The load: every matching request served, none failed, reset or 5xx.
     assert!(totals.problems.is_empty(), "{:#?}", totals.problems);
@@ -208,7 +207,7 @@ fn wasmplugin_changes_reach_envoy_through_ecds_under_load() {
         }
     }
 
-    let exited = unwrap(discovered.gateway.stop()).exited;
+    let exited = discovered.gateway.stop().unwrap().exited;
     let outside: Vec<&str> = envoy::wasm_failures(&exited.stderr[..refusal_window.start])
         .into_iter()
         .chain(envoy::wasm_failures(&exited.stderr[refusal_window.end..]))
