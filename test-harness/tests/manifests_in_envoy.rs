@@ -12,7 +12,7 @@ use sni_guard_harness::gateway::Outcome;
 use sni_guard_harness::istiod::{
     configuration as istiod_configuration, filter_name as istiod_filter_name,
 };
-use sni_guard_harness::plugin_slot::visit_http_filters_mut;
+use sni_guard_harness::plugin_slot::{is_sni_guard, visit_http_filters_mut};
 use sni_guard_harness::{lua, Filter, Gateway, Topology};
 use yaml_serde::Value as Yaml;
 
@@ -38,7 +38,7 @@ fn topology_for(plugin: &Manifest) -> Yaml {
     let mut renamed = 0;
     visit_http_filters_mut(&mut config, &mut |filters| {
         for filter in filters.iter_mut() {
-            if filter["typed_config"]["config"]["root_id"].as_str() == Some("sni-guard") {
+            if is_sni_guard(filter) {
                 filter["name"] = name.clone().into();
                 filter["typed_config"]["config"]["name"] = name.clone().into();
                 filter["typed_config"]["config"]["root_id"] = root_id.clone().into();
