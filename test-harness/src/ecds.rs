@@ -180,11 +180,3 @@ fn publish(dir: &Path, version: &str, resource: &Value) -> Result<()> {
     std::fs::rename(&staged, resource_file(dir))?;
     Ok(())
 }
-
-/// The lines of Envoy's log that report sni-guard refusing a configuration.
-pub fn refusals(stderr: &str) -> Vec<&str> {
-    stderr
-        .lines()
-        .filter(|l| l.contains("sni-guard: configuration refused: "))
-        .collect()
-}

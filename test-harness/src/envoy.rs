@@ -311,6 +311,14 @@ pub fn wasm_failures(stderr: &str) -> Vec<&str> {
         .collect()
 }
 
+/// The lines of Envoy's log that report sni-guard refusing a configuration.
+pub fn refusals(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| l.contains("sni-guard: configuration refused: "))
+        .collect()
+}
+
 fn read_lossy(path: &Path) -> String {
     std::fs::read(path)
         .map(|b| String::from_utf8_lossy(&b).into_owned())

@@ -100,7 +100,7 @@ fn wasmplugin_changes_reach_envoy_through_ecds_under_load() {
     assert_eq!(discovered.applied_version().unwrap(), "2");
     let log = envoy.stderr_so_far();
     let refusal_window = log_before..log.len();
-    let refusals = ecds::refusals(&log[refusal_window.clone()]);
+    let refusals = envoy::refusals(&log[refusal_window.clone()]);
     let refused_runs = load.runs_done() - runs;
     assert!(
         refusals.iter().any(|l| l.contains(
