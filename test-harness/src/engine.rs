@@ -23,6 +23,18 @@ const DOCKER_SOCKET: &str = "/var/run/docker.sock";
 /// What `test-harness/setup.sh` installs for these tests.
 const SETUP: &str = "test-harness/setup.sh installs podman, runc, docker-registry and skopeo";
 
+/// An image the harness built in the engine. Dropping it removes it.
+pub struct Image<'a> {
+    engine: &'a Engine,
+    pub tag: String,
+}
+
+impl Drop for Image<'_> {
+    fn drop(&mut self) {
+        let _ = self.engine.remove_image(&self.tag);
+    }
+}
+
 /// A container engine. Dropping it stops what the harness started (podman's service).
 pub struct Engine {
     kind: Kind,
@@ -110,16 +122,17 @@ impl Engine {
         checked(&mut command, &format!("engine {}", args.join(" ")))
     }
 
-    /// Builds `dockerfile` with `context` as build context and tags it `tag`. `ignore_file`
-    /// is the Dockerfile's own `.dockerignore`: BuildKit finds it beside the Dockerfile,
-    /// podman 4 is told (it reads only the context's `.dockerignore`).
+    /// Builds `dockerfile` with `context` as build context and tags it `tag`, removed again
+    /// when the [`Image`] is dropped. `ignore_file` is the Dockerfile's own `.dockerignore`:
+    /// BuildKit finds it beside the Dockerfile, podman 4 is told (it reads only the context's
+    /// `.dockerignore`).
     pub fn build(
         &self,
         context: &Path,
         dockerfile: &Path,
         ignore_file: Option<&Path>,
         tag: &str,
-    ) -> Result<()> {
+    ) -> Result<Image<'_>> {
         let mut command = self.cli();
         command
             .arg("build")
@@ -130,7 +143,11 @@ impl Engine {
             command.arg("--ignorefile").arg(ignore);
         }
         command.arg(context);
-        checked(&mut command, &format!("building {}", dockerfile.display())).map(drop)
+        checked(&mut command, &format!("building {}", dockerfile.display()))?;
+        Ok(Image {
+            engine: self,
+            tag: tag.to_string(),
+        })
     }
 
     /// Pushes `tag` to a plain-HTTP registry on loopback (Docker allows 127.0.0.0/8 without

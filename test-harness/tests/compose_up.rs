@@ -12,7 +12,7 @@ use sni_guard_harness::access_log;
 use sni_guard_harness::admin;
 use sni_guard_harness::compose::Project;
 use sni_guard_harness::engine::Engine;
-use sni_guard_harness::envoy_image::EnvoyImage;
+use sni_guard_harness::envoy_image;
 use sni_guard_harness::{default_version, demo, paths, Client, Protocol, Response};
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpListener};
@@ -73,7 +73,7 @@ fn docker_compose_up_serves_both_gateways_with_sni_guard() {
     paths::module().unwrap();
     let ca = demo_certs();
     let started = Instant::now();
-    let image = EnvoyImage::build(&engine, default_version()).unwrap();
+    let image = envoy_image::build(&engine, default_version()).unwrap();
     let built = started.elapsed();
     let taken: Vec<u16> = engine.in_network(|| {
         [GATEWAY_PORT, ADMIN.port()]

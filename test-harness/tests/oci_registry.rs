@@ -23,15 +23,6 @@ const LAYER_TYPES: [&str; 2] = [
     "application/vnd.docker.image.rootfs.diff.tar.gzip",
 ];
 
-/// Removes the pushed image from the engine when dropped.
-struct Tagged<'a>(&'a Engine, String);
-
-impl Drop for Tagged<'_> {
-    fn drop(&mut self) {
-        let _ = self.0.remove_image(&self.1);
-    }
-}
-
 /// The regular files of a tar archive: (name, bytes).
 fn files_of(tar_bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
     let mut archive = tar::Archive::new(tar_bytes);
@@ -61,7 +52,8 @@ fn the_pushed_image_holds_the_module_as_istio_reads_it() {
     let reference = format!("sni-guard:test-{}", std::process::id());
     let tag = format!("{}/{reference}", registry.host());
     let root = paths::workspace_root();
-    engine
+    // Removed from the engine when dropped.
+    let _image = engine
         .build(
             &root,
             &root.join("envoyfilter/Dockerfile"),
@@ -69,7 +61,6 @@ fn the_pushed_image_holds_the_module_as_istio_reads_it() {
             &tag,
         )
         .unwrap();
-    let _tagged = Tagged(&engine, tag.clone());
     engine.push_to_loopback(&tag).unwrap();
 
     // The registry's answer, as Istio's fetcher asks for it.
