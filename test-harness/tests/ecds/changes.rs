@@ -102,13 +102,7 @@ pub struct Change {
 
 /// Publishes `step`; probes until it is in effect, watching Envoy's `update_success`, and
 /// for a while after.
-pub fn apply(
-    discovered: &Discovered,
-    load: &Load,
-    prober: &mut Prober,
-    applied: &mut u64,
-    step: Step,
-) -> Change {
+pub fn apply(discovered: &Discovered, load: &Load, prober: &mut Prober, step: Step) -> Change {
     let runs = load.runs_done();
     let vms = discovered.vms_created().unwrap();
     let (was, want) = step.answers;
@@ -118,6 +112,7 @@ pub fn apply(
         run: 0,
         first: None,
     };
+    let applied = discovered.stats().unwrap()["update_success"];
     let mut applied_after = None;
     let since = Instant::now();
     discovered
@@ -130,7 +125,7 @@ pub fn apply(
             "{}: not in effect after {at:?}",
             step.what
         );
-        if applied_after.is_none() && discovered.stats().unwrap()["update_success"] > *applied {
+        if applied_after.is_none() && discovered.stats().unwrap()["update_success"] > applied {
             applied_after = Some(at);
         }
         match settling.done() {
@@ -138,7 +133,6 @@ pub fn apply(
             false => prober.settle(&mut settling, at),
         }
     }
-    *applied += 1;
     assert_eq!(discovered.applied_version().unwrap(), step.version);
     prober.steady(want, DWELL);
     Change {

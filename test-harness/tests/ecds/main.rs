@@ -15,7 +15,7 @@ use sni_guard_harness::ecds::{self, Discovered};
 use sni_guard_harness::h2load::Run;
 use sni_guard_harness::load::Load;
 use sni_guard_harness::topology::LISTENER_STATS;
-use sni_guard_harness::{admin, envoy, istiod, paths, rebuild, Protocol};
+use sni_guard_harness::{admin, envoy, istiod, migrate, paths, rebuild, Protocol};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -26,8 +26,8 @@ use changes::{apply, Prober, Step, DWELL};
 #[test]
 fn wasmplugin_changes_reach_envoy_through_ecds_under_load() {
     let root = paths::workspace_root();
-    let log_only = istiod::load(&root.join("envoyfilter/wasmplugin-log-only.yaml")).unwrap();
-    let strict = istiod::load(&root.join("envoyfilter/wasmplugin.yaml")).unwrap();
+    let log_only = istiod::load(&root.join(migrate::LOG_ONLY)).unwrap();
+    let strict = istiod::load(&root.join(migrate::STRICT)).unwrap();
     // An operator's mistake: gw-b lists a host gw-a has.
     let mut refused = strict.clone();
     refused["spec"]["pluginConfig"]["servers"][1]["hosts"] = json!(["A.example.com"]);
@@ -73,12 +73,10 @@ fn wasmplugin_changes_reach_envoy_through_ecds_under_load() {
         cpu: None,
     });
     prober.steady(404, DWELL);
-    let mut applied = 1;
     let mut changes = vec![apply(
         &discovered,
         &load,
         &mut prober,
-        &mut applied,
         Step {
             what: "strict (wasmplugin.yaml)",
             version: "2",
@@ -132,7 +130,7 @@ fn wasmplugin_changes_reach_envoy_through_ecds_under_load() {
             answers: (404, 404),
         },
     ] {
-        changes.push(apply(&discovered, &load, &mut prober, &mut applied, step));
+        changes.push(apply(&discovered, &load, &mut prober, step));
     }
 
     let totals = load.stop().unwrap();
