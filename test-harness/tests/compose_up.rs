@@ -10,6 +10,7 @@
 
 use sni_guard_harness::access_log;
 use sni_guard_harness::admin;
+use sni_guard_harness::client::BODY_421;
 use sni_guard_harness::compose::Project;
 use sni_guard_harness::engine::Engine;
 use sni_guard_harness::envoy_image;
@@ -24,8 +25,6 @@ const GATEWAY_PORT: u16 = 8443;
 const ADMIN: SocketAddr =
     SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 9901);
 const READY_DEADLINE: Duration = Duration::from_secs(120);
-const BODY_421: &str =
-    "Misdirected Request: this connection was made for another server name; retry on a new connection.\n";
 
 struct Seen {
     own: Response,

@@ -7,6 +7,7 @@ mod envoyfilter;
 
 use envoyfilter::{of_kind, Manifest};
 use sni_guard::{Config, Mode};
+use sni_guard_harness::client::BODY_421;
 use sni_guard_harness::envoy::suite_version;
 use sni_guard_harness::gateway::Outcome;
 use sni_guard_harness::istiod::{
@@ -16,8 +17,6 @@ use sni_guard_harness::plugin_slot::{is_sni_guard, visit_http_filters_mut};
 use sni_guard_harness::{lua, Filter, Gateway, Topology};
 use yaml_serde::Value as Yaml;
 
-const BODY_421: &str =
-    "Misdirected Request: this connection was made for another server name; retry on a new connection.\n";
 /// The hosts topology (a) has a filter chain for.
 const TOPOLOGY_HOSTS: [&str; 2] = ["a.example.com", "b.example.com"];
 
