@@ -46,11 +46,6 @@ impl Browser {
         Ok(Browser { home, binary })
     }
 
-    /// Loads `url` and returns the DOM once the page (iframes included) has loaded.
-    pub fn dump_dom(&self, url: &str) -> Result<String> {
-        self.run(&["--dump-dom", url])
-    }
-
     /// Loads `url` and saves a screenshot of it to `png`.
     pub fn screenshot(&self, url: &str, png: &Path) -> Result<()> {
         let arg = format!("--screenshot={}", png.display());

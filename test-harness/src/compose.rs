@@ -48,10 +48,6 @@ impl<'a> Project<'a> {
         })
     }
 
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
     fn command(&self, args: &[&str]) -> Command {
         let mut command = command(&[&["-p", self.name.as_str()], args].concat());
         command

@@ -36,7 +36,7 @@ const CLUSTER: &str = "istio-ingressgateway.istio-system";
 pub struct Discovered {
     pub gateway: Gateway,
     /// The filter's name (`istio-system.sni-guard`).
-    pub filter: String,
+    filter: String,
     source: TempDir,
     modules: TempDir,
 }

@@ -88,10 +88,6 @@ impl Client {
         })
     }
 
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
     /// A new HTTP/2 connection with this SNI (`None`: connect by IP, no SNI).
     pub fn h2(&self, sni: Option<&str>) -> Result<H2> {
         H2::connect(self, sni)
