@@ -6,8 +6,7 @@
 #   test-harness/callgrind.sh [--requests 2000] [--warmup 200] [--build before=old.wasm]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-test-harness/setup.sh
-command -v valgrind >/dev/null || apt-get install -y valgrind
+test-harness/setup.sh valgrind:valgrind
 cargo build --release --target wasm32-wasip1
 envoy="$(test-harness/install-envoy.sh)"
 dir="$(mktemp -d)"

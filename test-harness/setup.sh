@@ -2,7 +2,8 @@
 # Installs what the demo and the tests need on a fresh Debian machine: the wasm32-wasip1
 # target, Debian packages (Chromium and NSS tools for the browser test, h2load, and for the
 # compose and OCI tests docker-compose, podman with runc, docker-registry and skopeo), and the
-# pinned Envoy binaries. Idempotent.
+# pinned Envoy binaries. Idempotent. Arguments PROGRAM:PACKAGE add more Debian packages,
+# installed the same way (callgrind.sh: valgrind:valgrind).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 
@@ -13,7 +14,7 @@ fi
 have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
 need=()
 for pair in chromium:chromium certutil:libnss3-tools docker-compose:docker-compose h2load:nghttp2-client \
-  podman:podman runc:runc docker-registry:docker-registry skopeo:skopeo; do
+  podman:podman runc:runc docker-registry:docker-registry skopeo:skopeo "$@"; do
   have "${pair%%:*}" || need+=("${pair#*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -173,40 +173,23 @@ pub fn start(variant: &Variant, workload: Workload, backend: Option<u16>) -> Res
         (true, Some(port)) => Some(port),
         (true, None) => return Err(fail(format!("{}: no backend", workload.name))),
     };
-    let swap = match &variant.module {
-        Some(other) => Some((
-            paths::module()?.display().to_string(),
-            other.display().to_string(),
-        )),
-        None => None,
-    };
-    Gateway::builder(Topology::TwoGateways)
+    let builder = Gateway::builder(Topology::TwoGateways)
         .filter(&variant.filter)
         .edit(move |config| {
             remove_key(config, "access_log");
             if let Some(port) = upstream {
                 proxy_to(config, port)?;
             }
-            if let Some((built, other)) = &swap {
-                replace_string(config, built, other);
-            }
             Ok(())
         })
-        .envoy_args(["--concurrency", "1"])
+        .envoy_args(["--concurrency", "1"]);
+    let builder = match &variant.module {
+        Some(path) => builder.module(path),
+        None => builder,
+    };
+    builder
         .start()
         .map_err(|e| fail(format!("{}: {e}", variant.name)))
-}
-
-fn replace_string(value: &mut yaml_serde::Value, from: &str, to: &str) {
-    use yaml_serde::Value;
-    match value {
-        Value::String(text) if text == from => *text = to.to_string(),
-        Value::Mapping(map) => map
-            .iter_mut()
-            .for_each(|(_, v)| replace_string(v, from, to)),
-        Value::Sequence(list) => list.iter_mut().for_each(|v| replace_string(v, from, to)),
-        _ => {}
-    }
 }
 
 /// Runs `variant` under `workload` once (`backend`: the port of the proxied workload's

@@ -4,7 +4,8 @@
 //! machine is noisy, the count for the same Envoy, topology and requests is not.
 
 use crate::bench::{self, Load, Variant, Workload};
-use crate::error::{fail, Context, Result};
+use crate::error::{fail, Result};
+use crate::process::checked;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -58,17 +59,11 @@ pub fn count(
 }
 
 fn control(pid: u32, what: &str) -> Result<()> {
-    let out = Command::new("callgrind_control")
-        .args([what, &pid.to_string()])
-        .output()
-        .context(|| "running callgrind_control (apt-get install valgrind)".into())?;
-    match out.status.success() {
-        true => Ok(()),
-        false => Err(fail(format!(
-            "callgrind_control {what} {pid}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ))),
-    }
+    checked(
+        Command::new("callgrind_control").args([what, &pid.to_string()]),
+        &format!("callgrind_control {what} {pid} (apt-get install valgrind)"),
+    )
+    .map(drop)
 }
 
 /// The instruction total of the newest dump of `pid`.

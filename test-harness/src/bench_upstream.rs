@@ -5,16 +5,16 @@
 //! to the load generator's CPU, never the gateway's: the benchmark measures the gateway's
 //! CPU, and the backend's work must not land on it.
 
+use crate::edits::add_loopback_cluster;
 use crate::envoy::{Envoy, Launch};
 use crate::error::{fail, Result};
-use crate::gateway::free_port;
+use crate::gateway::launch_on_free_port;
 use crate::suite_version;
 use serde_json::json;
 use yaml_serde::{Mapping, Value};
 
 /// The cluster gw-a's routes forward to.
 const CLUSTER: &str = "backend";
-const PORT_ATTEMPTS: usize = 5;
 
 /// The backend Envoy. Dropping it kills it.
 pub struct Backend {
@@ -25,24 +25,14 @@ pub struct Backend {
 impl Backend {
     /// Starts the backend on a free loopback port, answering 200 to anything.
     pub fn start() -> Result<Backend> {
-        let mut last = String::new();
-        for _ in 0..PORT_ATTEMPTS {
-            let port = free_port()?;
-            let config = yaml_serde::to_value(config(port))?;
-            match Envoy::launch_with_args(&suite_version(), &config, &["--concurrency", "1"])? {
-                Launch::Ready(envoy) => return Ok(Backend { envoy, port }),
-                Launch::Exited(exited) if exited.stderr.contains("Address already in use") => {
-                    last = exited.stderr;
-                }
-                Launch::Exited(exited) => {
-                    return Err(fail(format!(
-                        "the backend Envoy exited:\n{}",
-                        exited.stderr
-                    )))
-                }
-            }
+        let config = |port| Ok(yaml_serde::to_value(config(port))?);
+        match launch_on_free_port(&suite_version(), None, &["--concurrency", "1"], config)? {
+            (port, _, Launch::Ready(envoy)) => Ok(Backend { envoy, port }),
+            (_, _, Launch::Exited(exited)) => Err(fail(format!(
+                "the backend Envoy exited:\n{}",
+                exited.stderr
+            ))),
         }
-        Err(fail(format!("no free port for the backend: {last}")))
     }
 }
 
@@ -50,8 +40,7 @@ impl Backend {
     /// Requests the backend has answered so far.
     pub fn served(&self) -> Result<u64> {
         let stat = "http.backend.downstream_rq_completed";
-        let stats = crate::admin::stats(self.envoy.admin(), stat)?;
-        Ok(stats.get(stat).copied().unwrap_or(0))
+        Ok(crate::admin::stat(self.envoy.admin(), stat)?.unwrap_or(0))
     }
 }
 
@@ -110,22 +99,7 @@ pub fn proxy_to(config: &mut Value, port: u16) -> Result<()> {
             "filter chain gw-a has no direct_response route to forward",
         ));
     }
-    let cluster = yaml_serde::to_value(json!({
-        "name": CLUSTER,
-        "type": "STATIC",
-        "connect_timeout": "1s",
-        "load_assignment": {"cluster_name": CLUSTER, "endpoints": [{"lb_endpoints": [{
-            "endpoint": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": port}}},
-        }]}]},
-    }))?;
-    let clusters = resources
-        .entry("clusters".into())
-        .or_insert_with(|| Value::Sequence(Vec::new()));
-    clusters
-        .as_sequence_mut()
-        .ok_or_else(|| fail("static_resources.clusters is not a list"))?
-        .push(cluster);
-    Ok(())
+    add_loopback_cluster(config, CLUSTER, port)
 }
 
 /// Every `direct_response` route under `value` forwards to the backend instead; how many.

@@ -3,6 +3,7 @@
 //! 127.0.0.1. It coalesces HTTP/2 connections as browsers do; curl does not.
 
 use crate::error::{fail, Context, Result};
+use crate::process::{checked, stdout_of};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -43,11 +44,6 @@ impl Browser {
         ])?;
         let binary = std::env::var_os("CHROMIUM").map_or("chromium".into(), PathBuf::from);
         Ok(Browser { home, binary })
-    }
-
-    /// Loads `url` and returns the DOM once the page (iframes included) has loaded.
-    pub fn dump_dom(&self, url: &str) -> Result<String> {
-        self.run(&["--dump-dom", url])
     }
 
     /// Loads `url` and saves a screenshot of it to `png`.
@@ -91,29 +87,15 @@ impl Browser {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        let out = child.wait_with_output()?;
-        if !out.status.success() {
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            return Err(fail(format!(
-                "chromium exited with {}: {stderr}",
-                out.status
-            )));
-        }
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        let program = self.binary.display().to_string();
+        stdout_of(child.wait_with_output()?, "loading a page", &program)
     }
 }
 
 fn certutil(args: &[&str]) -> Result<()> {
-    let out = Command::new("certutil")
-        .args(args)
-        .output()
-        .context(|| "running certutil (apt-get install libnss3-tools)".into())?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(fail(format!(
-            "certutil {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )))
-    }
+    checked(
+        Command::new("certutil").args(args),
+        &format!("certutil {args:?} (apt-get install libnss3-tools)"),
+    )
+    .map(drop)
 }

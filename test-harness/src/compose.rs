@@ -1,10 +1,25 @@
 //! The repository's `docker-compose.yml` run as a user runs it: Debian's `docker-compose`
 //! with `DOCKER_HOST` on the engine, under a project name of its own; `down` when dropped.
 
-use crate::engine::{checked, require, Engine};
+use crate::engine::Engine;
 use crate::error::Result;
 use crate::paths;
+use crate::process::{checked, require};
 use std::process::Command;
+
+/// `docker-compose -f docker-compose.yml ARGS` at the repository root, with the compose
+/// file's variables unset (their defaults apply unless the caller sets them).
+pub fn command(args: &[&str]) -> Command {
+    let mut command = Command::new("docker-compose");
+    command
+        .current_dir(paths::workspace_root())
+        .args(["-f", "docker-compose.yml"])
+        .args(args);
+    for name in ["ENVOY_IMAGE", "ENVOY_ENTRYPOINT", "ENVOY_LOG_LEVEL"] {
+        command.env_remove(name);
+    }
+    command
+}
 
 /// A compose project. Dropping it runs `down` if it is up.
 pub struct Project<'a> {
@@ -33,21 +48,11 @@ impl<'a> Project<'a> {
         })
     }
 
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
     fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new("docker-compose");
+        let mut command = command(&[&["-p", self.name.as_str()], args].concat());
         command
-            .current_dir(paths::workspace_root())
-            .args(["-f", "docker-compose.yml", "-p", &self.name])
-            .args(args)
-            .env("DOCKER_HOST", self.engine.docker_host());
-        for name in ["ENVOY_IMAGE", "ENVOY_ENTRYPOINT", "ENVOY_LOG_LEVEL"] {
-            command.env_remove(name);
-        }
-        command.envs(self.env.iter().map(|(k, v)| (k, v)));
+            .env("DOCKER_HOST", self.engine.docker_host())
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
         command
     }
 

@@ -16,7 +16,7 @@ use crate::error::{fail, Result};
 use crate::gateway::Gateway;
 use crate::istiod;
 use crate::sha256;
-use crate::topology::Topology;
+use crate::topology::{Filter, Topology};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -36,7 +36,7 @@ const CLUSTER: &str = "istio-ingressgateway.istio-system";
 pub struct Discovered {
     pub gateway: Gateway,
     /// The filter's name (`istio-system.sni-guard`).
-    pub filter: String,
+    filter: String,
     source: TempDir,
     modules: TempDir,
 }
@@ -68,9 +68,10 @@ impl Discovered {
             &istiod::extension_config(wasm_plugin, &module)?,
         )?;
         let gateway = Gateway::builder(Topology::TwoGateways)
-            .edit(move |config| {
+            .filter(&Filter::Entry(entry))
+            .edit(|config| {
                 edits::remove_key(config, "access_log");
-                edits::replace_sni_guard(config, &entry)
+                Ok(())
             })
             .envoy_args([
                 "--concurrency",
@@ -106,11 +107,7 @@ impl Discovered {
     /// Envoy's ECDS statistics for the filter (`update_success`, `update_rejected`,
     /// `config_fail`, ...), names without the prefix.
     pub fn stats(&self) -> Result<BTreeMap<String, u64>> {
-        let prefix = self.stat_prefix();
-        Ok(admin::stats(self.gateway.envoy.admin(), &prefix)?
-            .into_iter()
-            .filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?.to_string(), v)))
-            .collect())
+        admin::stats_under(self.gateway.envoy.admin(), &self.stat_prefix())
     }
 
     /// The `version_info` of the update Envoy applied last (`version_text`).
@@ -147,9 +144,7 @@ impl Discovered {
     /// module it loads).
     pub fn vms_created(&self) -> Result<u64> {
         let name = "wasm.envoy.wasm.runtime.v8.created";
-        admin::stats(self.gateway.envoy.admin(), name)?
-            .get(name)
-            .copied()
+        admin::stat(self.gateway.envoy.admin(), name)?
             .ok_or_else(|| fail(format!("no {name} in /stats")))
     }
 
@@ -184,12 +179,4 @@ fn publish(dir: &Path, version: &str, resource: &Value) -> Result<()> {
     std::fs::write(&staged, yaml_serde::to_string(&response)?)?;
     std::fs::rename(&staged, resource_file(dir))?;
     Ok(())
-}
-
-/// The lines of Envoy's log that report sni-guard refusing a configuration.
-pub fn refusals(stderr: &str) -> Vec<&str> {
-    stderr
-        .lines()
-        .filter(|l| l.contains("sni-guard: configuration refused: "))
-        .collect()
 }

@@ -169,6 +169,11 @@ pub fn add_passthrough_chain(
     if let Some(listener) = all.last_mut().and_then(Value::as_mapping_mut) {
         listener.insert("filter_chains".into(), Value::Sequence(vec![backend]));
     }
+    add_loopback_cluster(config, &cluster, backend_port)
+}
+
+/// Adds the static cluster `name`: one endpoint, 127.0.0.1:`port`.
+pub fn add_loopback_cluster(config: &mut Value, name: &str, port: u16) -> Result<()> {
     let static_resources = config
         .get_mut("static_resources")
         .and_then(Value::as_mapping_mut)
@@ -180,9 +185,9 @@ pub fn add_passthrough_chain(
         .as_sequence_mut()
         .ok_or_else(|| fail("static_resources.clusters is not a list"))?
         .push(value(json!({
-            "name": cluster, "type": "STATIC", "connect_timeout": "1s",
-            "load_assignment": {"cluster_name": cluster, "endpoints": [{"lb_endpoints": [{"endpoint": {
-                "address": {"socket_address": {"address": "127.0.0.1", "port_value": backend_port}}}}]}]},
+            "name": name, "type": "STATIC", "connect_timeout": "1s",
+            "load_assignment": {"cluster_name": name, "endpoints": [{"lb_endpoints": [{"endpoint": {
+                "address": {"socket_address": {"address": "127.0.0.1", "port_value": port}}}}]}]},
         }))?);
     Ok(())
 }
@@ -265,22 +270,4 @@ fn mapping(value: &mut Value) -> Result<&mut Mapping> {
 
 fn value(json: serde_json::Value) -> Result<Value> {
     Ok(yaml_serde::to_value(json)?)
-}
-
-/// Replaces the sni-guard entry of every `http_filters` list with `entry` (the
-/// `config_discovery` reference istiod writes for a WasmPlugin, say).
-pub fn replace_sni_guard(config: &mut Value, entry: &Value) -> Result<()> {
-    let mut replaced = 0;
-    crate::plugin_slot::visit_http_filters_mut(config, &mut |filters| {
-        for filter in filters.iter_mut() {
-            if crate::plugin_slot::is_sni_guard(filter) {
-                *filter = entry.clone();
-                replaced += 1;
-            }
-        }
-    });
-    match replaced {
-        0 => Err(fail("no sni-guard entry in any http_filters list")),
-        _ => Ok(()),
-    }
 }

@@ -7,20 +7,33 @@
 //! [`Engine::in_network`] run programs and the test's clients there, where the published
 //! ports and a registry on loopback are.
 
-use crate::error::{fail, Context, Result};
+use crate::error::{fail, Result};
 use crate::paths;
 use crate::podman::Service;
+use crate::process::{checked, require};
 use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::Duration;
 
 const DOCKER_SOCKET: &str = "/var/run/docker.sock";
 /// What `test-harness/setup.sh` installs for these tests.
 const SETUP: &str = "test-harness/setup.sh installs podman, runc, docker-registry and skopeo";
+
+/// An image the harness built in the engine. Dropping it removes it.
+pub struct Image<'a> {
+    engine: &'a Engine,
+    pub tag: String,
+}
+
+impl Drop for Image<'_> {
+    fn drop(&mut self) {
+        let _ = self.engine.remove_image(&self.tag);
+    }
+}
 
 /// A container engine. Dropping it stops what the harness started (podman's service).
 pub struct Engine {
@@ -109,16 +122,17 @@ impl Engine {
         checked(&mut command, &format!("engine {}", args.join(" ")))
     }
 
-    /// Builds `dockerfile` with `context` as build context and tags it `tag`. `ignore_file`
-    /// is the Dockerfile's own `.dockerignore`: BuildKit finds it beside the Dockerfile,
-    /// podman 4 is told (it reads only the context's `.dockerignore`).
+    /// Builds `dockerfile` with `context` as build context and tags it `tag`, removed again
+    /// when the [`Image`] is dropped. `ignore_file` is the Dockerfile's own `.dockerignore`:
+    /// BuildKit finds it beside the Dockerfile, podman 4 is told (it reads only the context's
+    /// `.dockerignore`).
     pub fn build(
         &self,
         context: &Path,
         dockerfile: &Path,
         ignore_file: Option<&Path>,
         tag: &str,
-    ) -> Result<()> {
+    ) -> Result<Image<'_>> {
         let mut command = self.cli();
         command
             .arg("build")
@@ -129,7 +143,11 @@ impl Engine {
             command.arg("--ignorefile").arg(ignore);
         }
         command.arg(context);
-        checked(&mut command, &format!("building {}", dockerfile.display())).map(drop)
+        checked(&mut command, &format!("building {}", dockerfile.display()))?;
+        Ok(Image {
+            engine: self,
+            tag: tag.to_string(),
+        })
     }
 
     /// Pushes `tag` to a plain-HTTP registry on loopback (Docker allows 127.0.0.0/8 without
@@ -199,22 +217,6 @@ impl Engine {
     }
 }
 
-/// Runs `command`; its standard output, or an error naming `what` with its standard error.
-pub fn checked(command: &mut Command, what: &str) -> Result<String> {
-    let program = command.get_program().to_string_lossy().into_owned();
-    let out: Output = command
-        .output()
-        .context(|| format!("{what}: running {program}"))?;
-    if !out.status.success() {
-        return Err(fail(format!(
-            "{what}: {program} failed ({}): {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
 /// The socket of a Docker engine that answers: `DOCKER_HOST` when set (it must answer), else
 /// the default socket if it answers.
 fn docker_socket() -> Result<Option<PathBuf>> {
@@ -249,14 +251,4 @@ pub(crate) fn ping(socket: &Path) -> bool {
     let mut answer = String::new();
     let _ = stream.read_to_string(&mut answer);
     answer.starts_with("HTTP/1.") && answer.ends_with("OK")
-}
-
-/// An error `message` unless `program` is on the PATH.
-pub fn require(program: &str, message: &str) -> Result<()> {
-    let found = std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()));
-    match found {
-        true => Ok(()),
-        false => Err(fail(format!("{message}: `{program}` is not on the PATH"))),
-    }
 }

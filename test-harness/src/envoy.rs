@@ -205,14 +205,21 @@ impl Envoy {
         admin::get(self.admin, path)
     }
 
+    /// How long Envoy has been up, as its admin API says (`/server_info`'s
+    /// `uptime_current_epoch`, whole seconds): a new process starts again from 0.
+    pub fn uptime(&self) -> Result<Duration> {
+        let info: serde_json::Value = serde_json::from_str(&self.admin_get("/server_info")?)?;
+        info["uptime_current_epoch"]
+            .as_str()
+            .and_then(|u| u.strip_suffix('s')?.parse::<f64>().ok())
+            .map(Duration::from_secs_f64)
+            .ok_or_else(|| fail(format!("no uptime in /server_info: {info}")))
+    }
+
     /// sni-guard's counters: `misdirected`, `log_only_mismatches`, `no_sni` (names without
     /// the `wasmcustom.sni_guard.` prefix).
     pub fn sni_guard_counters(&self) -> Result<BTreeMap<String, u64>> {
-        let prefix = "wasmcustom.sni_guard.";
-        Ok(admin::stats(self.admin, prefix)?
-            .into_iter()
-            .filter_map(|(k, v)| Some((k.strip_prefix(prefix)?.to_string(), v)))
-            .collect())
+        admin::stats_under(self.admin, "wasmcustom.sni_guard.")
     }
 
     /// One sni-guard counter; an error if Envoy does not report it.
@@ -301,6 +308,14 @@ pub fn wasm_failures(stderr: &str) -> Vec<&str> {
         .filter(|l| {
             MARKS.iter().any(|m| l.contains(m)) || (l.contains("Plugin") && l.contains("failed"))
         })
+        .collect()
+}
+
+/// The lines of Envoy's log that report sni-guard refusing a configuration.
+pub fn refusals(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| l.contains("sni-guard: configuration refused: "))
         .collect()
 }
 

@@ -3,9 +3,10 @@
 //! the shared libraries `ldd` lists, at their paths. Built with the engine, never pushed;
 //! removed when dropped.
 
-use crate::engine::{checked, Engine};
+use crate::engine::{Engine, Image};
 use crate::envoy;
 use crate::error::{fail, Result};
+use crate::process::checked;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -15,37 +16,22 @@ COPY rootfs/ /
 ENTRYPOINT [\"/usr/local/bin/envoy\"]
 ";
 
-/// A built image. Dropping it removes it.
-pub struct EnvoyImage<'a> {
-    engine: &'a Engine,
-    pub tag: String,
-}
-
-impl<'a> EnvoyImage<'a> {
-    /// Builds Envoy `version` as `localhost/sni-guard-envoy:<version>-<pid>`.
-    pub fn build(engine: &'a Engine, version: &str) -> Result<EnvoyImage<'a>> {
-        let binary = envoy::binary(version)?;
-        let context = tempfile::Builder::new()
-            .prefix("sni-guard-envoy-image-")
-            .tempdir_in(crate::paths::target_dir())?;
-        let rootfs = context.path().join("rootfs");
-        place(&binary, &rootfs.join("usr/local/bin/envoy"))?;
-        for library in shared_libraries(&binary)? {
-            let inside = library.strip_prefix("/").unwrap_or(&library);
-            place(&library, &rootfs.join(inside))?;
-        }
-        let dockerfile = context.path().join("Dockerfile");
-        std::fs::write(&dockerfile, DOCKERFILE)?;
-        let tag = format!("localhost/sni-guard-envoy:{version}-{}", std::process::id());
-        engine.build(context.path(), &dockerfile, None, &tag)?;
-        Ok(EnvoyImage { engine, tag })
+/// Builds Envoy `version` as `localhost/sni-guard-envoy:<version>-<pid>`.
+pub fn build<'a>(engine: &'a Engine, version: &str) -> Result<Image<'a>> {
+    let binary = envoy::binary(version)?;
+    let context = tempfile::Builder::new()
+        .prefix("sni-guard-envoy-image-")
+        .tempdir_in(crate::paths::target_dir())?;
+    let rootfs = context.path().join("rootfs");
+    place(&binary, &rootfs.join("usr/local/bin/envoy"))?;
+    for library in shared_libraries(&binary)? {
+        let inside = library.strip_prefix("/").unwrap_or(&library);
+        place(&library, &rootfs.join(inside))?;
     }
-}
-
-impl Drop for EnvoyImage<'_> {
-    fn drop(&mut self) {
-        let _ = self.engine.remove_image(&self.tag);
-    }
+    let dockerfile = context.path().join("Dockerfile");
+    std::fs::write(&dockerfile, DOCKERFILE)?;
+    let tag = format!("localhost/sni-guard-envoy:{version}-{}", std::process::id());
+    engine.build(context.path(), &dockerfile, None, &tag)
 }
 
 /// The absolute paths `ldd` resolves for `binary`; an error if one is not found.

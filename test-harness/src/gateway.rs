@@ -9,6 +9,7 @@ use crate::paths;
 use crate::pki::Pki;
 use crate::topology::{self, Filter, Layout, Topology};
 use std::net::TcpListener;
+use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 use yaml_serde::Value;
 
@@ -57,6 +58,7 @@ pub struct Builder {
     version: Option<String>,
     pki: Option<Pki>,
     port: Option<u16>,
+    module: Option<PathBuf>,
     edit: Option<Edit>,
     args: Vec<String>,
 }
@@ -86,6 +88,7 @@ impl Gateway {
             version: None,
             pki: None,
             port: None,
+            module: None,
             edit: None,
             args: Vec::new(),
         }
@@ -141,6 +144,13 @@ impl Builder {
         self
     }
 
+    /// The module file the configuration's sni-guard entries load (default: the built
+    /// module, [`paths::module`]): another build, compared under the same configuration.
+    pub fn module(mut self, path: &Path) -> Builder {
+        self.module = Some(path.to_path_buf());
+        self
+    }
+
     /// An edit of the rendered configuration (a listener or chain more), made again on each
     /// port attempt, so that a listener it adds can take a fresh free port.
     pub fn edit(mut self, edit: impl Fn(&mut Value) -> Result<()> + 'static) -> Builder {
@@ -177,18 +187,16 @@ impl Builder {
             Some(pki) => pki,
             None => Pki::generate()?,
         };
-        let wasm = paths::module()?;
+        let wasm = match self.module {
+            Some(path) => path,
+            None => paths::module()?,
+        };
         let certs = tempfile::Builder::new()
             .prefix("sni-guard-certs-")
             .tempdir()?;
         pki.write(certs.path())?;
         let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
-        let mut last = None;
-        for _ in 0..PORT_ATTEMPTS {
-            let port = match self.port {
-                Some(port) => port,
-                None => free_port()?,
-            };
+        let render = |port| {
             let layout = Layout {
                 wasm: wasm.clone(),
                 certs: certs.path().to_path_buf(),
@@ -198,33 +206,54 @@ impl Builder {
             if let Some(edit) = &self.edit {
                 edit(&mut config)?;
             }
-            match Envoy::launch_with_args(&version, &config, &args)? {
-                Launch::Ready(envoy) => {
-                    return Ok(Outcome::Ready(Gateway {
-                        envoy,
-                        pki,
-                        port,
-                        config,
-                        certs,
-                    }))
-                }
-                Launch::Exited(exited)
-                    if self.port.is_none() && exited.stderr.contains("Address already in use") =>
-                {
-                    last = Some(exited);
-                }
-                Launch::Exited(exited) => return Ok(Outcome::Refused(exited)),
-            }
+            Ok(config)
+        };
+        match launch_on_free_port(&version, self.port, &args, render)? {
+            (port, config, Launch::Ready(envoy)) => Ok(Outcome::Ready(Gateway {
+                envoy,
+                pki,
+                port,
+                config,
+                certs,
+            })),
+            (_, _, Launch::Exited(exited)) => Ok(Outcome::Refused(exited)),
         }
-        Err(fail(format!(
-            "no free port after {PORT_ATTEMPTS} attempts: {}",
-            last.map(|e| e.stderr).unwrap_or_default()
-        )))
     }
 
     fn envoy_version(&self) -> String {
         self.version.clone().unwrap_or_else(suite_version)
     }
+}
+
+/// Launches Envoy `version` with `args` on the configuration `config` makes for a listener
+/// port: `fixed`, or a free one, chosen again when another process takes it before Envoy binds
+/// it. The port, the configuration and how the launch ended.
+pub fn launch_on_free_port(
+    version: &str,
+    fixed: Option<u16>,
+    args: &[&str],
+    config: impl Fn(u16) -> Result<Value>,
+) -> Result<(u16, Value, Launch)> {
+    let mut last = None;
+    for _ in 0..PORT_ATTEMPTS {
+        let port = match fixed {
+            Some(port) => port,
+            None => free_port()?,
+        };
+        let config = config(port)?;
+        match Envoy::launch_with_args(version, &config, args)? {
+            Launch::Exited(exited)
+                if fixed.is_none() && exited.stderr.contains("Address already in use") =>
+            {
+                last = Some(exited);
+            }
+            launch => return Ok((port, config, launch)),
+        }
+    }
+    Err(fail(format!(
+        "no free port after {PORT_ATTEMPTS} attempts: {}",
+        last.map(|e| e.stderr).unwrap_or_default()
+    )))
 }
 
 /// A port free on 127.0.0.1 right now (the caller retries if it is taken before use).

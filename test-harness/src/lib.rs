@@ -17,9 +17,9 @@
 //! - [`gateway`]: [`Gateway::builder`]`(topology)` then [`gateway::Builder::start`] does all
 //!   of the above on a free port and Envoy [`suite_version`] (the default version;
 //!   `SNI_GUARD_ENVOY_VERSION` overrides); the builder also takes a filter, a version, a PKI,
-//!   a fixed port, an edit of the rendered configuration and Envoy arguments, and
-//!   [`gateway::Builder::launch`] also returns a refusal; [`Gateway::stop`] returns the
-//!   parsed [`access_log`].
+//!   a fixed port, another module file, an edit of the rendered configuration and Envoy
+//!   arguments, and [`gateway::Builder::launch`] also returns a refusal; [`Gateway::stop`]
+//!   returns the parsed [`access_log`].
 //! - [`conformance`]: the Gateway API conformance cases, read once for every test.
 //! - [`crds`]: Istio's CRD schemas and the one validator of the project's manifests (the
 //!   `jsonschema` crate, plus unknown fields, `ObjectMeta` and the CEL rules by hand).
@@ -38,7 +38,8 @@
 //! - [`engine`]: a container engine (a Docker engine, or podman's service in the sandbox of
 //!   [`podman`]); [`compose`]: `docker-compose` on the repository's file; [`envoy_image`]: a
 //!   local image of the pinned Envoy; [`registry`]: an image registry on loopback;
-//!   [`rebuild`]: the module built again elsewhere; [`sha256`]: content digests.
+//!   [`rebuild`]: the module built again elsewhere; [`sha256`]: content digests; [`process`]:
+//!   programs run to the end, a failure reported with their standard error.
 //!
 //! ```no_run
 //! use sni_guard_harness::{Gateway, Protocol, Topology};
@@ -79,6 +80,7 @@ pub mod paths;
 pub mod pki;
 pub mod plugin_slot;
 pub mod podman;
+pub mod process;
 pub mod procfs;
 pub mod rebuild;
 pub mod registry;

@@ -1,26 +1,12 @@
 //! Continuous load: `h2load` runs of one kind of request, back to back on a background thread
 //! until stopped (each run opens new connections), every response's status counted.
 
-use crate::client::Protocol;
 use crate::error::{fail, Result};
 use crate::h2load::{self, Run};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-
-/// What to send.
-#[derive(Debug, Clone)]
-pub struct Kind {
-    pub port: u16,
-    pub sni: Option<String>,
-    pub authority: String,
-    pub protocol: Protocol,
-    /// Requests per h2load run, connections, streams per connection.
-    pub requests: u32,
-    pub clients: u32,
-    pub streams: u32,
-}
 
 /// What the load got.
 #[derive(Debug, Clone, Default)]
@@ -41,11 +27,12 @@ pub struct Load {
 }
 
 impl Load {
-    pub fn start(kind: Kind) -> Load {
+    /// Repeats `run` (its log: one of the load's own) until stopped.
+    pub fn start(run: Run<'static>) -> Load {
         let stop = Arc::new(AtomicBool::new(false));
         let done = Arc::new(AtomicU32::new(0));
         let (flag, count) = (Arc::clone(&stop), Arc::clone(&done));
-        let thread = std::thread::spawn(move || run(&kind, &flag, &count));
+        let thread = std::thread::spawn(move || repeat(&run, &flag, &count));
         Load { stop, done, thread }
     }
 
@@ -63,28 +50,21 @@ impl Load {
     }
 }
 
-fn run(kind: &Kind, stop: &AtomicBool, done: &AtomicU32) -> Result<Totals> {
+fn repeat(run: &Run<'static>, stop: &AtomicBool, done: &AtomicU32) -> Result<Totals> {
     let mut totals = Totals::default();
     let log = tempfile::NamedTempFile::new()?;
     while !stop.load(Ordering::Relaxed) {
         // h2load appends to its log.
         log.as_file().set_len(0)?;
-        let run = Run {
-            port: kind.port,
-            sni: kind.sni.as_deref(),
-            authority: &kind.authority,
-            protocol: kind.protocol,
-            requests: kind.requests,
-            clients: kind.clients,
-            streams: kind.streams,
+        let logged = Run {
             log: Some(log.path()),
-            cpu: None,
+            ..run.clone()
         };
-        if let Err(e) = run.run() {
+        if let Err(e) = logged.run() {
             totals.problems.push(e.0);
         }
         totals.runs += 1;
-        totals.requests += u64::from(kind.requests);
+        totals.requests += u64::from(run.requests);
         for (status, n) in h2load::read_log(log.path())?.statuses {
             *totals.statuses.entry(status).or_insert(0) += n;
         }

@@ -6,8 +6,9 @@
 
 use crate::client::Response;
 use crate::ecds::Discovered;
+use crate::envoy::Envoy;
 use crate::error::{fail, Result};
-use crate::{istiod, paths};
+use crate::{istiod, paths, procfs};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -27,14 +28,41 @@ pub struct Stage {
     pub log: Vec<String>,
 }
 
+/// Envoy at one moment: its process, from `/proc`, and its uptime, from its admin API.
+#[derive(Debug, Clone, Copy)]
+pub struct Seen {
+    pub pid: u32,
+    /// The process's start time while it runs ([`procfs::start_ticks`]).
+    pub started: Option<u64>,
+    pub uptime: Duration,
+}
+
 /// The whole migration.
 pub struct Migration {
     pub log_only: Stage,
     pub strict: Stage,
-    /// Envoy's process id before and after the switch.
-    pub pids: (Option<u32>, Option<u32>),
+    /// Envoy before and after the switch.
+    pub envoy: (Seen, Seen),
     /// From writing the update to Envoy counting it applied.
     pub applied_after: Duration,
+}
+
+impl Migration {
+    /// Whether the Envoy process running before the switch still runs after it, and the one
+    /// answering has not started again (its uptime did not go back).
+    pub fn kept_running(&self) -> bool {
+        let (before, after) = self.envoy;
+        before.started.is_some() && after.started == before.started && after.uptime >= before.uptime
+    }
+}
+
+fn seen(envoy: &Envoy) -> Result<Seen> {
+    let pid = envoy.pid().ok_or_else(|| fail("Envoy has no pid"))?;
+    Ok(Seen {
+        pid,
+        started: procfs::start_ticks(pid)?,
+        uptime: envoy.uptime()?,
+    })
 }
 
 /// Runs the migration in its own Envoy.
@@ -47,7 +75,7 @@ pub fn run() -> Result<Migration> {
     let envoy = &discovered.gateway.envoy;
     let client = discovered.gateway.client()?;
     let mut connection = client.h2(Some("a.example.com"))?;
-    let before = envoy.pid();
+    let before = seen(envoy)?;
 
     let coalesced = connection.get("b.example.com")?;
     let log_only_stage = Stage {
@@ -82,7 +110,7 @@ pub fn run() -> Result<Migration> {
     Ok(Migration {
         log_only: log_only_stage,
         strict: strict_stage,
-        pids: (before, envoy.pid()),
+        envoy: (before, seen(envoy)?),
         applied_after,
     })
 }
@@ -147,9 +175,9 @@ pub fn story(m: &Migration) -> String {
         out.push_str(&format!("    Envoy log: {line}\n"));
     }
     out.push_str(&format!("  kubectl apply -f {STRICT}\n"));
-    let restart = match m.pids {
-        (Some(before), Some(after)) if before == after => format!("pid {before} before and after"),
-        (before, after) => format!("RESTARTED: pid {before:?}, then {after:?}"),
+    let restart = match m.kept_running() {
+        true => format!("pid {} before and after", m.envoy.0.pid),
+        false => format!("RESTARTED: {:?}, then {:?}", m.envoy.0, m.envoy.1),
     };
     out.push_str(&format!(
         "    Envoy applied it after {:.0?}, without a restart ({restart})\n",

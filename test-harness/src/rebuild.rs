@@ -2,9 +2,9 @@
 //! another folder (is the build reproducible?), or with another optimisation level (a second,
 //! different sni-guard module, as a new release is).
 
-use crate::engine::checked;
 use crate::error::{fail, Result};
 use crate::paths;
+use crate::process::checked;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -3,10 +3,11 @@
 //! a temporary folder; stopped and removed when dropped. [`Registry::get`] reads its HTTP API
 //! as Istio's image fetcher does (manifest, then blobs).
 
-use crate::engine::{require, Engine};
+use crate::admin;
+use crate::engine::Engine;
 use crate::error::{fail, Context, Result};
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use crate::process::require;
+use std::net::{SocketAddr, TcpListener};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
@@ -118,39 +119,13 @@ impl Drop for Registry {
 }
 
 fn get(addr: SocketAddr, path: &str, accept: &str) -> Result<Reply> {
-    let mut stream = TcpStream::connect(addr).context(|| format!("registry {addr}"))?;
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
     let accept = match accept {
-        "" => String::new(),
-        types => format!("Accept: {types}\r\n"),
+        "" => vec![],
+        types => vec![("Accept", types)],
     };
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{accept}Connection: close\r\n\r\n"
-    )?;
-    let mut raw = Vec::new();
-    stream
-        .read_to_end(&mut raw)
-        .context(|| format!("registry GET {path}"))?;
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| fail(format!("registry GET {path}: no header end")))?;
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| fail(format!("registry GET {path}: no status in {head:?}")))?;
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    if headers
-        .iter()
-        .any(|(k, v)| k == "transfer-encoding" && v.eq_ignore_ascii_case("chunked"))
-    {
+    let (status, headers, body) =
+        admin::exchange(addr, "GET", path, &accept).context(|| "registry".to_string())?;
+    if admin::chunked(&headers) {
         return Err(fail(format!(
             "registry GET {path}: chunked replies are not read"
         )));
@@ -158,6 +133,6 @@ fn get(addr: SocketAddr, path: &str, accept: &str) -> Result<Reply> {
     Ok(Reply {
         status,
         headers,
-        body: raw[split + 4..].to_vec(),
+        body,
     })
 }

@@ -18,6 +18,9 @@ pub const CONTAINER_ADMIN_PORT: u16 = 9901;
 const CONTAINER_MODULE: &str = "/etc/envoy/sni_guard.wasm";
 const CONTAINER_CERTS: &str = "/etc/envoy/certs/";
 
+/// The prefix of the container listener's HTTP statistics (topology (a)'s `stat_prefix`).
+pub const LISTENER_STATS: &str = "http.outbound_0.0.0.0_8443.";
+
 /// The servers table of topology (a).
 pub const TWO_GATEWAYS_SERVERS: &str =
     r#"[{"name":"gw-a","hosts":["a.example.com"]},{"name":"gw-b","hosts":["b.example.com"]}]"#;
@@ -70,6 +73,9 @@ pub enum Filter {
     /// Another proxy-wasm module in sni-guard's place, with no configuration (the
     /// benchmark's do-nothing floor).
     Module(PathBuf),
+    /// Any `http_filters` entry in sni-guard's place (the `config_discovery` reference istiod
+    /// writes for a WasmPlugin, say).
+    Entry(Value),
 }
 
 impl Filter {
@@ -111,6 +117,7 @@ pub fn render_config(mut config: Value, filter: &Filter, layout: &Layout) -> Res
     let replacement = match filter {
         Filter::None | Filter::AsWritten => None,
         Filter::Lua => Some(lua::filter()?),
+        Filter::Entry(entry) => Some(entry.clone()),
         Filter::SniGuard(_) | Filter::Module(_) => None,
     };
     let mut slots = 0;
@@ -124,9 +131,9 @@ pub fn render_config(mut config: Value, filter: &Filter, layout: &Layout) -> Res
             Filter::None => {
                 filters.remove(at);
             }
-            Filter::Lua => {
-                if let (Some(slot), Some(lua)) = (filters.get_mut(at), &replacement) {
-                    *slot = lua.clone();
+            Filter::Lua | Filter::Entry(_) => {
+                if let (Some(slot), Some(entry)) = (filters.get_mut(at), &replacement) {
+                    *slot = entry.clone();
                 }
             }
             Filter::SniGuard(json) => {

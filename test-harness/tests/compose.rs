@@ -4,7 +4,7 @@
 //! configuration is the file the harness runs live.
 
 use serde_json::Value;
-use sni_guard_harness::{default_version, envoy, paths, Topology};
+use sni_guard_harness::{compose, default_version, envoy, paths, Topology};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,18 +14,12 @@ const ENVOY_CONFIG: &str = "/etc/envoy/envoy.yaml";
 
 /// `docker-compose -f docker-compose.yml config` with `env`, parsed.
 fn compose_config(env: &[(&str, &str)]) -> Value {
-    let root = paths::workspace_root();
-    let mut command = Command::new("docker-compose");
-    command
-        .current_dir(&root)
-        .args(["-f", "docker-compose.yml", "config"]);
-    for name in ["ENVOY_IMAGE", "ENVOY_ENTRYPOINT", "ENVOY_LOG_LEVEL"] {
-        command.env_remove(name);
-    }
-    command.envs(env.iter().copied());
-    let out = command.output().unwrap_or_else(|e| {
-        panic!("docker-compose: {e} (test-harness/setup.sh installs Debian's docker-compose)")
-    });
+    let out = compose::command(&["config"])
+        .envs(env.iter().copied())
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("docker-compose: {e} (test-harness/setup.sh installs Debian's docker-compose)")
+        });
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         out.status.success(),

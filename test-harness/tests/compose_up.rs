@@ -10,9 +10,10 @@
 
 use sni_guard_harness::access_log;
 use sni_guard_harness::admin;
+use sni_guard_harness::client::BODY_421;
 use sni_guard_harness::compose::Project;
 use sni_guard_harness::engine::Engine;
-use sni_guard_harness::envoy_image::EnvoyImage;
+use sni_guard_harness::envoy_image;
 use sni_guard_harness::{default_version, demo, paths, Client, Protocol, Response};
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpListener};
@@ -24,8 +25,6 @@ const GATEWAY_PORT: u16 = 8443;
 const ADMIN: SocketAddr =
     SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 9901);
 const READY_DEADLINE: Duration = Duration::from_secs(120);
-const BODY_421: &str =
-    "Misdirected Request: this connection was made for another server name; retry on a new connection.\n";
 
 struct Seen {
     own: Response,
@@ -33,10 +32,6 @@ struct Seen {
     retry: Response,
     counters: BTreeMap<String, u64>,
     server_info: String,
-}
-
-fn unwrap<T>(result: sni_guard_harness::Result<T>) -> T {
-    result.unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The documented certificate step: `cargo run -p sni-guard-harness --bin demo-certs`.
@@ -72,12 +67,12 @@ fn access_log_of(logs: &str) -> Vec<access_log::Entry> {
 #[test]
 fn docker_compose_up_serves_both_gateways_with_sni_guard() {
     let begun = Instant::now();
-    let engine = unwrap(Engine::start());
+    let engine = Engine::start().unwrap();
     let engine_started = begun.elapsed();
-    unwrap(paths::module());
+    paths::module().unwrap();
     let ca = demo_certs();
     let started = Instant::now();
-    let image = unwrap(EnvoyImage::build(&engine, default_version()));
+    let image = envoy_image::build(&engine, default_version()).unwrap();
     let built = started.elapsed();
     let taken: Vec<u16> = engine.in_network(|| {
         [GATEWAY_PORT, ADMIN.port()]
@@ -90,29 +85,31 @@ fn docker_compose_up_serves_both_gateways_with_sni_guard() {
         "docker-compose.yml publishes 127.0.0.1:8443 and 127.0.0.1:9901; in use: {taken:?}"
     );
 
-    let mut project = unwrap(Project::new(&engine, &[("ENVOY_IMAGE", &image.tag)]));
+    let mut project = Project::new(&engine, &[("ENVOY_IMAGE", &image.tag)]).unwrap();
     let up = Instant::now();
-    unwrap(project.up());
+    project.up().unwrap();
     if let Err(e) = engine.in_network(|| wait_ready(up + READY_DEADLINE)) {
         panic!("{e}\n{}", project.logs().unwrap_or_else(|e| e.0));
     }
     let ready = up.elapsed();
 
     let served = Instant::now();
-    let seen = unwrap(engine.in_network(|| -> sni_guard_harness::Result<Seen> {
-        let client = Client::new(GATEWAY_PORT, &ca)?;
-        let own = client.get(Protocol::Http2, Some("a.example.com"), "a.example.com")?;
-        let mut connection = client.h2(Some("a.example.com"))?;
-        let coalesced = connection.get("b.example.com")?;
-        let retry = client.get(Protocol::Http2, Some("b.example.com"), "b.example.com")?;
-        Ok(Seen {
-            own,
-            coalesced,
-            retry,
-            counters: admin::stats(ADMIN, "wasmcustom.sni_guard.")?,
-            server_info: admin::get(ADMIN, "/server_info")?,
+    let seen = engine
+        .in_network(|| -> sni_guard_harness::Result<Seen> {
+            let client = Client::new(GATEWAY_PORT, &ca)?;
+            let own = client.get(Protocol::Http2, Some("a.example.com"), "a.example.com")?;
+            let mut connection = client.h2(Some("a.example.com"))?;
+            let coalesced = connection.get("b.example.com")?;
+            let retry = client.get(Protocol::Http2, Some("b.example.com"), "b.example.com")?;
+            Ok(Seen {
+                own,
+                coalesced,
+                retry,
+                counters: admin::stats(ADMIN, "wasmcustom.sni_guard.")?,
+                server_info: admin::get(ADMIN, "/server_info")?,
+            })
         })
-    }));
+        .unwrap();
     assert_eq!(
         (seen.own.status, seen.own.body.as_str()),
         (200, "gw-a: a.example.com\n")
@@ -139,8 +136,8 @@ fn docker_compose_up_serves_both_gateways_with_sni_guard() {
     );
 
     // Envoy writes its access log out every 10 s, and when it stops: stop, then read.
-    unwrap(project.stop());
-    let logs = unwrap(project.logs());
+    project.stop().unwrap();
+    let logs = project.logs().unwrap();
     assert!(
         logs.contains("wasm log sni-guard: configured: strict, 2 servers"),
         "no configured: line in docker-compose logs:\n{logs}"
@@ -165,8 +162,8 @@ fn docker_compose_up_serves_both_gateways_with_sni_guard() {
 
     let checked = served.elapsed();
     let down = Instant::now();
-    unwrap(project.down());
-    let leftovers = unwrap(project.leftovers());
+    project.down().unwrap();
+    let leftovers = project.leftovers().unwrap();
     assert!(
         leftovers.is_empty(),
         "docker-compose down left: {leftovers:?}"

@@ -66,7 +66,7 @@ fn the_migration_switches_a_running_envoy_from_log_only_to_strict() {
         "{:#?}",
         m.log_only.log
     );
-    assert!(m.pids.0.is_some() && m.pids.0 == m.pids.1, "{:?}", m.pids);
+    assert!(m.kept_running(), "{:?}", m.envoy);
     assert!(
         m.strict
             .log

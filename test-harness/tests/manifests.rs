@@ -7,7 +7,7 @@
 
 mod envoyfilter;
 
-use envoyfilter::{manifests, of_kind, parse_documents, repo_root, Manifest};
+use envoyfilter::{manifests, of_kind, Manifest};
 use serde_json::{json, Value};
 use sni_guard_harness::crds::{self, Crds};
 
@@ -17,12 +17,6 @@ fn rejected(crds: &Crds, object: &Value) -> String {
         Ok(()) => panic!("accepted, but must be rejected:\n{object:#}"),
         Err(errors) => errors.join("\n"),
     }
-}
-
-fn default_plugin() -> Value {
-    let file = repo_root().join("envoyfilter/wasmplugin.yaml");
-    let text = std::fs::read_to_string(&file).expect("envoyfilter/wasmplugin.yaml");
-    parse_documents(&text).expect("YAML").remove(0)
 }
 
 fn edited(mut object: Value, edit: impl FnOnce(&mut Value)) -> Value {
@@ -64,7 +58,7 @@ fn misspelled_fields_are_rejected() {
     let Some(crds) = crds::istio("misspelled_fields_are_rejected") else {
         return;
     };
-    let plugin = default_plugin();
+    let plugin = by_file("wasmplugin.yaml").object;
     crds.validate(&plugin)
         .expect("the default WasmPlugin is valid");
 
@@ -117,7 +111,7 @@ fn wrong_values_are_rejected() {
     let Some(crds) = crds::istio("wrong_values_are_rejected") else {
         return;
     };
-    let plugin = default_plugin();
+    let plugin = by_file("wasmplugin.yaml").object;
     let cases: Vec<(&str, Edit, &str)> = vec![
         (
             "enum",
@@ -283,7 +277,7 @@ fn url_forms_the_manifests_mention_are_accepted() {
         "https://downloads.example.com/sni_guard-0.1.0.wasm".to_owned(),
     ];
     for url in accepted {
-        let plugin = edited(default_plugin(), |p| {
+        let plugin = edited(by_file("wasmplugin.yaml").object, |p| {
             p["spec"]["url"] = json!(url);
             p["spec"]["sha256"] = json!(digest);
         });
@@ -291,7 +285,7 @@ fn url_forms_the_manifests_mention_are_accepted() {
             .unwrap_or_else(|e| panic!("{url}: {}", e.join("; ")));
     }
     // As the API server's CEL sees it, `host:port/...` without a scheme has the scheme `host`.
-    let plugin = edited(default_plugin(), |p| {
+    let plugin = edited(by_file("wasmplugin.yaml").object, |p| {
         p["spec"]["url"] = json!("registry.example.com:5000/sni-guard");
     });
     assert!(rejected(crds, &plugin).contains("url must have schema"));

@@ -7,17 +7,16 @@ mod envoyfilter;
 
 use envoyfilter::{of_kind, Manifest};
 use sni_guard::{Config, Mode};
+use sni_guard_harness::client::BODY_421;
 use sni_guard_harness::envoy::suite_version;
 use sni_guard_harness::gateway::Outcome;
 use sni_guard_harness::istiod::{
     configuration as istiod_configuration, filter_name as istiod_filter_name,
 };
-use sni_guard_harness::plugin_slot::visit_http_filters_mut;
+use sni_guard_harness::plugin_slot::{is_sni_guard, visit_http_filters_mut};
 use sni_guard_harness::{lua, Filter, Gateway, Topology};
 use yaml_serde::Value as Yaml;
 
-const BODY_421: &str =
-    "Misdirected Request: this connection was made for another server name; retry on a new connection.\n";
 /// The hosts topology (a) has a filter chain for.
 const TOPOLOGY_HOSTS: [&str; 2] = ["a.example.com", "b.example.com"];
 
@@ -38,7 +37,7 @@ fn topology_for(plugin: &Manifest) -> Yaml {
     let mut renamed = 0;
     visit_http_filters_mut(&mut config, &mut |filters| {
         for filter in filters.iter_mut() {
-            if filter["typed_config"]["config"]["root_id"].as_str() == Some("sni-guard") {
+            if is_sni_guard(filter) {
                 filter["name"] = name.clone().into();
                 filter["typed_config"]["config"]["name"] = name.clone().into();
                 filter["typed_config"]["config"]["root_id"] = root_id.clone().into();

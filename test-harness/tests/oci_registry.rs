@@ -8,7 +8,8 @@
 
 use flate2::read::GzDecoder;
 use serde_json::Value;
-use sni_guard_harness::engine::{checked, Engine};
+use sni_guard_harness::engine::Engine;
+use sni_guard_harness::process::checked;
 use sni_guard_harness::registry::Registry;
 use sni_guard_harness::{paths, rebuild, sha256, Filter, Gateway, Protocol, Topology};
 use std::io::Read;
@@ -21,19 +22,6 @@ const LAYER_TYPES: [&str; 2] = [
     "application/vnd.oci.image.layer.v1.tar+gzip",
     "application/vnd.docker.image.rootfs.diff.tar.gzip",
 ];
-
-fn unwrap<T>(result: sni_guard_harness::Result<T>) -> T {
-    result.unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// Removes the pushed image from the engine when dropped.
-struct Tagged<'a>(&'a Engine, String);
-
-impl Drop for Tagged<'_> {
-    fn drop(&mut self) {
-        let _ = self.0.remove_image(&self.1);
-    }
-}
 
 /// The regular files of a tar archive: (name, bytes).
 fn files_of(tar_bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
@@ -58,41 +46,46 @@ fn files_of(tar_bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn the_pushed_image_holds_the_module_as_istio_reads_it() {
-    let engine = unwrap(Engine::start());
-    let module = std::fs::read(unwrap(paths::module())).unwrap();
-    let registry = unwrap(Registry::start(&engine));
+    let engine = Engine::start().unwrap();
+    let module = std::fs::read(paths::module().unwrap()).unwrap();
+    let registry = Registry::start(&engine).unwrap();
     let reference = format!("sni-guard:test-{}", std::process::id());
     let tag = format!("{}/{reference}", registry.host());
     let root = paths::workspace_root();
-    unwrap(engine.build(
-        &root,
-        &root.join("envoyfilter/Dockerfile"),
-        Some(&root.join("envoyfilter/Dockerfile.dockerignore")),
-        &tag,
-    ));
-    let _tagged = Tagged(&engine, tag.clone());
-    unwrap(engine.push_to_loopback(&tag));
+    // Removed from the engine when dropped.
+    let _image = engine
+        .build(
+            &root,
+            &root.join("envoyfilter/Dockerfile"),
+            Some(&root.join("envoyfilter/Dockerfile.dockerignore")),
+            &tag,
+        )
+        .unwrap();
+    engine.push_to_loopback(&tag).unwrap();
 
     // The registry's answer, as Istio's fetcher asks for it.
     let (name, version) = reference.split_once(':').unwrap();
-    let manifest = unwrap(registry.get(
-        &engine,
-        &format!("/v2/{name}/manifests/{version}"),
-        MANIFEST_TYPES,
-    ));
+    let manifest = registry
+        .get(
+            &engine,
+            &format!("/v2/{name}/manifests/{version}"),
+            MANIFEST_TYPES,
+        )
+        .unwrap();
     assert_eq!(manifest.status, 200, "{manifest:?}");
     let digest = format!("sha256:{}", sha256::hex(&manifest.body));
     assert_eq!(
         manifest.header("docker-content-digest"),
         Some(digest.as_str())
     );
-    let inspect = unwrap(checked(
+    let inspect = checked(
         engine
             .command("skopeo")
             .args(["inspect", "--tls-verify=false"])
             .arg(format!("docker://{tag}")),
         "skopeo inspect (test-harness/setup.sh installs skopeo)",
-    ));
+    )
+    .unwrap();
     let inspect: Value = serde_json::from_str(&inspect).unwrap();
     assert_eq!(inspect["Digest"], digest.as_str(), "{inspect}");
 
@@ -104,7 +97,9 @@ fn the_pushed_image_holds_the_module_as_istio_reads_it() {
     let media_type = layer["mediaType"].as_str().unwrap_or_default();
     assert!(LAYER_TYPES.contains(&media_type), "{media_type}");
     let layer_digest = layer["digest"].as_str().expect("layer digest");
-    let blob = unwrap(registry.get(&engine, &format!("/v2/{name}/blobs/{layer_digest}"), ""));
+    let blob = registry
+        .get(&engine, &format!("/v2/{name}/blobs/{layer_digest}"), "")
+        .unwrap();
     assert_eq!(blob.status, 200);
     assert_eq!(format!("sha256:{}", sha256::hex(&blob.body)), layer_digest);
     let mut tar_bytes = Vec::new();
@@ -132,34 +127,31 @@ fn the_pushed_image_holds_the_module_as_istio_reads_it() {
     // That plugin.wasm in Envoy: strict without a table, a coalesced request gets 421.
     let pulled = tempfile::Builder::new().suffix(".wasm").tempfile().unwrap();
     std::fs::write(pulled.path(), &files[0].1).unwrap();
-    let gateway = unwrap(
-        Gateway::builder(Topology::TwoGateways)
-            .filter(&Filter::Module(pulled.path().to_path_buf()))
-            .start(),
-    );
-    let client = unwrap(gateway.client());
-    let mut connection = unwrap(client.h2(Some("a.example.com")));
-    assert_eq!(unwrap(connection.get("a.example.com")).status, 200);
-    assert_eq!(unwrap(connection.get("b.example.com")).status, 421);
-    let retry = unwrap(client.get(Protocol::Http2, Some("b.example.com"), "b.example.com"));
+    let gateway = Gateway::builder(Topology::TwoGateways)
+        .filter(&Filter::Module(pulled.path().to_path_buf()))
+        .start()
+        .unwrap();
+    let client = gateway.client().unwrap();
+    let mut connection = client.h2(Some("a.example.com")).unwrap();
+    assert_eq!(connection.get("a.example.com").unwrap().status, 200);
+    assert_eq!(connection.get("b.example.com").unwrap().status, 421);
+    let retry = client
+        .get(Protocol::Http2, Some("b.example.com"), "b.example.com")
+        .unwrap();
     assert_eq!(retry.status, 200);
-    assert_eq!(unwrap(gateway.counter("misdirected")), 1);
+    assert_eq!(gateway.counter("misdirected").unwrap(), 1);
 }
 
 #[test]
 fn two_builds_of_the_same_sources_give_the_same_module() {
-    let built = std::fs::read(unwrap(paths::module())).unwrap();
+    let built = std::fs::read(paths::module().unwrap()).unwrap();
     let elsewhere = tempfile::Builder::new()
         .prefix("sni-guard-rebuild-")
         .tempdir()
         .unwrap();
     let sources = elsewhere.path().join("sources");
-    unwrap(rebuild::copy_sources(&sources));
-    let again = unwrap(rebuild::build(
-        &sources,
-        &elsewhere.path().join("target"),
-        None,
-    ));
+    rebuild::copy_sources(&sources).unwrap();
+    let again = rebuild::build(&sources, &elsewhere.path().join("target"), None).unwrap();
     let again = std::fs::read(again).unwrap();
     assert!(
         again == built,

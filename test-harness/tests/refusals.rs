@@ -1,7 +1,7 @@
 //! Every refused plugin configuration makes the real Envoy refuse to start, and its log
 //! names the field and the problem.
 
-use sni_guard_harness::{Filter, Gateway, Outcome, Topology};
+use sni_guard_harness::{envoy, Filter, Gateway, Outcome, Topology};
 
 /// (plugin configuration, what the refusal line must name: field, value, problem).
 const REFUSED: &[(&str, &[&str])] = &[
@@ -45,11 +45,9 @@ fn each_refused_configuration_stops_envoy_with_a_line_naming_the_problem() {
             Outcome::Ready(_) => panic!("Envoy started with the configuration {json}"),
         };
         assert!(!exited.status.success(), "{json}: {}", exited.status);
-        let named = exited.stderr.lines().any(|line| {
-            line.contains("[error]")
-                && line.contains("sni-guard: configuration refused: ")
-                && names.iter().all(|n| line.contains(n))
-        });
+        let named = envoy::refusals(&exited.stderr)
+            .iter()
+            .any(|line| line.contains("[error]") && names.iter().all(|n| line.contains(n)));
         assert!(
             named,
             "{json}: no error line `sni-guard: configuration refused: ` naming {names:?} in:\n{}",

@@ -1,10 +1,9 @@
 //! Topology (a), two Gateways sharing one wildcard certificate, in the real Envoy: the bug
 //! without a filter, and sni-guard strict with and without a servers table.
 
+use sni_guard_harness::client::BODY_421;
 use sni_guard_harness::{paths, Filter, Gateway, Protocol, Request, Topology};
 
-const BODY_421: &str =
-    "Misdirected Request: this connection was made for another server name; retry on a new connection.\n";
 const A: Option<&str> = Some("a.example.com");
 const B: Option<&str> = Some("b.example.com");
 

@@ -58,10 +58,6 @@ impl H2 {
         })
     }
 
-    pub fn sni(&self) -> Option<&str> {
-        self.sni.as_deref()
-    }
-
     /// `GET https://{authority}/` on this connection.
     pub fn get(&mut self, authority: &str) -> Result<Response> {
         self.send(&Request::get(authority))

@@ -46,10 +46,6 @@ impl Http1 {
         })
     }
 
-    pub fn sni(&self) -> Option<&str> {
-        self.sni.as_deref()
-    }
-
     /// `GET {path}` with `Host: {authority}` on this connection.
     pub fn get(&mut self, authority: &str) -> Result<Response> {
         self.send(&Request::get(authority))

@@ -14,6 +14,10 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The body of sni-guard's 421 (the module's `BODY`).
+pub const BODY_421: &str =
+    "Misdirected Request: this connection was made for another server name; retry on a new connection.\n";
+
 /// A safety net against a hung peer; no result depends on it.
 const IO_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -82,10 +86,6 @@ impl Client {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
             roots: Arc::new(roots),
         })
-    }
-
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
     }
 
     /// A new HTTP/2 connection with this SNI (`None`: connect by IP, no SNI).

@@ -18,7 +18,7 @@ use crate::error::{fail, Result};
 use crate::gateway::Gateway;
 use crate::h2load::{self, Run};
 use crate::procfs::rss_kib;
-use crate::topology::Topology;
+use crate::topology::{Topology, LISTENER_STATS};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -91,8 +91,6 @@ pub struct Options {
 /// Envoy's memory may grow by this fraction of the warm-up figure, plus [`RSS_SLACK_KIB`].
 pub const RSS_GROWTH: f64 = 0.10;
 pub const RSS_SLACK_KIB: u64 = 5 * 1024;
-/// Envoy's listener statistics prefix in topology (a).
-const STAT_PREFIX: &str = "http.outbound_0.0.0.0_8443.";
 /// Envoy worker threads.
 const WORKERS: u32 = 2;
 
@@ -174,13 +172,10 @@ pub fn run(options: Options, mut progress: impl FnMut(u32, u64)) -> Result<Repor
     }
     report.duration = started.elapsed();
     report.counters = gateway.envoy.sni_guard_counters()?;
-    report.envoy_responses = admin::stats(
-        gateway.envoy.admin(),
-        &format!("{STAT_PREFIX}downstream_rq_"),
-    )?
-    .into_iter()
-    .filter_map(|(k, v)| Some((k.strip_prefix(STAT_PREFIX)?.to_string(), v)))
-    .collect();
+    report.envoy_responses = admin::stats_under(gateway.envoy.admin(), LISTENER_STATS)?
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("downstream_rq_"))
+        .collect();
     report.check_load();
     still_serving(&gateway, &mut report.problems)?;
     let exited = gateway.stop()?.exited;

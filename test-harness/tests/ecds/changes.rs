@@ -15,10 +15,6 @@ const STABLE: u32 = 20;
 /// How long each configuration is watched once in effect.
 pub const DWELL: Duration = Duration::from_millis(700);
 
-pub fn unwrap<T>(result: sni_guard_harness::Result<T>) -> T {
-    result.unwrap_or_else(|e| panic!("{e}"))
-}
-
 /// Coalesced requests (SNI a.example.com, authority b.example.com): one on a new connection
 /// and one on a connection opened at the start, each time; every status counted.
 pub struct Prober {
@@ -29,12 +25,11 @@ pub struct Prober {
 
 impl Prober {
     pub fn probe(&mut self) -> [u16; 2] {
-        let fresh = unwrap(self.client.get(
-            Protocol::Http2,
-            Some("a.example.com"),
-            "b.example.com",
-        ));
-        let held = unwrap(self.held.get("b.example.com"));
+        let fresh = self
+            .client
+            .get(Protocol::Http2, Some("a.example.com"), "b.example.com")
+            .unwrap();
+        let held = self.held.get("b.example.com").unwrap();
         for status in [fresh.status, held.status] {
             *self.statuses.entry(status).or_insert(0) += 1;
         }
@@ -107,15 +102,9 @@ pub struct Change {
 
 /// Publishes `step`; probes until it is in effect, watching Envoy's `update_success`, and
 /// for a while after.
-pub fn apply(
-    discovered: &Discovered,
-    load: &Load,
-    prober: &mut Prober,
-    applied: &mut u64,
-    step: Step,
-) -> Change {
+pub fn apply(discovered: &Discovered, load: &Load, prober: &mut Prober, step: Step) -> Change {
     let runs = load.runs_done();
-    let vms = unwrap(discovered.vms_created());
+    let vms = discovered.vms_created().unwrap();
     let (was, want) = step.answers;
     let mut settling = Settling {
         was,
@@ -123,9 +112,12 @@ pub fn apply(
         run: 0,
         first: None,
     };
+    let applied = discovered.stats().unwrap()["update_success"];
     let mut applied_after = None;
     let since = Instant::now();
-    unwrap(discovered.apply(step.version, step.plugin, step.module));
+    discovered
+        .apply(step.version, step.plugin, step.module)
+        .unwrap();
     while applied_after.is_none() || !settling.done() {
         let at = since.elapsed();
         assert!(
@@ -133,7 +125,7 @@ pub fn apply(
             "{}: not in effect after {at:?}",
             step.what
         );
-        if applied_after.is_none() && unwrap(discovered.stats())["update_success"] > *applied {
+        if applied_after.is_none() && discovered.stats().unwrap()["update_success"] > applied {
             applied_after = Some(at);
         }
         match settling.done() {
@@ -141,14 +133,13 @@ pub fn apply(
             false => prober.settle(&mut settling, at),
         }
     }
-    *applied += 1;
-    assert_eq!(unwrap(discovered.applied_version()), step.version);
+    assert_eq!(discovered.applied_version().unwrap(), step.version);
     prober.steady(want, DWELL);
     Change {
         what: step.what,
         applied: applied_after.unwrap_or_default(),
         answered: settling.first,
-        vms_created: unwrap(discovered.vms_created()) - vms,
+        vms_created: discovered.vms_created().unwrap() - vms,
         load_runs: load.runs_done() - runs,
     }
 }

@@ -10,48 +10,47 @@
 //! sni-guard's `configuration refused` line while the previous configuration keeps serving;
 //! no matching request may fail, reset or get a 5xx; the counters must match what was sent.
 
-use serde_json::{json, Value};
+use serde_json::json;
 use sni_guard_harness::ecds::{self, Discovered};
-use sni_guard_harness::load::{self, Load};
-use sni_guard_harness::{admin, envoy, istiod, paths, rebuild, Protocol};
+use sni_guard_harness::h2load::Run;
+use sni_guard_harness::load::Load;
+use sni_guard_harness::topology::LISTENER_STATS;
+use sni_guard_harness::{admin, envoy, istiod, migrate, paths, rebuild, Protocol};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
 mod changes;
 
-use changes::{apply, unwrap, Prober, Step, DWELL};
-
-const LISTENER_STATS: &str = "http.outbound_0.0.0.0_8443.";
+use changes::{apply, Prober, Step, DWELL};
 
 #[test]
 fn wasmplugin_changes_reach_envoy_through_ecds_under_load() {
     let root = paths::workspace_root();
-    let log_only = unwrap(istiod::load(
-        &root.join("envoyfilter/wasmplugin-log-only.yaml"),
-    ));
-    let strict = unwrap(istiod::load(&root.join("envoyfilter/wasmplugin.yaml")));
+    let log_only = istiod::load(&root.join(migrate::LOG_ONLY)).unwrap();
+    let strict = istiod::load(&root.join(migrate::STRICT)).unwrap();
     // An operator's mistake: gw-b lists a host gw-a has.
     let mut refused = strict.clone();
     refused["spec"]["pluginConfig"]["servers"][1]["hosts"] = json!(["A.example.com"]);
-    let module = std::fs::read(unwrap(paths::module())).unwrap();
+    let module = std::fs::read(paths::module().unwrap()).unwrap();
     // The next release: sni-guard from the same sources, optimised for size (other bytes,
     // another file), as a new image version would be.
-    let next = unwrap(rebuild::build(
+    let next = rebuild::build(
         &root,
         &paths::target_dir().join("sni-guard-opt-s"),
         Some("s"),
-    ));
+    )
+    .unwrap();
     let next = std::fs::read(next).unwrap();
     assert_ne!(next, module, "the second module must differ");
 
-    let discovered = unwrap(Discovered::start(&log_only, &module));
+    let discovered = Discovered::start(&log_only, &module).unwrap();
     let envoy = &discovered.gateway.envoy;
     let started = Instant::now();
-    let current = unwrap(discovered.module(&log_only, &module));
-    let upgrade = unwrap(discovered.module(&log_only, &next));
-    let client = unwrap(discovered.gateway.client());
+    let current = discovered.module(&log_only, &module).unwrap();
+    let upgrade = discovered.module(&log_only, &next).unwrap();
+    let client = discovered.gateway.client().unwrap();
     let mut prober = Prober {
-        held: unwrap(client.h2(Some("a.example.com"))),
+        held: client.h2(Some("a.example.com")).unwrap(),
         client: client.clone(),
         statuses: BTreeMap::new(),
     };
@@ -60,24 +59,24 @@ fn wasmplugin_changes_reach_envoy_through_ecds_under_load() {
         [404, 404],
         "log_only lets the request through"
     );
-    assert_eq!(unwrap(discovered.applied_version()), "1");
+    assert_eq!(discovered.applied_version().unwrap(), "1");
 
-    let load = Load::start(load::Kind {
+    let load = Load::start(Run {
         port: discovered.gateway.port,
-        sni: Some("a.example.com".into()),
-        authority: "a.example.com".into(),
+        sni: Some("a.example.com"),
+        authority: "a.example.com",
         protocol: Protocol::Http2,
         requests: 1_000,
         clients: 4,
         streams: 10,
+        log: None,
+        cpu: None,
     });
     prober.steady(404, DWELL);
-    let mut applied = 1;
     let mut changes = vec![apply(
         &discovered,
         &load,
         &mut prober,
-        &mut applied,
         Step {
             what: "strict (wasmplugin.yaml)",
             version: "2",
@@ -91,15 +90,15 @@ fn wasmplugin_changes_reach_envoy_through_ecds_under_load() {
     let runs = load.runs_done();
     let log_before = envoy.stderr_so_far().len();
     let since = Instant::now();
-    unwrap(discovered.apply("3", &refused, &current));
-    let rejected_after = unwrap(discovered.wait_stat("update_rejected", 0, since));
+    discovered.apply("3", &refused, &current).unwrap();
+    let rejected_after = discovered.wait_stat("update_rejected", 0, since).unwrap();
     prober.steady(421, DWELL);
-    let stats = unwrap(discovered.stats());
+    let stats = discovered.stats().unwrap();
     assert_eq!(stats["config_fail"], 1, "{stats:?}");
-    assert_eq!(unwrap(discovered.applied_version()), "2");
+    assert_eq!(discovered.applied_version().unwrap(), "2");
     let log = envoy.stderr_so_far();
     let refusal_window = log_before..log.len();
-    let refusals = ecds::refusals(&log[refusal_window.clone()]);
+    let refusals = envoy::refusals(&log[refusal_window.clone()]);
     let refused_runs = load.runs_done() - runs;
     assert!(
         refusals.iter().any(|l| l.contains(
@@ -131,24 +130,15 @@ fn wasmplugin_changes_reach_envoy_through_ecds_under_load() {
             answers: (404, 404),
         },
     ] {
-        changes.push(apply(&discovered, &load, &mut prober, &mut applied, step));
+        changes.push(apply(&discovered, &load, &mut prober, step));
     }
 
-    let totals = unwrap(load.stop());
-    let counters = unwrap(envoy.sni_guard_counters());
-    let listener = unwrap(admin::stats(envoy.admin(), LISTENER_STATS));
-    let stat = |name: &str| {
-        listener
-            .get(&format!("{LISTENER_STATS}{name}"))
-            .copied()
-            .unwrap_or(0)
-    };
-    let info: Value = serde_json::from_str(&unwrap(envoy.admin_get("/server_info"))).unwrap();
-    let uptime: f64 = info["uptime_current_epoch"]
-        .as_str()
-        .and_then(|u| u.trim_end_matches('s').parse().ok())
-        .unwrap_or_else(|| panic!("no uptime in /server_info: {info}"));
-    let ecds_stats = unwrap(discovered.stats());
+    let totals = load.stop().unwrap();
+    let counters = envoy.sni_guard_counters().unwrap();
+    let listener = admin::stats_under(envoy.admin(), LISTENER_STATS).unwrap();
+    let stat = |name: &str| listener.get(name).copied().unwrap_or(0);
+    let uptime = envoy.uptime().unwrap().as_secs_f64();
+    let ecds_stats = discovered.stats().unwrap();
 
     // The load: every matching request served, none failed, reset or 5xx.
     assert!(totals.problems.is_empty(), "{:#?}", totals.problems);
@@ -215,7 +205,7 @@ fn wasmplugin_changes_reach_envoy_through_ecds_under_load() {
         }
     }
 
-    let exited = unwrap(discovered.gateway.stop()).exited;
+    let exited = discovered.gateway.stop().unwrap().exited;
     let outside: Vec<&str> = envoy::wasm_failures(&exited.stderr[..refusal_window.start])
         .into_iter()
         .chain(envoy::wasm_failures(&exited.stderr[refusal_window.end..]))

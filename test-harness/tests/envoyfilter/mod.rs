@@ -3,15 +3,8 @@
 
 use serde::Deserialize;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-
-/// The repository root.
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("test-harness/ has a parent")
-        .to_owned()
-}
+use sni_guard_harness::paths;
+use std::path::PathBuf;
 
 /// One YAML document of a manifest file.
 pub struct Manifest {
@@ -62,7 +55,7 @@ pub fn parse_documents(text: &str) -> Result<Vec<Value>, String> {
 
 /// Every document of every `*.yaml`/`*.yml` file in `envoyfilter/`, by file name.
 pub fn manifests() -> Vec<Manifest> {
-    let dir = repo_root().join("envoyfilter");
+    let dir = paths::workspace_root().join("envoyfilter");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|entry| entry.expect("directory entry").path())

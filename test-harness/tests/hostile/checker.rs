@@ -87,8 +87,7 @@ impl Checker {
                 H2::plain(addr).and_then(|mut h2| h2.get(authority))
             }
             (Protocol::Http1, via, Send::Authority(authority)) => {
-                let head = format!("GET / HTTP/1.1\r\nhost: {authority}\r\n\r\n");
-                http1(&client, via).and_then(|mut h1| h1.send_raw(head.as_bytes()))
+                http1(&client, via).and_then(|mut h1| h1.get(authority))
             }
             (Protocol::Http1, via, Send::Raw(head)) => {
                 http1(&client, via).and_then(|mut h1| h1.send_raw(head))
