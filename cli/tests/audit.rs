@@ -229,3 +229,28 @@ fn notes_go_to_stderr_and_into_the_json() {
     assert_eq!(out.json()["notes"].as_array().unwrap().len(), 2);
     assert_eq!(out.json()["summary"]["gateways"], 2);
 }
+
+#[test]
+fn each_settings_note_is_given_once() {
+    let input = "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: istio-system}\nspec:\n  selector: {istio: ingressgateway}\n  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: [a.example.com]\n    tls: {credentialName: wildcard}\n";
+    let note =
+        "Gateway istio-system/gw servers[0] (port https): tls.credentialName without tls.mode";
+    for format in ["human", "json"] {
+        let out = sni_guard_stdin(&["audit", "--format", format, "-"], input.as_bytes());
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let on_stderr = out
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with(&format!("sni-guard: note: {note}")))
+            .count();
+        assert_eq!(on_stderr, 1, "{format}: {}", out.stderr);
+        if format == "json" {
+            let notes = out.json()["notes"].as_array().unwrap().clone();
+            let in_json = notes
+                .iter()
+                .filter(|n| n.as_str().unwrap().starts_with(note))
+                .count();
+            assert_eq!(in_json, 1, "{notes:?}");
+        }
+    }
+}

@@ -83,9 +83,6 @@ pub struct Summary {
 pub struct Audit<'g> {
     pub summary: Summary,
     pub findings: Vec<Finding<'g>>,
-    /// Things to know that are not conflicts (assumptions, settings read in a way that may
-    /// surprise).
-    pub notes: Vec<String>,
 }
 
 /// Audits the layout.
@@ -129,7 +126,6 @@ pub fn audit<'g>(layout: &Layout<'g>, certificates: &Certificates) -> Audit<'g> 
             listeners: layout.listeners.len(),
         },
         findings,
-        notes: settings_notes(layout),
     }
 }
 
