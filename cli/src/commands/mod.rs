@@ -195,6 +195,7 @@ pub fn run(
         }
         Command::PluginConfig(args) => plugin_config::run(&layout, args, notes, stdout, stderr),
         Command::Merge { format, .. } => merge::run(
+            &layout,
             &input,
             &input_args.workload_labels,
             *format,
