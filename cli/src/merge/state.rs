@@ -71,8 +71,8 @@ impl State {
                 .any(|(i, s)| state.read.raw_server(&state.read.servers[*i]) != s)
     }
 
-    /// The Gateways that stand, read again, each with its index in the state.
-    pub fn standing(&self) -> Result<Vec<(usize, Gateway)>, String> {
+    /// The Gateways that stand, read again.
+    pub fn standing(&self) -> Result<Vec<Gateway>, String> {
         let mut out = Vec::new();
         for (g, state) in self.gateways.iter().enumerate() {
             if state.deleted {
@@ -83,7 +83,7 @@ impl State {
                     .map_err(|e| format!("{} as planned: {e}", state.read.title()))?,
                 Api::GatewayApi => state.read.clone(),
             };
-            out.push((g, gateway));
+            out.push(gateway);
         }
         Ok(out)
     }
