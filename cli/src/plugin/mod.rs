@@ -10,27 +10,24 @@ pub mod wasmplugin;
 use crate::audit::{canonical_host, duplicate_hosts};
 use crate::model::gateway::sni_host;
 use crate::model::layout::{ChainRef, Listener};
-use serde::{Deserialize, Serialize};
+use serde::{Serialize, Serializer};
 use sni_guard::pattern::Pattern;
-
-/// The filter's `mode`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub enum Mode {
-    #[default]
-    #[serde(rename = "strict")]
-    Strict,
-    #[serde(rename = "log_only")]
-    LogOnly,
-}
+pub use sni_guard::Mode;
 
 /// The plugin configuration JSON (what a WasmPlugin's `pluginConfig` becomes).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PluginConfig {
+    #[serde(serialize_with = "mode_name")]
     pub mode: Mode,
     pub servers: Vec<FilterServer>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The mode under the name the filter reads.
+fn mode_name<S: Serializer>(mode: &Mode, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(mode.name())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FilterServer {
     pub name: String,
     pub hosts: Vec<String>,
