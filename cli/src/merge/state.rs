@@ -88,15 +88,6 @@ impl State {
         Ok(out)
     }
 
-    /// The server `id` now.
-    pub fn server(&self, id: ServerId) -> Option<&Value> {
-        self.gateways[id.0]
-            .servers
-            .iter()
-            .find(|(i, _)| *i == id.1)
-            .map(|(_, s)| s)
-    }
-
     /// Moves the hosts of `moved` into `target`'s server and removes those servers (and any
     /// Gateway left without servers). A `./host` moved to another namespace's Gateway keeps
     /// its meaning as `<namespace>/host`.

@@ -141,10 +141,6 @@ impl Certificates {
                 .collect(),
         }
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.by_secret.is_empty()
-    }
 }
 
 /// The DNS Subject Alternative Names of the first certificate in `pem`.
@@ -252,13 +248,15 @@ mod tests {
             .unwrap();
         assert_eq!(certs.unreadable.len(), 1);
         assert!(certs.unreadable[0].starts_with("Secret ns/bad (): tls.crt: not a PEM certificate"));
-        certs
+        let kept = certs
             .add_secret(
                 &json!({"metadata": {"name": "pull"}, "data": {".dockerconfigjson": "e30="}}),
                 &Source::default(),
             )
             .unwrap();
-        assert!(certs.is_empty());
+        assert!(!kept, "no certificate in it");
+        assert!(certs.lookup(&secret_ref(None, "pull"), None).is_empty());
+        assert!(certs.lookup(&secret_ref(None, "bad"), None).is_empty());
         assert!(certs
             .add_secret(
                 &json!({"metadata": {"name": "x"}, "data": {"tls.crt": 3}}),
