@@ -18,13 +18,14 @@ use crate::input::Resource;
 use crate::model::gateway::{Api, Gateway};
 use crate::model::labels::Labels;
 use crate::model::layout::Layout;
+use serde::Serialize;
 use served::{admitted, differences, served, Pods};
 use state::{ServerId, State};
 use std::collections::BTreeSet;
 use virtual_service::VirtualService;
 
 /// Servers that became one.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Merged {
     /// `workload ..., port 443`.
     pub listener: String,
@@ -38,7 +39,7 @@ pub struct Merged {
 }
 
 /// Servers sharing a certificate that the plan leaves apart, and why.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct NotMerged {
     pub listener: String,
     pub credentials: Vec<String>,

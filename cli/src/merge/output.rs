@@ -61,9 +61,9 @@ pub fn json(plan: &Plan) -> serde_json::Result<String> {
     let value = json!({
         "apply": plan.apply,
         "delete": plan.delete.iter().map(|(ns, name)| json!({"kind": "Gateway", "apiVersion": "networking.istio.io", "namespace": ns, "name": name})).collect::<Vec<_>>(),
-        "merged": plan.merged.iter().map(|m| json!({"listener": m.listener, "credentials": m.credentials, "into": m.into, "why": m.why, "moved": m.moved})).collect::<Vec<_>>(),
+        "merged": plan.merged,
         "rebound": plan.rebound.iter().map(|(vs, from, to)| json!({"virtual_service": vs, "from": from, "to": to})).collect::<Vec<_>>(),
-        "not_merged": plan.not_merged.iter().map(|n| json!({"listener": n.listener, "credentials": n.credentials, "servers": n.servers, "why": n.why})).collect::<Vec<_>>(),
+        "not_merged": plan.not_merged,
         "checked_virtual_services": plan.checked,
     });
     serde_json::to_string_pretty(&value)
