@@ -3,7 +3,7 @@
 use crate::audit::Finding;
 use crate::model::gateway::{Api, ChainKind};
 use crate::model::labels::show_labels;
-use crate::model::layout::{ChainRef, Layout, Listener};
+use crate::model::layout::{gateway_ids, ChainRef, Layout, Listener};
 use crate::plugin::select::distinguishing_selector;
 
 /// What goes wrong, in one paragraph.
@@ -72,7 +72,7 @@ pub fn fix(finding: &Finding<'_>, layout: &Layout<'_>) -> String {
         Finding::CoveredHost { covered, .. } => format!(
             "give {} a certificate that does not cover {} (one that names its own hosts only), or list both \
              servers in sni-guard's table (plugin-config lists every filter chain on the port). {guard}",
-            gateways_of(&covered.connection),
+            gateway_ids(&covered.connection).join(", "),
             covered.hosts.join(", ")
         ),
         Finding::DuplicateHost { .. } => {
@@ -87,13 +87,6 @@ fn hosts_of(chains: &[ChainRef<'_>]) -> String {
         .iter()
         .flat_map(|c| c.server.hosts.iter().map(String::as_str))
         .collect();
-    all.dedup();
-    all.join(", ")
-}
-
-/// The Gateways of these chains, `istio-system/gw-a, web/gw-b`.
-fn gateways_of(chains: &[ChainRef<'_>]) -> String {
-    let mut all: Vec<String> = chains.iter().map(|c| c.gateway.id()).collect();
     all.dedup();
     all.join(", ")
 }

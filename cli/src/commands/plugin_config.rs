@@ -2,7 +2,6 @@
 
 use super::{print_notes, PluginConfigArgs, EXIT_FOUND, EXIT_OK, EXIT_USAGE};
 use crate::audit::plugin_config_flags;
-use crate::model::gateway::ChainKind;
 use crate::model::layout::Layout;
 use crate::output::text::count;
 use crate::plugin::drift::{differences, read_live};
@@ -76,14 +75,9 @@ pub(super) fn run(
         }
     };
     let others: Vec<String> = layout
-        .listeners
+        .other_https_ports(listener)
         .iter()
-        .filter(|l| {
-            l.workload == listener.workload
-                && l.port != listener.port
-                && l.chains.iter().any(|c| c.kind == ChainKind::Https)
-        })
-        .map(|l| l.port.to_string())
+        .map(u32::to_string)
         .collect();
     if !others.is_empty() {
         writeln!(

@@ -2,9 +2,9 @@
 //! a pod selector for Istio Gateways' workloads, `targetRefs` for a Gateway API Gateway's own
 //! deployment, and a port match for the listener's port.
 
-use crate::model::gateway::{Api, ChainKind};
+use crate::model::gateway::Api;
 use crate::model::labels::Labels;
-use crate::model::layout::{Layout, Listener};
+use crate::model::layout::{gateway_ids, Layout, Listener};
 use crate::plugin::select::distinguishing_selector;
 use crate::plugin::PluginConfig;
 use serde::Serialize;
@@ -84,7 +84,7 @@ pub fn wasm_plugin(
     let mut comment = format!(
         "# sni-guard on {}: 421 Misdirected Request for a request on a\n# connection made for another filter chain. Mirrors the TLS servers of: {}.\n",
         layout.describe(listener),
-        gateways(listener).join(", ")
+        gateway_ids(&listener.chains).join(", ")
     );
     if let Some((port, how)) = &port_match {
         comment.push_str(&format!("# Port match {port}: {how}.\n"));
@@ -161,12 +161,6 @@ enum Target {
     Gateway(String),
 }
 
-fn gateways(listener: &Listener<'_>) -> Vec<String> {
-    let mut ids: Vec<String> = listener.chains.iter().map(|c| c.gateway.id()).collect();
-    ids.dedup();
-    ids
-}
-
 /// What the plugin applies to, the default namespace, and the default name.
 fn target(
     layout: &Layout<'_>,
@@ -174,7 +168,7 @@ fn target(
     options: &Options,
 ) -> Result<(Target, String, String), String> {
     let workload = layout.workload(listener);
-    let ids = gateways(listener);
+    let ids = gateway_ids(&listener.chains);
     let api_only = listener
         .chains
         .iter()
@@ -227,12 +221,7 @@ fn port_match(
     match layout.envoy_port(listener) {
         Ok(known) => Ok(Some(known)),
         Err(why) => {
-            let other_ports = layout.listeners.iter().any(|l| {
-                l.workload == listener.workload
-                    && l.port != listener.port
-                    && l.chains.iter().any(|c| c.kind == ChainKind::Https)
-            });
-            if other_ports {
+            if !layout.other_https_ports(listener).is_empty() {
                 return Err(format!(
                     "the WasmPlugin needs a port match (the workload has HTTPS servers on other ports too), and {why}: give the Service in the input (kubectl get svc -n NAMESPACE NAME -o yaml) or --listener-port"
                 ));
