@@ -8,9 +8,11 @@ pub(crate) mod documents;
 
 use crate::model::certs::Certificates;
 use crate::model::gateway::{Gateway, Source};
+use crate::model::istio::Metadata;
 use crate::model::workload::{PodTemplate, Service};
 use crate::model::{gateway_api, istio};
 use documents::kind_of;
+use serde::Deserialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -216,11 +218,12 @@ impl Input {
                 }
             }
             ("networking.istio.io", "VirtualService") => {
-                let meta: istio_meta::Meta = istio_meta::read(&value).map_err(named)?;
-                let key = format!("{}/{}", meta.namespace, meta.name);
+                let metadata = istio::read::<Named>(&value).map_err(named)?.metadata;
+                let namespace = metadata.namespace();
+                let key = format!("{namespace}/{}", metadata.name);
                 let vs = Resource {
-                    namespace: meta.namespace,
-                    name: meta.name,
+                    namespace,
+                    name: metadata.name,
                     value,
                     source,
                 };
@@ -331,29 +334,10 @@ fn repeated(title: &str, first: (&Value, &Source), later: (&Value, &Source)) -> 
     })
 }
 
-/// `metadata.name` and `metadata.namespace` of any resource.
-mod istio_meta {
-    use crate::model::istio::{read as read_value, Metadata};
-    use serde::Deserialize;
-    use serde_json::Value;
-
-    #[derive(Deserialize)]
-    struct Named {
-        metadata: Metadata,
-    }
-
-    pub struct Meta {
-        pub namespace: String,
-        pub name: String,
-    }
-
-    pub fn read(value: &Value) -> Result<Meta, String> {
-        let named: Named = read_value(value)?;
-        Ok(Meta {
-            namespace: named.metadata.namespace(),
-            name: named.metadata.name,
-        })
-    }
+/// Any resource, for its `metadata`.
+#[derive(Deserialize)]
+struct Named {
+    metadata: Metadata,
 }
 
 #[cfg(test)]

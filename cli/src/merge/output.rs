@@ -2,6 +2,7 @@
 //! a summary with the `kubectl delete` commands to run after the apply.
 
 use crate::merge::Plan;
+use crate::model::istio::DEFAULT_NAMESPACE;
 use serde_json::{json, Value};
 
 /// Fields the API server owns; an object to `kubectl apply` leaves them out.
@@ -45,7 +46,7 @@ pub fn yaml(plan: &Plan) -> Result<String, String> {
             "{}/{}",
             object["metadata"]["namespace"]
                 .as_str()
-                .unwrap_or("default"),
+                .unwrap_or(DEFAULT_NAMESPACE),
             object["metadata"]["name"].as_str().unwrap_or_default()
         );
         out.push_str(&format!(
