@@ -7,7 +7,7 @@ pub mod drift;
 pub mod select;
 pub mod wasmplugin;
 
-use crate::audit::{canonical_host, duplicate_hosts};
+use crate::audit::duplicate_hosts;
 use crate::model::gateway::sni_host;
 use crate::model::layout::{ChainRef, Listener};
 use serde::{Serialize, Serializer};
@@ -71,14 +71,16 @@ pub fn plugin_config(listener: &Listener<'_>, mode: Mode) -> Result<PluginConfig
     for (c, name) in listener.chains.iter().zip(names) {
         let mut hosts: Vec<String> = Vec::new();
         for host in &c.server.hosts {
-            if let Err(why) = Pattern::parse(sni_host(host)) {
-                problems.push(format!(
-                    "{}: host {host:?} is not a valid host: {why}",
-                    c.label()
-                ));
-                continue;
-            }
-            let host = canonical_host(host);
+            let host = match Pattern::parse(sni_host(host)) {
+                Ok(pattern) => pattern.to_string(),
+                Err(why) => {
+                    problems.push(format!(
+                        "{}: host {host:?} is not a valid host: {why}",
+                        c.label()
+                    ));
+                    continue;
+                }
+            };
             if !hosts.contains(&host) {
                 hosts.push(host);
             }
