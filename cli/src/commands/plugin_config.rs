@@ -1,12 +1,11 @@
 //! `sni-guard plugin-config`: the configuration, a WasmPlugin, or a drift check.
 
 use super::{print_notes, PluginConfigArgs, EXIT_FOUND, EXIT_OK, EXIT_USAGE};
-use crate::audit::plugin_config_flags;
 use crate::model::layout::Layout;
 use crate::output::text::count;
 use crate::plugin::drift::{differences, read_live};
 use crate::plugin::plugin_config;
-use crate::plugin::select::{choose, Selection};
+use crate::plugin::select::{choose, plugin_config_flags, Selection};
 use crate::plugin::wasmplugin::{wasm_plugin, Options};
 use std::io::Write;
 

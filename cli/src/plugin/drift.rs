@@ -2,8 +2,8 @@
 //! Gateway added, removed or changed since the table was generated leaves a host that gets
 //! no 421 (or one refused for the wrong reason) until the table is generated again.
 
-use crate::audit::canonical_host;
 use crate::input::documents::{documents, kind_of};
+use crate::model::gateway::canonical_host;
 use crate::model::istio::Metadata;
 use crate::model::labels::Labels;
 use crate::plugin::FilterServer;
