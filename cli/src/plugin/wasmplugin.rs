@@ -16,7 +16,8 @@ pub const PLACEHOLDER_URL: &str = "oci://registry.example.com/sni-guard:0.1.0";
 /// Istio's root namespace by default: a WasmPlugin there selects pods in every namespace.
 const ROOT_NAMESPACE: &str = "istio-system";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum FailStrategy {
     /// Serve without the filter when the module cannot load.
     #[default]
@@ -110,10 +111,7 @@ pub fn wasm_plugin(
             kind: "HTTP",
             phase: "AUTHN",
             priority: 1000,
-            fail_strategy: match options.fail_strategy {
-                FailStrategy::FailOpen => "FAIL_OPEN",
-                FailStrategy::FailClose => "FAIL_CLOSE",
-            },
+            fail_strategy: options.fail_strategy,
             // No `mode`: istiod matches a gateway's listeners as CLIENT, so SERVER would
             // never apply; the port alone selects the listener.
             port_match: port_match.map(|(port, _)| json!([{"ports": [{"number": port}]}])),
@@ -149,7 +147,7 @@ struct Spec<'a> {
     kind: &'static str,
     phase: &'static str,
     priority: i32,
-    fail_strategy: &'static str,
+    fail_strategy: FailStrategy,
     #[serde(rename = "match", skip_serializing_if = "Option::is_none")]
     port_match: Option<Value>,
     plugin_config: &'a PluginConfig,
