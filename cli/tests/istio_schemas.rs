@@ -12,8 +12,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sni_guard_harness::crds;
 
-/// The CEL rules a targetRefs WasmPlugin reaches (url, selector-or-targetRefs, and those on
-/// each targetRefs entry).
+/// The CEL rules a targetRefs WasmPlugin reaches: url and selector-or-targetRefs (the entries'
+/// rule, on namespace, is not reached: the manifest sets none).
 const TARGET_REFS_RULES: usize = 2;
 
 #[test]
@@ -74,7 +74,7 @@ fn wasmplugin_matches_the_crd() {
             ],
             5,
         ),
-        // targetRefs: url, selector-or-targetRefs, and the targetRefs' own rules.
+        // targetRefs: url and selector-or-targetRefs.
         (
             vec![
                 "plugin-config",
