@@ -7,8 +7,7 @@
 
 mod common;
 
-use common::{fixtures, sni_guard, GOOD_FIXTURES};
-use serde::Deserialize;
+use common::{documents, fixture_text, sni_guard, GOOD_FIXTURES};
 use serde_json::{json, Value};
 use sni_guard_harness::crds;
 
@@ -153,14 +152,12 @@ fn fixture_gateways_and_virtual_services_match_the_crd() {
         .copied()
         .chain(merge.iter().map(String::as_str))
     {
-        let text = std::fs::read_to_string(fixtures().join(fixture)).unwrap();
+        let text = fixture_text(fixture);
         let documents: Vec<Value> = if fixture.ends_with(".json") {
             let list: Value = serde_json::from_str(&text).unwrap();
             list["items"].as_array().unwrap().clone()
         } else {
-            yaml_serde::Deserializer::from_str(&text)
-                .map(|d| Value::deserialize(d).unwrap())
-                .collect()
+            documents(&text)
         };
         // Istio's resources (the Gateway API's CRD is not Istio's to ship).
         let istio = |d: &&Value| {
@@ -187,9 +184,7 @@ fn fixture_gateways_and_virtual_services_match_the_crd() {
         (33, 12),
         "23 Gateways in the good fixtures, 10 in merge/; 12 VirtualServices"
     );
-    let bad: Value =
-        yaml_serde::from_str(&std::fs::read_to_string(fixtures().join("bad-port.yaml")).unwrap())
-            .unwrap();
+    let bad: Value = yaml_serde::from_str(&fixture_text("bad-port.yaml")).unwrap();
     let found = crds.check(&bad).problems;
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(
