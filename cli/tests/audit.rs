@@ -243,3 +243,19 @@ fn each_settings_note_is_given_once() {
         }
     }
 }
+
+#[test]
+fn the_readme_example_is_what_audit_prints() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let files = [
+        "two-gateways-shared-wildcard.yaml",
+        "passthrough-beside-wildcard.yaml",
+    ];
+    let command = format!("sni-guard audit {}\n```\n\n```\n", files.join(" "));
+    let start = readme.find(&command).expect("the audit example") + command.len();
+    let shown = &readme[start..][..readme[start..].find("```\n").unwrap()];
+    let out = sni_guard(&[&["audit"][..], &files].concat());
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(out.stdout, shown);
+}
