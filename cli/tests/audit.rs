@@ -2,25 +2,18 @@
 
 mod common;
 
-use common::{fixture_text, flat, sni_guard, sni_guard_stdin};
+use common::{conflict_titles, fixture_text, flat, sni_guard, sni_guard_stdin, TempDir};
 use serde_json::json;
 
 /// What every run without gateway pods in the input says on stderr.
 const ASSUMED_DEFAULT: &str = "sni-guard: note: assumed workload istio-system/istio-ingressgateway (app=istio-ingressgateway,istio=ingressgateway): Istio's default ingress gateway, as no gateway pods are in the input (give --workload-labels, or the gateway Deployments)\n";
-
-fn conflicts(stdout: &str) -> usize {
-    stdout
-        .lines()
-        .filter(|l| l.starts_with("CONFLICT: "))
-        .count()
-}
 
 #[test]
 fn two_gateways_sharing_a_wildcard_certificate() {
     let out = sni_guard(&["audit", "two-gateways-shared-wildcard.yaml"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert_eq!(out.stderr, ASSUMED_DEFAULT);
-    assert_eq!(conflicts(&out.stdout), 1, "{}", out.stdout);
+    assert_eq!(conflict_titles(&out.stdout).len(), 1, "{}", out.stdout);
     let expected_start = "\
 CONFLICT: certificate shared by 2 filter chains on workload istio-system/istio-ingressgateway (assumed), port 443
   credentialName \"wildcard-example-com\" presented by:
@@ -43,7 +36,7 @@ CONFLICT: certificate shared by 2 filter chains on workload istio-system/istio-i
 fn one_gateway_with_two_servers_on_443() {
     let out = sni_guard(&["audit", "one-gateway-two-servers.yaml"]);
     assert_eq!(out.code, 1);
-    assert_eq!(conflicts(&out.stdout), 1, "{}", out.stdout);
+    assert_eq!(conflict_titles(&out.stdout).len(), 1, "{}", out.stdout);
     assert!(out.stdout.contains("  credentialName \"shop-wildcard\" presented by:\n    shop/shop servers[0] (port https-www)  hosts: www.shop.example  (one-gateway-two-servers.yaml)\n    shop/shop servers[1] (port https-api)  hosts: api.shop.example  (one-gateway-two-servers.yaml)\n"), "{}", out.stdout);
     // One Gateway: nothing to say about other Gateways' VirtualServices.
     assert!(!out.stdout.contains("VirtualServices"));
@@ -101,7 +94,7 @@ fn namespace_host_forms() {
 fn file_certificates() {
     let out = sni_guard(&["audit", "file-certificates.yaml"]);
     assert_eq!(out.code, 1);
-    assert_eq!(conflicts(&out.stdout), 1);
+    assert_eq!(conflict_titles(&out.stdout).len(), 1);
     assert!(out.stdout.contains("CONFLICT: certificate shared by 2 filter chains on workload pods labelled app=legacy-gateway (assumed), port 8443\n  serverCertificate \"/etc/istio/certs/tls.crt\" presented by:\n"), "{}", out.stdout);
     assert!(!out.stdout.contains("three.example.net"), "{}", out.stdout);
     assert!(flat(&out.stdout).contains("--selector app=legacy-gateway --port 8443"));
@@ -195,23 +188,19 @@ fn several_files_are_audited_together() {
         "file-certificates.yaml",
     ]);
     assert_eq!(out.code, 1);
-    assert_eq!(conflicts(&out.stdout), 2, "{}", out.stdout);
+    assert_eq!(conflict_titles(&out.stdout).len(), 2, "{}", out.stdout);
     assert!(out
         .stdout
         .ends_with("2 conflicts found: 2 Gateways, 5 HTTPS servers on 2 workload ports.\n"));
     // A Gateway split across files still meets its partner: gw-b alone is clean.
     let yaml = fixture_text("two-gateways-shared-wildcard.yaml");
     let (first, second) = yaml.split_once("\n---\n").unwrap();
-    let dir = std::env::temp_dir().join(format!("sni-guard-audit-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (a, b) = (dir.join("a.yaml"), dir.join("b.yaml"));
-    std::fs::write(&a, first).unwrap();
-    std::fs::write(&b, second).unwrap();
-    let alone = sni_guard(&["audit", b.to_str().unwrap()]);
+    let dir = TempDir::new("audit");
+    let (a, b) = (dir.write("a.yaml", first), dir.write("b.yaml", second));
+    let alone = sni_guard(&["audit", &b]);
     assert_eq!(alone.code, 0, "{}", alone.stdout);
-    let together = sni_guard(&["audit", a.to_str().unwrap(), b.to_str().unwrap()]);
+    let together = sni_guard(&["audit", &a, &b]);
     assert_eq!(together.code, 1, "{}", together.stdout);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -228,4 +217,45 @@ fn notes_go_to_stderr_and_into_the_json() {
     assert_eq!(format!("{}\n", lines[1]), ASSUMED_DEFAULT);
     assert_eq!(out.json()["notes"].as_array().unwrap().len(), 2);
     assert_eq!(out.json()["summary"]["gateways"], 2);
+}
+
+#[test]
+fn each_settings_note_is_given_once() {
+    let input = "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: istio-system}\nspec:\n  selector: {istio: ingressgateway}\n  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: [a.example.com]\n    tls: {credentialName: wildcard}\n";
+    let note =
+        "Gateway istio-system/gw servers[0] (port https): tls.credentialName without tls.mode";
+    for format in ["human", "json"] {
+        let out = sni_guard_stdin(&["audit", "--format", format, "-"], input.as_bytes());
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let on_stderr = out
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with(&format!("sni-guard: note: {note}")))
+            .count();
+        assert_eq!(on_stderr, 1, "{format}: {}", out.stderr);
+        if format == "json" {
+            let notes = out.json()["notes"].as_array().unwrap().clone();
+            let in_json = notes
+                .iter()
+                .filter(|n| n.as_str().unwrap().starts_with(note))
+                .count();
+            assert_eq!(in_json, 1, "{notes:?}");
+        }
+    }
+}
+
+#[test]
+fn the_readme_example_is_what_audit_prints() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let files = [
+        "two-gateways-shared-wildcard.yaml",
+        "passthrough-beside-wildcard.yaml",
+    ];
+    let command = format!("sni-guard audit {}\n```\n\n```\n", files.join(" "));
+    let start = readme.find(&command).expect("the audit example") + command.len();
+    let shown = &readme[start..][..readme[start..].find("```\n").unwrap()];
+    let out = sni_guard(&[&["audit"][..], &files].concat());
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(out.stdout, shown);
 }

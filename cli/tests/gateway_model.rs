@@ -5,15 +5,8 @@
 mod common;
 
 use base64::Engine as _;
-use common::{fixture_text, flat, sni_guard, without_notes, TempDir};
+use common::{conflict_titles, fixture_text, flat, sni_guard, without_notes, TempDir};
 use serde_json::json;
-
-fn conflict_titles(stdout: &str) -> Vec<&str> {
-    stdout
-        .lines()
-        .filter(|l| l.starts_with("CONFLICT: "))
-        .collect()
-}
 
 #[test]
 fn two_certificates_still_coalesce_when_one_covers_the_other_servers_host() {

@@ -1,19 +1,18 @@
 //! The manifests match Istio's own CRD schemas: the generated WasmPlugin
-//! (extensions.istio.io/v1alpha1) and every fixture Gateway (networking.istio.io v1, v1beta1,
-//! v1alpha3). Checked with the harness's validator (`sni_guard_harness::crds`): the JSON
-//! Schema, plus what the API server adds to it: unknown fields are refused (strict field
-//! validation), and the CEL rules (`x-kubernetes-validations`) the manifest reaches are
-//! evaluated.
+//! (extensions.istio.io/v1alpha1) and every fixture Gateway and VirtualService
+//! (networking.istio.io v1, v1beta1, v1alpha3). Checked with the harness's validator
+//! (`sni_guard_harness::crds`): the JSON Schema, plus what the API server adds to it: unknown
+//! fields are refused (strict field validation), and the CEL rules
+//! (`x-kubernetes-validations`) the manifest reaches are evaluated.
 
 mod common;
 
-use common::{fixtures, sni_guard, GOOD_FIXTURES};
-use serde::Deserialize;
+use common::{documents, fixture_text, sni_guard, GOOD_FIXTURES};
 use serde_json::{json, Value};
 use sni_guard_harness::crds;
 
-/// The CEL rules a targetRefs WasmPlugin reaches (url, selector-or-targetRefs, and those on
-/// each targetRefs entry).
+/// The CEL rules a targetRefs WasmPlugin reaches: url and selector-or-targetRefs (the entries'
+/// rule, on namespace, is not reached: the manifest sets none).
 const TARGET_REFS_RULES: usize = 2;
 
 #[test]
@@ -74,7 +73,7 @@ fn wasmplugin_matches_the_crd() {
             ],
             5,
         ),
-        // targetRefs: url, selector-or-targetRefs, and the targetRefs' own rules.
+        // targetRefs: url and selector-or-targetRefs.
         (
             vec![
                 "plugin-config",
@@ -135,42 +134,57 @@ fn the_schema_check_catches_broken_manifests() {
 }
 
 #[test]
-fn fixture_gateways_match_the_crd() {
-    let Some(crds) = crds::istio("fixture_gateways_match_the_crd") else {
+fn fixture_gateways_and_virtual_services_match_the_crd() {
+    let Some(crds) = crds::istio("fixture_gateways_and_virtual_services_match_the_crd") else {
         return;
     };
-    let mut checked = 0;
-    for fixture in GOOD_FIXTURES {
-        let text = std::fs::read_to_string(fixtures().join(fixture)).unwrap();
+    let (mut gateways, mut virtual_services) = (0, 0);
+    let merge = [
+        "app-namespaces",
+        "istio-system",
+        "mutual",
+        "redirect-and-passthrough",
+        "routing-would-change",
+    ]
+    .map(|name| format!("merge/{name}.yaml"));
+    for fixture in GOOD_FIXTURES
+        .iter()
+        .copied()
+        .chain(merge.iter().map(String::as_str))
+    {
+        let text = fixture_text(fixture);
         let documents: Vec<Value> = if fixture.ends_with(".json") {
             let list: Value = serde_json::from_str(&text).unwrap();
             list["items"].as_array().unwrap().clone()
         } else {
-            yaml_serde::Deserializer::from_str(&text)
-                .map(|d| Value::deserialize(d).unwrap())
-                .collect()
+            documents(&text)
         };
-        // Istio's Gateways (the Gateway API's CRD is not Istio's to ship).
+        // Istio's resources (the Gateway API's CRD is not Istio's to ship).
         let istio = |d: &&Value| {
-            d["kind"] == "Gateway"
-                && d["apiVersion"]
-                    .as_str()
-                    .is_some_and(|v| v.starts_with("networking.istio.io/"))
+            d["apiVersion"]
+                .as_str()
+                .is_some_and(|v| v.starts_with("networking.istio.io/"))
         };
         for doc in documents.iter().filter(istio) {
+            match doc["kind"].as_str() {
+                Some("Gateway") => gateways += 1,
+                Some("VirtualService") => virtual_services += 1,
+                other => panic!("{fixture}: {other:?}"),
+            }
             assert_eq!(
                 crds.check(doc).problems,
                 Vec::<String>::new(),
                 "{fixture}: {}",
                 doc["metadata"]["name"]
             );
-            checked += 1;
         }
     }
-    assert!(checked >= 22, "checked {checked} Gateways");
-    let bad: Value =
-        yaml_serde::from_str(&std::fs::read_to_string(fixtures().join("bad-port.yaml")).unwrap())
-            .unwrap();
+    assert_eq!(
+        (gateways, virtual_services),
+        (33, 12),
+        "23 Gateways in the good fixtures, 10 in merge/; 12 VirtualServices"
+    );
+    let bad: Value = yaml_serde::from_str(&fixture_text("bad-port.yaml")).unwrap();
     let found = crds.check(&bad).problems;
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(

@@ -6,8 +6,7 @@
 
 mod common;
 
-use common::{fixture_text, flat, sni_guard, TempDir};
-use serde::Deserialize;
+use common::{documents, fixture_text, flat, sni_guard, TempDir};
 use serde_json::{json, Value};
 use sni_guard_cli::input::Input;
 use sni_guard_cli::merge::served::{served, Pods};
@@ -19,13 +18,6 @@ fn plan(fixture: &str) -> (i32, Value) {
     let out = sni_guard(&["merge", "--format", "json", fixture]);
     assert!(out.code < 2, "{fixture}: {}", out.stderr);
     (out.code, out.json())
-}
-
-fn documents(text: &str) -> Vec<Value> {
-    yaml_serde::Deserializer::from_str(text)
-        .map(|d| Value::deserialize(d).unwrap())
-        .filter(|v| !v.is_null())
-        .collect()
 }
 
 fn key(v: &Value) -> (String, String, String) {

@@ -1,10 +1,9 @@
 //! What each finding means, and how to fix it, in words.
 
 use crate::audit::Finding;
-use crate::model::gateway::{Api, ChainKind};
-use crate::model::labels::show_labels;
-use crate::model::layout::{ChainRef, Layout, Listener};
-use crate::plugin::select::distinguishing_selector;
+use crate::model::gateway::ChainKind;
+use crate::model::layout::{gateway_ids, ChainRef, Layout};
+use crate::plugin::select::plugin_config_flags;
 
 /// What goes wrong, in one paragraph.
 pub fn why(finding: &Finding<'_>) -> String {
@@ -72,7 +71,7 @@ pub fn fix(finding: &Finding<'_>, layout: &Layout<'_>) -> String {
         Finding::CoveredHost { covered, .. } => format!(
             "give {} a certificate that does not cover {} (one that names its own hosts only), or list both \
              servers in sni-guard's table (plugin-config lists every filter chain on the port). {guard}",
-            gateways_of(&covered.connection),
+            gateway_ids(&covered.connection).join(", "),
             covered.hosts.join(", ")
         ),
         Finding::DuplicateHost { .. } => {
@@ -89,38 +88,4 @@ fn hosts_of(chains: &[ChainRef<'_>]) -> String {
         .collect();
     all.dedup();
     all.join(", ")
-}
-
-/// The Gateways of these chains, `istio-system/gw-a, web/gw-b`.
-fn gateways_of(chains: &[ChainRef<'_>]) -> String {
-    let mut all: Vec<String> = chains.iter().map(|c| c.gateway.id()).collect();
-    all.dedup();
-    all.join(", ")
-}
-
-/// The `sni-guard plugin-config` flags that choose `listener`.
-pub fn plugin_config_flags(layout: &Layout<'_>, listener: &Listener<'_>) -> String {
-    let workload = layout.workload(listener);
-    let mut flags = Vec::new();
-    let api_gateways: Vec<String> = listener
-        .chains
-        .iter()
-        .filter(|c| c.gateway.api == Api::GatewayApi)
-        .map(|c| c.gateway.id())
-        .collect();
-    let one_api_gateway = !api_gateways.is_empty()
-        && api_gateways.len() == listener.chains.len()
-        && api_gateways.iter().all(|g| *g == api_gateways[0]);
-    if one_api_gateway {
-        flags.push(format!("--gateway {}", api_gateways[0]));
-    } else if let Some(selector) = distinguishing_selector(layout, listener) {
-        flags.push(format!("--selector {}", show_labels(&selector)));
-    } else if !workload.labels.is_empty() {
-        flags.push(format!("--selector {}", show_labels(&workload.labels)));
-    }
-    flags.push(format!("--port {}", listener.port));
-    if let Some(bind) = &listener.bind {
-        flags.push(format!("--bind {bind}"));
-    }
-    flags.join(" ")
 }

@@ -7,10 +7,9 @@ mod advice;
 pub mod coverage;
 
 use crate::model::certs::Certificates;
-use crate::model::gateway::{sni_host, ChainKind, Credential, TlsMode};
+use crate::model::gateway::{canonical_host, ChainKind, Credential, TlsMode};
 use crate::model::layout::{ChainRef, Layout, Listener};
 use coverage::Covered;
-use sni_guard::pattern::Pattern;
 use std::collections::HashMap;
 
 /// One problem found on one listener (by its index in the layout).
@@ -83,9 +82,6 @@ pub struct Summary {
 pub struct Audit<'g> {
     pub summary: Summary,
     pub findings: Vec<Finding<'g>>,
-    /// Things to know that are not conflicts (assumptions, settings read in a way that may
-    /// surprise).
-    pub notes: Vec<String>,
 }
 
 /// Audits the layout.
@@ -129,7 +125,6 @@ pub fn audit<'g>(layout: &Layout<'g>, certificates: &Certificates) -> Audit<'g> 
             listeners: layout.listeners.len(),
         },
         findings,
-        notes: settings_notes(layout),
     }
 }
 
@@ -190,13 +185,6 @@ pub fn duplicate_hosts<'g>(listener: &Listener<'g>) -> Vec<(Vec<String>, Vec<Cha
     group_by_chains(keyed, &listener.chains)
 }
 
-/// A host as the filter chain matches it: no namespace, lowercase, no trailing dot.
-pub fn canonical_host(host: &str) -> String {
-    Pattern::parse(sni_host(host))
-        .map(|p| p.to_string())
-        .unwrap_or_else(|_| sni_host(host).to_ascii_lowercase())
-}
-
 /// Turns `(key, chain)` pairs into `keys → chains` for every set of two or more chains, in
 /// order of first appearance.
 fn group_by_chains<'g, K: std::hash::Hash + Eq + Clone>(
@@ -235,7 +223,7 @@ fn group_by_chains<'g, K: std::hash::Hash + Eq + Clone>(
         .collect()
 }
 
-pub use advice::{fix, plugin_config_flags, why};
+pub use advice::{fix, why};
 
 #[cfg(test)]
 mod tests;

@@ -1,10 +1,6 @@
 use super::*;
-use crate::model::fixtures::{api_gateway, gateway, https, layout};
-use serde_json::{json, Value};
-
-fn https443(name: &str, hosts: &[&str], credential: &str) -> Value {
-    https(443, name, hosts, credential)
-}
+use crate::model::fixtures::{api_gateway, gateway, https443, layout};
+use serde_json::json;
 
 fn labels(finding: &Finding<'_>) -> Vec<String> {
     finding.chains().iter().map(ChainRef::label).collect()

@@ -11,12 +11,11 @@ pub(super) fn run(
     layout: &Layout<'_>,
     input: &Input,
     format: Format,
-    mut notes: Vec<String>,
+    notes: Vec<String>,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> std::io::Result<i32> {
     let audit = audit(layout, &input.certificates);
-    notes.extend(audit.notes.iter().cloned());
     print_notes(&notes, stderr)?;
     match format {
         Format::Human => stdout.write_all(human::report(&audit, layout).as_bytes())?,

@@ -4,9 +4,11 @@ use super::{print_notes, Format, EXIT_FOUND, EXIT_OK, EXIT_USAGE};
 use crate::input::Input;
 use crate::merge::{output, plan};
 use crate::model::labels::Labels;
+use crate::model::layout::Layout;
 use std::io::Write;
 
 pub(super) fn run(
+    layout: &Layout<'_>,
     input: &Input,
     flags: &[Labels],
     format: Format,
@@ -15,7 +17,7 @@ pub(super) fn run(
     stderr: &mut dyn Write,
 ) -> std::io::Result<i32> {
     print_notes(&notes, stderr)?;
-    let plan = match plan(input, flags) {
+    let plan = match plan(input, layout, flags) {
         Ok(plan) => plan,
         Err(problem) => {
             writeln!(stderr, "sni-guard: error: {problem}")?;

@@ -13,6 +13,8 @@ use crate::model::labels::{parse_labels, Labels};
 use crate::model::layout::Layout;
 use crate::model::placement::place;
 use crate::plugin::wasmplugin::FailStrategy;
+use crate::plugin::Mode;
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::collections::HashSet;
 use std::ffi::OsString;
@@ -79,8 +81,8 @@ struct InputArgs {
 #[derive(Args, Debug)]
 struct PluginConfigArgs {
     /// The filter's mode.
-    #[arg(long, value_enum, default_value_t = ModeArg::Strict)]
-    mode: ModeArg,
+    #[arg(long, value_parser = mode_parser(), default_value_t = Mode::Strict)]
+    mode: Mode,
     /// The workload, by labels its pods have (`istio=ingressgateway`, or `a=b,c=d`); repeatable.
     #[arg(long, value_name = "LABELS", value_parser = parse_labels)]
     selector: Vec<Labels>,
@@ -130,11 +132,14 @@ enum Format {
     Json,
 }
 
-#[derive(ValueEnum, Clone, Copy, Debug)]
-enum ModeArg {
-    Strict,
-    #[value(name = "log_only", alias = "log-only")]
-    LogOnly,
+/// `--mode`: the filter's own names (`strict`, `log_only`), and `log-only`; only these reach
+/// `from_name`.
+fn mode_parser() -> impl TypedValueParser<Value = Mode> {
+    PossibleValuesParser::new([
+        PossibleValue::new(Mode::Strict.name()),
+        PossibleValue::new(Mode::LogOnly.name()).alias("log-only"),
+    ])
+    .map(|name| Mode::from_name(&name.replace('-', "_")).unwrap_or_default())
 }
 
 /// Runs the command line; returns the exit code.
@@ -195,6 +200,7 @@ pub fn run(
         }
         Command::PluginConfig(args) => plugin_config::run(&layout, args, notes, stdout, stderr),
         Command::Merge { format, .. } => merge::run(
+            &layout,
             &input,
             &input_args.workload_labels,
             *format,

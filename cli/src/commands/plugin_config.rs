@@ -1,14 +1,12 @@
 //! `sni-guard plugin-config`: the configuration, a WasmPlugin, or a drift check.
 
-use super::{print_notes, ModeArg, PluginConfigArgs, EXIT_FOUND, EXIT_OK, EXIT_USAGE};
-use crate::audit::plugin_config_flags;
-use crate::model::gateway::ChainKind;
+use super::{print_notes, PluginConfigArgs, EXIT_FOUND, EXIT_OK, EXIT_USAGE};
 use crate::model::layout::Layout;
 use crate::output::text::count;
 use crate::plugin::drift::{differences, read_live};
-use crate::plugin::select::{choose, Selection};
+use crate::plugin::plugin_config;
+use crate::plugin::select::{choose, plugin_config_flags, Selection};
 use crate::plugin::wasmplugin::{wasm_plugin, Options};
-use crate::plugin::{plugin_config, Mode};
 use std::io::Write;
 
 pub(super) fn run(
@@ -64,12 +62,8 @@ pub(super) fn run(
             return Ok(EXIT_USAGE);
         }
     };
-    let mode = match args.mode {
-        ModeArg::Strict => Mode::Strict,
-        ModeArg::LogOnly => Mode::LogOnly,
-    };
     let name = layout.describe(listener);
-    let config = match plugin_config(listener, mode) {
+    let config = match plugin_config(listener, args.mode) {
         Ok(config) => config,
         Err(problem) => {
             writeln!(
@@ -80,14 +74,9 @@ pub(super) fn run(
         }
     };
     let others: Vec<String> = layout
-        .listeners
+        .other_https_ports(listener)
         .iter()
-        .filter(|l| {
-            l.workload == listener.workload
-                && l.port != listener.port
-                && l.chains.iter().any(|c| c.kind == ChainKind::Https)
-        })
-        .map(|l| l.port.to_string())
+        .map(u32::to_string)
         .collect();
     if !others.is_empty() {
         writeln!(

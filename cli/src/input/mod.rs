@@ -8,9 +8,11 @@ pub(crate) mod documents;
 
 use crate::model::certs::Certificates;
 use crate::model::gateway::{Gateway, Source};
+use crate::model::istio::Metadata;
 use crate::model::workload::{PodTemplate, Service};
 use crate::model::{gateway_api, istio};
 use documents::kind_of;
+use serde::Deserialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -56,11 +58,18 @@ impl<T> Default for Keyed<T> {
     }
 }
 
+/// An item's resource as read, and where.
+type Read<T> = fn(&T) -> (&Value, &Source);
+
 impl<T> Keyed<T> {
-    /// Keeps `item` under `key`, in place of an earlier one, which it returns.
-    fn keep(&mut self, key: String, item: T) -> Option<T> {
+    /// Keeps `item` under `key`, in place of an earlier one; a note titled `title` when the
+    /// two differ.
+    fn keep(&mut self, key: String, item: T, title: &str, read: Read<T>) -> Option<String> {
         match self.index.get(&key) {
-            Some(&at) => Some(std::mem::replace(&mut self.items[at], item)),
+            Some(&at) => {
+                let old = std::mem::replace(&mut self.items[at], item);
+                repeated(title, read(&old), read(&self.items[at]))
+            }
             None => {
                 self.index.insert(key, self.items.len());
                 self.items.push(item);
@@ -206,33 +215,24 @@ impl Input {
                 }
                 .map_err(named)?;
                 let (title, key) = (gw.title(), format!("{:?} {}", gw.api, gw.id()));
-                if let Some(old) = self.gateways.keep(key.clone(), gw) {
-                    let new = &self.gateways.items[self.gateways.index[&key]];
-                    self.notes.extend(repeated(
-                        &title,
-                        (&old.raw, &old.source),
-                        (&new.raw, &new.source),
-                    ));
-                }
+                self.notes
+                    .extend(self.gateways.keep(key, gw, &title, |g| (&g.raw, &g.source)));
             }
             ("networking.istio.io", "VirtualService") => {
-                let meta: istio_meta::Meta = istio_meta::read(&value).map_err(named)?;
-                let key = format!("{}/{}", meta.namespace, meta.name);
+                let metadata = istio::read::<Named>(&value).map_err(named)?.metadata;
+                let namespace = metadata.namespace();
+                let key = format!("{namespace}/{}", metadata.name);
+                let title = format!("VirtualService {key}");
                 let vs = Resource {
-                    namespace: meta.namespace,
-                    name: meta.name,
+                    namespace,
+                    name: metadata.name,
                     value,
                     source,
                 };
-                if let Some(old) = self.virtual_services.keep(key.clone(), vs) {
-                    let new = &self.virtual_services.items[self.virtual_services.index[&key]];
-                    let title = format!("VirtualService {key}");
-                    self.notes.extend(repeated(
-                        &title,
-                        (&old.value, &old.source),
-                        (&new.value, &new.source),
-                    ));
-                }
+                self.notes.extend(
+                    self.virtual_services
+                        .keep(key, vs, &title, |vs| (&vs.value, &vs.source)),
+                );
             }
             ("v1", "Secret") => {
                 if self
@@ -250,20 +250,18 @@ impl Input {
                 self.certificate_resources += 1;
             }
             ("apps", "Deployment" | "DaemonSet" | "StatefulSet" | "ReplicaSet") | ("v1", "Pod") => {
-                let t = PodTemplate::read(&kind, &value, source.clone()).map_err(named)?;
-                if let Some(old) = self.templates.keep(t.title(), t) {
-                    let title = old.title();
-                    self.notes
-                        .extend(repeated(&title, (&old.raw, &old.source), (&value, &source)));
-                }
+                let t = PodTemplate::read(&kind, &value, source).map_err(named)?;
+                let title = t.title();
+                self.notes.extend(
+                    self.templates
+                        .keep(title.clone(), t, &title, |t| (&t.raw, &t.source)),
+                );
             }
             ("v1", "Service") => {
-                let s = Service::read(&value, source.clone()).map_err(named)?;
-                if let Some(old) = self.services.keep(s.id(), s) {
-                    let title = format!("Service {}", old.id());
-                    self.notes
-                        .extend(repeated(&title, (&old.raw, &old.source), (&value, &source)));
-                }
+                let s = Service::read(&value, source).map_err(named)?;
+                let (key, title) = (s.id(), format!("Service {}", s.id()));
+                self.notes
+                    .extend(self.services.keep(key, s, &title, |s| (&s.raw, &s.source)));
             }
             _ => {
                 *self
@@ -331,29 +329,10 @@ fn repeated(title: &str, first: (&Value, &Source), later: (&Value, &Source)) -> 
     })
 }
 
-/// `metadata.name` and `metadata.namespace` of any resource.
-mod istio_meta {
-    use crate::model::istio::{read as read_value, Metadata};
-    use serde::Deserialize;
-    use serde_json::Value;
-
-    #[derive(Deserialize)]
-    struct Named {
-        metadata: Metadata,
-    }
-
-    pub struct Meta {
-        pub namespace: String,
-        pub name: String,
-    }
-
-    pub fn read(value: &Value) -> Result<Meta, String> {
-        let named: Named = read_value(value)?;
-        Ok(Meta {
-            namespace: named.metadata.namespace(),
-            name: named.metadata.name,
-        })
-    }
+/// Any resource, for its `metadata`.
+#[derive(Deserialize)]
+struct Named {
+    metadata: Metadata,
 }
 
 #[cfg(test)]

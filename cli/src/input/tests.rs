@@ -78,6 +78,31 @@ fn a_repeated_resource_replaces_the_first_and_a_change_is_noted() {
 }
 
 #[test]
+fn every_kind_kept_by_name_notes_a_changed_copy() {
+    let vs = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v}\nspec: {hosts: [a]}\n";
+    let service =
+        "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: 443}]}\n";
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {app: a}}\nspec: {containers: []}\n";
+    let changed = |text: &str, from: &str, to: &str| {
+        let input = read(&format!("{GW}---\n{text}---\n{}", text.replace(from, to))).unwrap();
+        assert_eq!(input.notes.len(), 1, "{:?}", input.notes);
+        input.notes[0].clone()
+    };
+    assert_eq!(
+        changed(vs, "[a]", "[b]"),
+        "VirtualService default/v appears twice with different contents (f.yaml document 2 and f.yaml document 3): using the later"
+    );
+    assert_eq!(
+        changed(service, "443", "8443"),
+        "Service default/s appears twice with different contents (f.yaml document 2 and f.yaml document 3): using the later"
+    );
+    assert_eq!(
+        changed(pod, "app: a", "app: b"),
+        "Pod default/p appears twice with different contents (f.yaml document 2 and f.yaml document 3): using the later"
+    );
+}
+
+#[test]
 fn yaml_merge_keys_keep_every_server() {
     let text = "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: g}\nspec:\n  servers:\n  - &s {port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com], tls: {mode: SIMPLE, credentialName: w}}\n  - <<: *s\n    hosts: [b.example.com]\n";
     let input = read(text).unwrap();

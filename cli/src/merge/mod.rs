@@ -18,14 +18,14 @@ use crate::input::Resource;
 use crate::model::gateway::{Api, Gateway};
 use crate::model::labels::Labels;
 use crate::model::layout::Layout;
-use crate::model::placement::place;
+use serde::Serialize;
 use served::{admitted, differences, served, Pods};
 use state::{ServerId, State};
 use std::collections::BTreeSet;
 use virtual_service::VirtualService;
 
 /// Servers that became one.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Merged {
     /// `workload ..., port 443`.
     pub listener: String,
@@ -39,7 +39,7 @@ pub struct Merged {
 }
 
 /// Servers sharing a certificate that the plan leaves apart, and why.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct NotMerged {
     pub listener: String,
     pub credentials: Vec<String>,
@@ -62,9 +62,10 @@ pub struct Plan {
     pub checked: usize,
 }
 
-/// Plans the merge of every shared-certificate group it can. `Err` when the plan, checked
-/// as a whole, would change routing (it then is not printed).
-pub fn plan(input: &Input, flags: &[Labels]) -> Result<Plan, String> {
+/// Plans the merge of every shared-certificate group it can, on `layout` (of the input's
+/// Gateways, placed with `flags`). `Err` when the plan, checked as a whole, would change
+/// routing (it then is not printed).
+pub fn plan(input: &Input, layout: &Layout<'_>, flags: &[Labels]) -> Result<Plan, String> {
     let gateways = &input.gateways.items;
     let pods = Pods {
         templates: &input.templates.items,
@@ -73,9 +74,7 @@ pub fn plan(input: &Input, flags: &[Labels]) -> Result<Plan, String> {
     };
     let original = State::new(gateways, &input.virtual_services.items);
     let before = served(&original, &pods)?;
-    let placement = place(gateways, pods.templates, pods.services, flags);
-    let layout = Layout::new(gateways, placement, pods.services);
-    let findings = audit(&layout, &input.certificates).findings;
+    let findings = audit(layout, &input.certificates).findings;
     let mut state = original.clone();
     let mut plan = Plan {
         checked: original.virtual_services.len(),

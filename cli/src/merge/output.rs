@@ -2,6 +2,7 @@
 //! a summary with the `kubectl delete` commands to run after the apply.
 
 use crate::merge::Plan;
+use crate::model::istio::DEFAULT_NAMESPACE;
 use serde_json::{json, Value};
 
 /// Fields the API server owns; an object to `kubectl apply` leaves them out.
@@ -45,7 +46,7 @@ pub fn yaml(plan: &Plan) -> Result<String, String> {
             "{}/{}",
             object["metadata"]["namespace"]
                 .as_str()
-                .unwrap_or("default"),
+                .unwrap_or(DEFAULT_NAMESPACE),
             object["metadata"]["name"].as_str().unwrap_or_default()
         );
         out.push_str(&format!(
@@ -61,9 +62,9 @@ pub fn json(plan: &Plan) -> serde_json::Result<String> {
     let value = json!({
         "apply": plan.apply,
         "delete": plan.delete.iter().map(|(ns, name)| json!({"kind": "Gateway", "apiVersion": "networking.istio.io", "namespace": ns, "name": name})).collect::<Vec<_>>(),
-        "merged": plan.merged.iter().map(|m| json!({"listener": m.listener, "credentials": m.credentials, "into": m.into, "why": m.why, "moved": m.moved})).collect::<Vec<_>>(),
+        "merged": plan.merged,
         "rebound": plan.rebound.iter().map(|(vs, from, to)| json!({"virtual_service": vs, "from": from, "to": to})).collect::<Vec<_>>(),
-        "not_merged": plan.not_merged.iter().map(|n| json!({"listener": n.listener, "credentials": n.credentials, "servers": n.servers, "why": n.why})).collect::<Vec<_>>(),
+        "not_merged": plan.not_merged,
         "checked_virtual_services": plan.checked,
     });
     serde_json::to_string_pretty(&value)

@@ -82,8 +82,7 @@ pub fn admitted(
 
 /// For each VirtualService of `state`, where it is served.
 pub fn served(state: &State, pods: &Pods<'_>) -> Result<Vec<BTreeSet<Entry>>, String> {
-    let standing = state.standing()?;
-    let gateways: Vec<Gateway> = standing.iter().map(|(_, g)| g.clone()).collect();
+    let gateways = state.standing()?;
     let placement = place(&gateways, pods.templates, pods.services, pods.flags);
     let by_name: HashMap<(&str, &str), usize> = gateways
         .iter()

@@ -71,8 +71,8 @@ impl State {
                 .any(|(i, s)| state.read.raw_server(&state.read.servers[*i]) != s)
     }
 
-    /// The Gateways that stand, read again, each with its index in the state.
-    pub fn standing(&self) -> Result<Vec<(usize, Gateway)>, String> {
+    /// The Gateways that stand, read again.
+    pub fn standing(&self) -> Result<Vec<Gateway>, String> {
         let mut out = Vec::new();
         for (g, state) in self.gateways.iter().enumerate() {
             if state.deleted {
@@ -83,18 +83,9 @@ impl State {
                     .map_err(|e| format!("{} as planned: {e}", state.read.title()))?,
                 Api::GatewayApi => state.read.clone(),
             };
-            out.push((g, gateway));
+            out.push(gateway);
         }
         Ok(out)
-    }
-
-    /// The server `id` now.
-    pub fn server(&self, id: ServerId) -> Option<&Value> {
-        self.gateways[id.0]
-            .servers
-            .iter()
-            .find(|(i, _)| *i == id.1)
-            .map(|(_, s)| s)
     }
 
     /// Moves the hosts of `moved` into `target`'s server and removes those servers (and any

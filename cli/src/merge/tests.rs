@@ -114,7 +114,7 @@ fn moved_hosts_keep_their_namespace_and_an_emptied_gateway_goes() {
     let mut state = State::new(&gws, &[]);
     state.merge((0, 0), &[(1, 0)]);
     assert_eq!(
-        state.server((0, 0)).unwrap()["hosts"],
+        state.raw(0)["spec"]["servers"][0]["hosts"],
         json!([
             "./a.example.com",
             "ns/b.example.com",

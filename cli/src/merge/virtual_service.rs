@@ -44,7 +44,6 @@ impl GatewayRef {
 #[derive(Debug, Clone)]
 pub struct VirtualService {
     pub namespace: String,
-    pub name: String,
     /// `spec.hosts`.
     pub hosts: Vec<String>,
     /// `spec.gateways`; `mesh` alone when absent (Istio's default).
@@ -73,14 +72,9 @@ impl VirtualService {
         };
         VirtualService {
             namespace: vs.namespace.clone(),
-            name: vs.name.clone(),
             hosts: strings(&spec["hosts"]),
             gateways,
         }
-    }
-
-    pub fn id(&self) -> String {
-        format!("{}/{}", self.namespace, self.name)
     }
 }
 

@@ -141,10 +141,6 @@ impl Certificates {
                 .collect(),
         }
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.by_secret.is_empty()
-    }
 }
 
 /// The DNS Subject Alternative Names of the first certificate in `pem`.
@@ -174,23 +170,8 @@ fn dns_names(pem: &[u8]) -> Result<Vec<String>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::fixtures::{pem_for, tls_secret};
     use serde_json::json;
-
-    fn pem_for(names: &[&str]) -> String {
-        let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
-        let key = rcgen::KeyPair::generate().unwrap();
-        rcgen::CertificateParams::new(names)
-            .unwrap()
-            .self_signed(&key)
-            .unwrap()
-            .pem()
-    }
-
-    fn secret(ns: &str, name: &str, pem: &str) -> Value {
-        json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
-               "metadata": {"name": name, "namespace": ns},
-               "data": {"tls.crt": base64::engine::general_purpose::STANDARD.encode(pem)}})
-    }
 
     fn secret_ref(ns: Option<&str>, name: &str) -> Credential {
         Credential::Secret {
@@ -204,7 +185,10 @@ mod tests {
         let mut certs = Certificates::default();
         let pem = pem_for(&["*.example.com", "example.com"]);
         certs
-            .add_secret(&secret("istio-system", "wild", &pem), &Source::default())
+            .add_secret(
+                &tls_secret("istio-system", "wild", &pem),
+                &Source::default(),
+            )
             .unwrap();
         let found = certs.lookup(&secret_ref(None, "wild"), Some("istio-system"));
         assert_eq!(found.len(), 1);
@@ -232,7 +216,7 @@ mod tests {
         assert_eq!(found[0].origin, "Certificate istio-system/c (dnsNames)");
         let pem = pem_for(&["api.example.com", "www.example.com"]);
         certs
-            .add_secret(&secret("istio-system", "api", &pem), &Source::default())
+            .add_secret(&tls_secret("istio-system", "api", &pem), &Source::default())
             .unwrap();
         let found = certs.lookup(&secret_ref(Some("istio-system"), "api"), None);
         assert_eq!(
@@ -246,19 +230,21 @@ mod tests {
         let mut certs = Certificates::default();
         certs
             .add_secret(
-                &secret("ns", "bad", "not a certificate"),
+                &tls_secret("ns", "bad", "not a certificate"),
                 &Source::default(),
             )
             .unwrap();
         assert_eq!(certs.unreadable.len(), 1);
         assert!(certs.unreadable[0].starts_with("Secret ns/bad (): tls.crt: not a PEM certificate"));
-        certs
+        let kept = certs
             .add_secret(
                 &json!({"metadata": {"name": "pull"}, "data": {".dockerconfigjson": "e30="}}),
                 &Source::default(),
             )
             .unwrap();
-        assert!(certs.is_empty());
+        assert!(!kept, "no certificate in it");
+        assert!(certs.lookup(&secret_ref(None, "pull"), None).is_empty());
+        assert!(certs.lookup(&secret_ref(None, "bad"), None).is_empty());
         assert!(certs
             .add_secret(
                 &json!({"metadata": {"name": "x"}, "data": {"tls.crt": 3}}),

@@ -5,6 +5,7 @@ use crate::model::layout::Layout;
 use crate::model::placement::place;
 use crate::model::workload::Service;
 use crate::model::{gateway_api, istio};
+use base64::Engine as _;
 use serde_json::{json, Value};
 
 /// Istio Gateway `ns/name` with `selector` (a JSON object) and `servers`.
@@ -41,10 +42,33 @@ pub(crate) fn https(port: u32, name: &str, hosts: &[&str], credential: &str) -> 
            "hosts": hosts, "tls": {"mode": "SIMPLE", "credentialName": credential}})
 }
 
+/// An HTTPS server on 443 (port name `name`) for `hosts`, with `credential`.
+pub(crate) fn https443(name: &str, hosts: &[&str], credential: &str) -> Value {
+    https(443, name, hosts, credential)
+}
+
 /// A TLS PASSTHROUGH server on 443 for `hosts`.
 pub(crate) fn passthrough(name: &str, hosts: &[&str]) -> Value {
     json!({"port": {"number": 443, "name": name, "protocol": "TLS"},
            "hosts": hosts, "tls": {"mode": "PASSTHROUGH"}})
+}
+
+/// A self-signed certificate (PEM) for `names`.
+pub(crate) fn pem_for(names: &[&str]) -> String {
+    let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+    let key = rcgen::KeyPair::generate().unwrap();
+    rcgen::CertificateParams::new(names)
+        .unwrap()
+        .self_signed(&key)
+        .unwrap()
+        .pem()
+}
+
+/// A kubernetes.io/tls Secret `ns/name` holding `pem`.
+pub(crate) fn tls_secret(ns: &str, name: &str, pem: &str) -> Value {
+    json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
+           "metadata": {"name": name, "namespace": ns},
+           "data": {"tls.crt": base64::engine::general_purpose::STANDARD.encode(pem)}})
 }
 
 /// The layout of `gateways` with no workloads given (the defaults assumed).

@@ -5,6 +5,7 @@
 
 use crate::model::labels::Labels;
 use serde_json::Value;
+use sni_guard::pattern::Pattern;
 use std::fmt;
 
 /// Where a resource was read: the file (or `<stdin>`) and the document in it.
@@ -268,6 +269,13 @@ impl Server {
 /// chain's SNI match.
 pub fn sni_host(host: &str) -> &str {
     host.split_once('/').map_or(host, |(_, host)| host)
+}
+
+/// A host as the filter chain matches it: no namespace, lowercase, no trailing dot.
+pub fn canonical_host(host: &str) -> String {
+    Pattern::parse(sni_host(host))
+        .map(|p| p.to_string())
+        .unwrap_or_else(|_| sni_host(host).to_ascii_lowercase())
 }
 
 #[cfg(test)]

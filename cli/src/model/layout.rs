@@ -25,6 +25,13 @@ impl ChainRef<'_> {
     }
 }
 
+/// The Gateways of these chains, `namespace/name`, each once (a Gateway's chains are adjacent).
+pub fn gateway_ids(chains: &[ChainRef<'_>]) -> Vec<String> {
+    let mut ids: Vec<String> = chains.iter().map(|c| c.gateway.id()).collect();
+    ids.dedup();
+    ids
+}
+
 /// One listener of a gateway workload, with its filter chains in input order.
 #[derive(Debug, Clone)]
 pub struct Listener<'g> {
@@ -103,6 +110,19 @@ impl<'g> Layout<'g> {
 
     pub fn workload(&self, listener: &Listener<'_>) -> &Workload {
         &self.placement.workloads[listener.workload]
+    }
+
+    /// The other ports of `listener`'s workload that have an HTTPS chain, in listener order.
+    pub fn other_https_ports(&self, listener: &Listener<'_>) -> Vec<u32> {
+        self.listeners
+            .iter()
+            .filter(|l| {
+                l.workload == listener.workload
+                    && l.port != listener.port
+                    && l.chains.iter().any(|c| c.kind == ChainKind::Https)
+            })
+            .map(|l| l.port)
+            .collect()
     }
 
     /// `workload Deployment istio-system/x (istio=x), port 443` (`, bind 10.0.0.1`).

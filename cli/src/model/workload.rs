@@ -5,6 +5,7 @@
 use crate::model::gateway::Source;
 use crate::model::istio::{read, Metadata};
 use crate::model::labels::{show_labels, Labels};
+use crate::model::placement::GATEWAY_NAME_LABEL;
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -148,8 +149,8 @@ impl PodTemplate {
             .annotations
             .get("inject.istio.io/templates")
             .is_some_and(|t| t.split(',').any(|t| t.trim() == "gateway"));
-        let gateway_api = labels.contains_key("gateway.networking.k8s.io/gateway-name")
-            || labels.contains_key("istio.io/gateway-name");
+        let gateway_api =
+            labels.contains_key(GATEWAY_NAME_LABEL) || labels.contains_key("istio.io/gateway-name");
         let router = spec
             .containers
             .iter()

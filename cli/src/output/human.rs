@@ -1,7 +1,7 @@
 //! The audit report for people. Ends with one summary line.
 
 use crate::audit::{fix, why, Audit, Finding, Summary};
-use crate::model::gateway::Credential;
+use crate::model::gateway::{ChainKind, Credential};
 use crate::model::layout::{ChainRef, Layout};
 use crate::output::text::{count, wrap};
 
@@ -81,9 +81,9 @@ pub fn report(audit: &Audit<'_>, layout: &Layout<'_>) -> String {
 
 /// `istio-system/gw-a servers[1] (port https)  hosts: a.example.com  (gw.yaml document 1)`.
 fn chain_line(chain: &ChainRef<'_>) -> String {
-    let kind = match chain.kind.describe() {
-        "HTTPS" => String::new(),
-        other => format!("  [{other}]"),
+    let kind = match chain.kind {
+        ChainKind::Https => String::new(),
+        other => format!("  [{}]", other.describe()),
     };
     format!(
         "    {}  hosts: {}{kind}  ({})\n",

@@ -2,8 +2,9 @@
 //! Gateway added, removed or changed since the table was generated leaves a host that gets
 //! no 421 (or one refused for the wrong reason) until the table is generated again.
 
-use crate::audit::canonical_host;
 use crate::input::documents::{documents, kind_of};
+use crate::model::gateway::canonical_host;
+use crate::model::istio::Metadata;
 use crate::model::labels::Labels;
 use crate::plugin::FilterServer;
 use serde::Deserialize;
@@ -25,15 +26,8 @@ pub struct Live {
 
 #[derive(Deserialize)]
 struct WasmPlugin {
-    metadata: Meta,
+    metadata: Metadata,
     spec: Spec,
-}
-
-#[derive(Deserialize)]
-struct Meta {
-    name: String,
-    #[serde(default)]
-    namespace: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -135,10 +129,7 @@ pub fn read_live(bytes: &[u8]) -> Result<Live, String> {
     };
     let plugin: WasmPlugin =
         crate::model::istio::read(doc).map_err(|e| format!("WasmPlugin: {e}"))?;
-    let namespace = plugin
-        .metadata
-        .namespace
-        .unwrap_or_else(|| "default".to_owned());
+    let namespace = plugin.metadata.namespace();
     let gateway = plugin
         .spec
         .target_refs
@@ -244,6 +235,19 @@ mod tests {
                 server("b", &["b.example.com"])
             ],
             "named as the filter names them"
+        );
+        assert_eq!(unnamed.id, "default/p");
+        let empty_namespace = read_live(
+            b"apiVersion: extensions.istio.io/v1alpha1\nkind: WasmPlugin\nmetadata: {name: p, namespace: \"\"}\nspec:\n  targetRefs: [{kind: Gateway, name: gw}]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                empty_namespace.id.as_str(),
+                empty_namespace.gateway.as_deref()
+            ),
+            ("default/p", Some("default/gw")),
+            "an empty namespace is the default one, as for Gateways"
         );
         assert!(
             read_live(b"apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n")

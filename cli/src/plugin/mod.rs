@@ -7,30 +7,27 @@ pub mod drift;
 pub mod select;
 pub mod wasmplugin;
 
-use crate::audit::{canonical_host, duplicate_hosts};
+use crate::audit::duplicate_hosts;
 use crate::model::gateway::sni_host;
 use crate::model::layout::{ChainRef, Listener};
-use serde::{Deserialize, Serialize};
+use serde::{Serialize, Serializer};
 use sni_guard::pattern::Pattern;
-
-/// The filter's `mode`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub enum Mode {
-    #[default]
-    #[serde(rename = "strict")]
-    Strict,
-    #[serde(rename = "log_only")]
-    LogOnly,
-}
+pub use sni_guard::Mode;
 
 /// The plugin configuration JSON (what a WasmPlugin's `pluginConfig` becomes).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PluginConfig {
+    #[serde(serialize_with = "mode_name")]
     pub mode: Mode,
     pub servers: Vec<FilterServer>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The mode under the name the filter reads.
+fn mode_name<S: Serializer>(mode: &Mode, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(mode.name())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FilterServer {
     pub name: String,
     pub hosts: Vec<String>,
@@ -74,14 +71,16 @@ pub fn plugin_config(listener: &Listener<'_>, mode: Mode) -> Result<PluginConfig
     for (c, name) in listener.chains.iter().zip(names) {
         let mut hosts: Vec<String> = Vec::new();
         for host in &c.server.hosts {
-            if let Err(why) = Pattern::parse(sni_host(host)) {
-                problems.push(format!(
-                    "{}: host {host:?} is not a valid host: {why}",
-                    c.label()
-                ));
-                continue;
-            }
-            let host = canonical_host(host);
+            let host = match Pattern::parse(sni_host(host)) {
+                Ok(pattern) => pattern.to_string(),
+                Err(why) => {
+                    problems.push(format!(
+                        "{}: host {host:?} is not a valid host: {why}",
+                        c.label()
+                    ));
+                    continue;
+                }
+            };
             if !hosts.contains(&host) {
                 hosts.push(host);
             }

@@ -1,8 +1,7 @@
 //! Choosing the listener a configuration mirrors: by the workload's labels, the port, the
 //! bind address, or a Gateway with servers on it.
 
-use crate::audit::plugin_config_flags;
-use crate::model::gateway::ChainKind;
+use crate::model::gateway::{Api, ChainKind};
 use crate::model::labels::{selects, show_labels, Labels};
 use crate::model::layout::{Layout, Listener};
 use crate::output::text::count;
@@ -108,6 +107,33 @@ pub fn distinguishing_selector(layout: &Layout<'_>, listener: &Listener<'_>) -> 
     candidates
         .into_iter()
         .find(|s| selects(s, &workload.labels) && !others.iter().any(|o| selects(s, o)))
+}
+
+/// The `sni-guard plugin-config` flags that choose `listener`.
+pub fn plugin_config_flags(layout: &Layout<'_>, listener: &Listener<'_>) -> String {
+    let workload = layout.workload(listener);
+    let mut flags = Vec::new();
+    let api_gateways: Vec<String> = listener
+        .chains
+        .iter()
+        .filter(|c| c.gateway.api == Api::GatewayApi)
+        .map(|c| c.gateway.id())
+        .collect();
+    let one_api_gateway = !api_gateways.is_empty()
+        && api_gateways.len() == listener.chains.len()
+        && api_gateways.iter().all(|g| *g == api_gateways[0]);
+    if one_api_gateway {
+        flags.push(format!("--gateway {}", api_gateways[0]));
+    } else if let Some(selector) = distinguishing_selector(layout, listener) {
+        flags.push(format!("--selector {}", show_labels(&selector)));
+    } else if !workload.labels.is_empty() {
+        flags.push(format!("--selector {}", show_labels(&workload.labels)));
+    }
+    flags.push(format!("--port {}", listener.port));
+    if let Some(bind) = &listener.bind {
+        flags.push(format!("--bind {bind}"));
+    }
+    flags.join(" ")
 }
 
 /// The flags given, as typed; `None` when there are none.

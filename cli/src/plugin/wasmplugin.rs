@@ -2,9 +2,9 @@
 //! a pod selector for Istio Gateways' workloads, `targetRefs` for a Gateway API Gateway's own
 //! deployment, and a port match for the listener's port.
 
-use crate::model::gateway::{Api, ChainKind};
+use crate::model::gateway::Api;
 use crate::model::labels::Labels;
-use crate::model::layout::{Layout, Listener};
+use crate::model::layout::{gateway_ids, Layout, Listener};
 use crate::plugin::select::distinguishing_selector;
 use crate::plugin::PluginConfig;
 use serde::Serialize;
@@ -16,7 +16,8 @@ pub const PLACEHOLDER_URL: &str = "oci://registry.example.com/sni-guard:0.1.0";
 /// Istio's root namespace by default: a WasmPlugin there selects pods in every namespace.
 const ROOT_NAMESPACE: &str = "istio-system";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum FailStrategy {
     /// Serve without the filter when the module cannot load.
     #[default]
@@ -84,7 +85,7 @@ pub fn wasm_plugin(
     let mut comment = format!(
         "# sni-guard on {}: 421 Misdirected Request for a request on a\n# connection made for another filter chain. Mirrors the TLS servers of: {}.\n",
         layout.describe(listener),
-        gateways(listener).join(", ")
+        gateway_ids(&listener.chains).join(", ")
     );
     if let Some((port, how)) = &port_match {
         comment.push_str(&format!("# Port match {port}: {how}.\n"));
@@ -110,10 +111,7 @@ pub fn wasm_plugin(
             kind: "HTTP",
             phase: "AUTHN",
             priority: 1000,
-            fail_strategy: match options.fail_strategy {
-                FailStrategy::FailOpen => "FAIL_OPEN",
-                FailStrategy::FailClose => "FAIL_CLOSE",
-            },
+            fail_strategy: options.fail_strategy,
             // No `mode`: istiod matches a gateway's listeners as CLIENT, so SERVER would
             // never apply; the port alone selects the listener.
             port_match: port_match.map(|(port, _)| json!([{"ports": [{"number": port}]}])),
@@ -149,7 +147,7 @@ struct Spec<'a> {
     kind: &'static str,
     phase: &'static str,
     priority: i32,
-    fail_strategy: &'static str,
+    fail_strategy: FailStrategy,
     #[serde(rename = "match", skip_serializing_if = "Option::is_none")]
     port_match: Option<Value>,
     plugin_config: &'a PluginConfig,
@@ -161,12 +159,6 @@ enum Target {
     Gateway(String),
 }
 
-fn gateways(listener: &Listener<'_>) -> Vec<String> {
-    let mut ids: Vec<String> = listener.chains.iter().map(|c| c.gateway.id()).collect();
-    ids.dedup();
-    ids
-}
-
 /// What the plugin applies to, the default namespace, and the default name.
 fn target(
     layout: &Layout<'_>,
@@ -174,7 +166,7 @@ fn target(
     options: &Options,
 ) -> Result<(Target, String, String), String> {
     let workload = layout.workload(listener);
-    let ids = gateways(listener);
+    let ids = gateway_ids(&listener.chains);
     let api_only = listener
         .chains
         .iter()
@@ -227,12 +219,7 @@ fn port_match(
     match layout.envoy_port(listener) {
         Ok(known) => Ok(Some(known)),
         Err(why) => {
-            let other_ports = layout.listeners.iter().any(|l| {
-                l.workload == listener.workload
-                    && l.port != listener.port
-                    && l.chains.iter().any(|c| c.kind == ChainKind::Https)
-            });
-            if other_ports {
+            if !layout.other_https_ports(listener).is_empty() {
                 return Err(format!(
                     "the WasmPlugin needs a port match (the workload has HTTPS servers on other ports too), and {why}: give the Service in the input (kubectl get svc -n NAMESPACE NAME -o yaml) or --listener-port"
                 ));

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+use serde::Deserialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -69,6 +70,22 @@ pub const GOOD_FIXTURES: [&str; 13] = [
     "file-certificates.yaml",
     "kubectl-list.json",
 ];
+
+/// The documents of a multi-document YAML text (empty ones left out).
+pub fn documents(text: &str) -> Vec<serde_json::Value> {
+    yaml_serde::Deserializer::from_str(text)
+        .map(|d| serde_json::Value::deserialize(d).unwrap())
+        .filter(|v| !v.is_null())
+        .collect()
+}
+
+/// The `CONFLICT: ...` lines of an audit report.
+pub fn conflict_titles(stdout: &str) -> Vec<&str> {
+    stdout
+        .lines()
+        .filter(|l| l.starts_with("CONFLICT: "))
+        .collect()
+}
 
 /// `stderr` without its `sni-guard: note:` lines.
 pub fn without_notes(stderr: &str) -> String {

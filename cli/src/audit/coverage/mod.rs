@@ -8,9 +8,8 @@
 //! goes to the connection's route table; it belonged to the chain that Envoy would pick for
 //! its host by SNI (exact name, then the longest `*.suffix`, then `*`).
 
-use crate::audit::canonical_host;
 use crate::model::certs::Certificates;
-use crate::model::gateway::{sni_host, ChainKind, Credential};
+use crate::model::gateway::{canonical_host, sni_host, ChainKind, Credential};
 use crate::model::layout::{ChainRef, Listener};
 use sni_guard::pattern::Pattern;
 use sni_guard::table::Matcher;

@@ -2,13 +2,9 @@
 
 use crate::audit::{audit, fix, why, Finding};
 use crate::model::certs::Certificates;
-use crate::model::fixtures::{gateway, https, layout, passthrough};
+use crate::model::fixtures::{gateway, https443, layout, passthrough, pem_for, tls_secret};
 use crate::model::gateway::ChainKind;
-use serde_json::{json, Value};
-
-fn https443(name: &str, hosts: &[&str], credential: &str) -> Value {
-    https(443, name, hosts, credential)
-}
+use serde_json::json;
 
 #[test]
 fn a_wildcard_certificate_covers_another_servers_host() {
@@ -105,18 +101,11 @@ fn a_certificate_covers_only_what_it_names() {
 
 #[test]
 fn secrets_give_the_real_names() {
-    use base64::Engine as _;
-    let key = rcgen::KeyPair::generate().unwrap();
-    let pem = rcgen::CertificateParams::new(vec!["www.example.com".to_owned()])
-        .unwrap()
-        .self_signed(&key)
-        .unwrap()
-        .pem();
+    let pem = pem_for(&["www.example.com"]);
     let mut certs = Certificates::default();
     certs
         .add_secret(
-            &json!({"metadata": {"name": "www", "namespace": "istio-system"},
-                    "data": {"tls.crt": base64::engine::general_purpose::STANDARD.encode(pem)}}),
+            &tls_secret("istio-system", "www", &pem),
             &Default::default(),
         )
         .unwrap();
