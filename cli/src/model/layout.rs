@@ -5,7 +5,7 @@
 use crate::model::gateway::{ChainKind, Gateway, Server};
 use crate::model::placement::{Placement, GATEWAY_NAME_LABEL};
 use crate::model::workload::{Service, Workload};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
 /// A server that is a filter chain, with the Gateway that holds it.
@@ -112,7 +112,8 @@ impl<'g> Layout<'g> {
         &self.placement.workloads[listener.workload]
     }
 
-    /// The other ports of `listener`'s workload that have an HTTPS chain, in listener order.
+    /// The other ports of `listener`'s workload that have an HTTPS chain, ascending, each once
+    /// (a port with two bind addresses is two listeners).
     pub fn other_https_ports(&self, listener: &Listener<'_>) -> Vec<u32> {
         self.listeners
             .iter()
@@ -122,6 +123,8 @@ impl<'g> Layout<'g> {
                     && l.chains.iter().any(|c| c.kind == ChainKind::Https)
             })
             .map(|l| l.port)
+            .collect::<BTreeSet<u32>>()
+            .into_iter()
             .collect()
     }
 

@@ -257,3 +257,23 @@ fn every_tls_server_is_a_chain_and_plain_servers_are_not() {
         ]
     );
 }
+
+#[test]
+fn another_port_is_named_once_whatever_its_bind_addresses() {
+    let mut bound = https(9443, "bound", &["c.example.com"], "wild");
+    bound["bind"] = json!("10.0.0.1");
+    let gws = vec![gateway(
+        "a",
+        "ingressgateway",
+        json!([
+            https443("a.example.com"),
+            https(9443, "alt", &["x.example.com"], "wild"),
+            bound
+        ]),
+    )];
+    let layout = layout(&gws);
+    let on_443 = &layout.listeners[0];
+    assert_eq!(on_443.port, 443);
+    assert_eq!(layout.other_https_ports(on_443), [9443]);
+    assert_eq!(layout.other_https_ports(&layout.listeners[1]), [443]);
+}
