@@ -5,14 +5,27 @@ mod common;
 use common::{conflict_titles, fixture_text, flat, sni_guard, sni_guard_stdin, TempDir};
 use serde_json::json;
 
-/// What every run without gateway pods in the input says on stderr.
-const ASSUMED_DEFAULT: &str = "sni-guard: note: assumed workload istio-system/istio-ingressgateway (app=istio-ingressgateway,istio=ingressgateway): Istio's default ingress gateway, as no gateway pods are in the input (give --workload-labels, or the gateway Deployments)\n";
+/// What every audit without gateway pods in the input says it did not know.
+const ASSUMED_DEFAULT: &str = "NOT KNOWN: assumed workload istio-system/istio-ingressgateway (app=istio-ingressgateway,istio=ingressgateway): Istio's default ingress gateway, as no gateway pods are in the input (give --workload-labels, or the gateway Deployments)";
+
+/// What an audit says of the fixtures' wildcard credential, whose Secret is not given.
+const UNREAD_WILDCARD: &str = "NOT KNOWN: certificates not in the input: credentialName \"wildcard-example-com\" (in istio-system). The verdict takes each to cover only the hosts of the servers that present it; a wildcard or multi-SAN certificate can cover more. Get them with `kubectl get secret -n istio-system wildcard-example-com -o yaml` and give them too (only the certificate, tls.crt, is read).";
 
 #[test]
 fn two_gateways_sharing_a_wildcard_certificate() {
     let out = sni_guard(&["audit", "two-gateways-shared-wildcard.yaml"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
-    assert_eq!(out.stderr, ASSUMED_DEFAULT);
+    assert_eq!(out.stderr, "");
+    assert!(
+        flat(&out.stdout).contains(ASSUMED_DEFAULT),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        flat(&out.stdout).contains(UNREAD_WILDCARD),
+        "{}",
+        out.stdout
+    );
     assert_eq!(conflict_titles(&out.stdout).len(), 1, "{}", out.stdout);
     let expected_start = "\
 CONFLICT: certificate shared by 2 filter chains on workload istio-system/istio-ingressgateway (assumed), port 443
@@ -27,9 +40,9 @@ CONFLICT: certificate shared by 2 filter chains on workload istio-system/istio-i
     assert!(
         text.contains("sni-guard plugin-config --selector istio=ingressgateway --port 443 FILE...")
     );
-    assert!(out
-        .stdout
-        .ends_with("\n1 conflict found: 2 Gateways, 2 HTTPS servers on 1 workload port.\n"));
+    assert!(out.stdout.ends_with(
+        "\n1 conflict found in what was given: 2 Gateways, 2 HTTPS servers on 1 workload port.\n"
+    ));
 }
 
 #[test]
@@ -47,19 +60,25 @@ fn a_merged_gateway_is_clean() {
     let out = sni_guard(&["audit", "merged-gateway.yaml"]);
     assert_eq!(out.code, 0);
     assert_eq!(
-        out.stdout,
-        "No conflicts: 1 Gateway, 1 HTTPS server on 1 workload port.\n"
+        flat(&out.stdout),
+        format!("{UNREAD_WILDCARD} {ASSUMED_DEFAULT} No conflicts in what was given: 1 Gateway, 1 HTTPS server on 1 workload port.")
     );
-    assert_eq!(out.stderr, ASSUMED_DEFAULT);
+    assert_eq!(out.stderr, "");
 }
 
 #[test]
 fn different_workloads_are_clean() {
     let out = sni_guard(&["audit", "different-workloads.yaml"]);
     assert_eq!(out.code, 0);
-    assert_eq!(
-        out.stdout,
-        "No conflicts: 2 Gateways, 2 HTTPS servers on 2 workload ports.\n"
+    assert!(out.stdout.ends_with(
+        "No conflicts in what was given: 2 Gateways, 2 HTTPS servers on 2 workload ports.\n"
+    ));
+    // The internal gateway's pods are assumed, so is the namespace its credential is read in.
+    assert!(
+        flat(&out.stdout)
+            .contains("kubectl get secret -n GATEWAY_NAMESPACE wildcard-example-com -o yaml"),
+        "{}",
+        out.stdout
     );
 }
 
@@ -70,8 +89,9 @@ fn passthrough_tcp_mesh_and_plain_http_are_not_conflicts_without_an_https_server
     let out = sni_guard(&["audit", "not-http-filter-chains.yaml"]);
     assert_eq!(out.code, 0);
     assert_eq!(
-        out.stdout,
-        "No conflicts: 1 Gateway, 6 TLS servers (0 HTTPS) on 3 workload ports.\n"
+        flat(&out.stdout),
+        format!("{ASSUMED_DEFAULT} No conflicts in what was given: 1 Gateway, 6 TLS servers (0 HTTPS) on 3 workload ports."),
+        "no certificate of an HTTPS server to read"
     );
 }
 
@@ -121,11 +141,29 @@ fn kubectl_list_from_stdin_as_json() {
         fixture_text("kubectl-list.json").as_bytes(),
     );
     assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(out.stderr.starts_with(ASSUMED_DEFAULT), "{}", out.stderr);
     let report = out.json();
     assert_eq!(
         report["summary"],
-        json!({"gateways": 3, "https_servers": 2, "tls_servers": 3, "workload_ports": 2, "conflicts": 1})
+        json!({"gateways": 3, "https_servers": 2, "tls_servers": 3, "workload_ports": 2, "conflicts": 1, "complete": false})
+    );
+    assert_eq!(
+        report["not_known"].as_array().unwrap().len(),
+        3,
+        "{}",
+        report["not_known"]
+    );
+    assert!(report["not_known"][1]
+        .as_str()
+        .unwrap()
+        .starts_with("assumed workload istio-system/istio-ingressgateway"));
+    assert_eq!(
+        report["unread_credentials"][0]["credential"],
+        json!({"credentialName": "wildcard-example-com"})
+    );
+    assert_eq!(report["unread_credentials"][0]["namespace"], "istio-system");
+    assert_eq!(
+        report["kubectl"],
+        "kubectl get secret -n istio-system wildcard-example-com -o yaml"
     );
     let conflict = &report["conflicts"][0];
     assert_eq!(conflict["kind"], "shared_credential");
@@ -147,10 +185,10 @@ fn kubectl_list_from_stdin_as_json() {
         conflict["servers"],
         json!([
             {"gateway": "bookinfo/bookinfo-gateway", "api": "networking.istio.io", "namespace": "bookinfo",
-             "name": "bookinfo-gateway", "server": 0, "port_name": "https", "chain": "HTTPS",
+             "name": "bookinfo-gateway", "kind": "Gateway", "server": 0, "port_name": "https", "chain": "HTTPS",
              "hosts": ["bookinfo.example.com"], "source": "<stdin> items[0]"},
             {"gateway": "httpbin/httpbin-gateway", "api": "networking.istio.io", "namespace": "httpbin",
-             "name": "httpbin-gateway", "server": 1, "port_name": "https", "chain": "HTTPS",
+             "name": "httpbin-gateway", "kind": "Gateway", "server": 1, "port_name": "https", "chain": "HTTPS",
              "hosts": ["httpbin/httpbin.example.com"], "source": "<stdin> items[1]"}
         ])
     );
@@ -169,7 +207,7 @@ fn clean_json() {
     assert_eq!(report["unplaced"], json!([]));
     assert_eq!(
         report["summary"],
-        json!({"gateways": 1, "https_servers": 1, "tls_servers": 1, "workload_ports": 1, "conflicts": 0})
+        json!({"gateways": 1, "https_servers": 1, "tls_servers": 1, "workload_ports": 1, "conflicts": 0, "complete": false})
     );
     assert_eq!(
         report["workloads"],
@@ -177,7 +215,12 @@ fn clean_json() {
                 "labels": {"app": "istio-ingressgateway", "istio": "ingressgateway"},
                 "assumed": "Istio's default ingress gateway, as no gateway pods are in the input (give --workload-labels, or the gateway Deployments)"}])
     );
-    assert_eq!(report["notes"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        report["notes"],
+        json!([]),
+        "the report says what it did not know itself"
+    );
+    assert_eq!(report["not_known"].as_array().unwrap().len(), 2);
 }
 
 #[test]
@@ -189,9 +232,9 @@ fn several_files_are_audited_together() {
     ]);
     assert_eq!(out.code, 1);
     assert_eq!(conflict_titles(&out.stdout).len(), 2, "{}", out.stdout);
-    assert!(out
-        .stdout
-        .ends_with("2 conflicts found: 2 Gateways, 5 HTTPS servers on 2 workload ports.\n"));
+    assert!(out.stdout.ends_with(
+        "2 conflicts found in what was given: 2 Gateways, 5 HTTPS servers on 2 workload ports.\n"
+    ));
     // A Gateway split across files still meets its partner: gw-b alone is clean.
     let yaml = fixture_text("two-gateways-shared-wildcard.yaml");
     let (first, second) = yaml.split_once("\n---\n").unwrap();
@@ -212,10 +255,9 @@ fn notes_go_to_stderr_and_into_the_json() {
     let out = sni_guard_stdin(&["audit", "--format", "json", "-"], input.as_bytes());
     assert_eq!(out.code, 0);
     let lines: Vec<&str> = out.stderr.lines().collect();
-    assert_eq!(lines.len(), 2, "{}", out.stderr);
+    assert_eq!(lines.len(), 1, "{}", out.stderr);
     assert_eq!(lines[0], "sni-guard: note: ignored 1 gateway.networking.k8s.io/v9 Gateway resource(s): this version is not understood");
-    assert_eq!(format!("{}\n", lines[1]), ASSUMED_DEFAULT);
-    assert_eq!(out.json()["notes"].as_array().unwrap().len(), 2);
+    assert_eq!(out.json()["notes"].as_array().unwrap().len(), 1);
     assert_eq!(out.json()["summary"]["gateways"], 2);
 }
 

@@ -2,6 +2,7 @@
 
 use crate::audit::Finding;
 use crate::model::gateway::ChainKind;
+use crate::model::istiod::host_key;
 use crate::model::layout::{gateway_ids, ChainRef, Layout};
 use crate::plugin::select::plugin_config_flags;
 
@@ -27,10 +28,42 @@ pub fn why(finding: &Finding<'_>) -> String {
                 covered.hosts.join(", ")
             )
         }
-        Finding::DuplicateHost { .. } => "Istio makes one SNI match per host on a port; it skips a server that repeats a host \
-            another server on the same port already has (istiod logs \"duplicate host names\"), so \
-            one of these servers is not served."
-            .to_owned(),
+        Finding::DuplicateHost { chains, .. } => {
+            let keys: Vec<String> = chains
+                .iter()
+                .flat_map(|c| c.server.hosts.iter().map(|h| host_key(c.gateway, h)))
+                .collect();
+            format!(
+                "istiod compares hosts as written, namespace included ({}), so it keeps both servers: the listener gets two \
+                 filter chains with the same SNI match, which Envoy rejects (\"multiple filter chains with the same matching \
+                 rules\"); the gateway then keeps its previous configuration of this port, or has none.",
+                keys.join(", ")
+            )
+        }
+        Finding::DroppedServer { dropped, .. } => {
+            let order = dropped
+                .unknown_order
+                .as_ref()
+                .map_or(String::new(), |why| format!(" ({why})"));
+            format!(
+                "istiod merges the Gateways on a port oldest first and skips a server with a host already on the port \
+                 (it logs \"skipping server on gateway ..., duplicate host names\"): {} is dropped whole, so none of its \
+                 hosts ({}) is served by it here; {} keeps {}{order}.",
+                dropped.chain.label(),
+                dropped.chain.server.hosts.join(", "),
+                dropped.kept.label(),
+                dropped.hosts.join(", ")
+            )
+        }
+        Finding::UncoveredHost { uncovered, .. } => format!(
+            "the certificate presented for {} ({}: {}) does not name {}: clients connecting to {} get a certificate \
+             error. This is not coalescing.",
+            uncovered.chain.label(),
+            uncovered.origin,
+            uncovered.names.join(", "),
+            uncovered.hosts.join(", "),
+            if uncovered.hosts.len() == 1 { "it" } else { "them" }
+        ),
     }
 }
 
@@ -75,8 +108,20 @@ pub fn fix(finding: &Finding<'_>, layout: &Layout<'_>) -> String {
             covered.hosts.join(", ")
         ),
         Finding::DuplicateHost { .. } => {
-            "list each host in one server only, or merge the servers into one.".to_owned()
+            "list each host in one server only, or merge the servers into one; then audit again.".to_owned()
         }
+        Finding::DroppedServer { dropped, .. } => format!(
+            "list each host in one server only: remove {} from {} (or from {}), or merge the two servers into one.",
+            dropped.hosts.join(", "),
+            dropped.chain.label(),
+            dropped.kept.label()
+        ),
+        Finding::UncoveredHost { uncovered, .. } => format!(
+            "present a certificate that names {} ({}), or remove {} from the server.",
+            uncovered.hosts.join(", "),
+            uncovered.credential,
+            if uncovered.hosts.len() == 1 { "it" } else { "them" }
+        ),
     }
 }
 

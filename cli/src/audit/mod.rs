@@ -1,16 +1,26 @@
-//! The audit: on each listener of each gateway workload, certificates presented by several
-//! filter chains, hosts of one chain that another chain's certificate covers (browsers
-//! coalesce across both → 404 or the wrong backend), and hosts listed by two chains (Istio
-//! serves only one of them).
+//! The audit: on each listener of each gateway workload, as istiod builds it, certificates
+//! presented by several filter chains, hosts of one chain that another chain's certificate
+//! covers (browsers coalesce across both → 404 or the wrong backend), servers istiod drops
+//! for a host another already has, hosts two chains keep (Envoy rejects the listener), and
+//! hosts a server's own certificate does not cover (a TLS error). What the input does not say
+//! (certificates not given) is kept beside the findings, for every report to say.
 
 mod advice;
+pub mod certificates;
 pub mod coverage;
+mod groups;
+mod settings;
+mod unknown;
 
 use crate::model::certs::Certificates;
-use crate::model::gateway::{canonical_host, ChainKind, Credential, TlsMode};
-use crate::model::layout::{ChainRef, Layout, Listener};
+use crate::model::gateway::{ChainKind, Credential};
+use crate::model::istiod::Dropped;
+use crate::model::layout::{ChainRef, Layout};
+use certificates::{Uncovered, Unread, UnreadList};
 use coverage::Covered;
-use std::collections::HashMap;
+pub use groups::duplicate_hosts;
+pub use settings::settings_notes;
+pub use unknown::not_known;
 
 /// One problem found on one listener (by its index in the layout).
 #[derive(Debug)]
@@ -26,11 +36,22 @@ pub enum Finding<'g> {
         listener: usize,
         covered: Covered<'g>,
     },
-    /// Two or more chains list the same host.
+    /// Two or more chains that istiod keeps have the same SNI host (their hosts differ as
+    /// istiod compares them: another namespace): Envoy rejects the listener.
     DuplicateHost {
         listener: usize,
         hosts: Vec<String>,
         chains: Vec<ChainRef<'g>>,
+    },
+    /// A server istiod drops whole, for a host another server already has on the port.
+    DroppedServer {
+        listener: usize,
+        dropped: Dropped<'g>,
+    },
+    /// A certificate read from the input does not name hosts of the server presenting it.
+    UncoveredHost {
+        listener: usize,
+        uncovered: Uncovered<'g>,
     },
 }
 
@@ -39,7 +60,9 @@ impl<'g> Finding<'g> {
         match self {
             Finding::SharedCredential { listener, .. }
             | Finding::CoveredHost { listener, .. }
-            | Finding::DuplicateHost { listener, .. } => *listener,
+            | Finding::DuplicateHost { listener, .. }
+            | Finding::DroppedServer { listener, .. }
+            | Finding::UncoveredHost { listener, .. } => *listener,
         }
     }
 
@@ -54,15 +77,19 @@ impl<'g> Finding<'g> {
                 all.push(covered.request);
                 all
             }
+            Finding::DroppedServer { dropped, .. } => vec![dropped.kept, dropped.chain],
+            Finding::UncoveredHost { uncovered, .. } => vec![uncovered.chain],
         }
     }
 
-    /// `shared_credential`, `covered_host`, `duplicate_host`.
+    /// `shared_credential`, `covered_host`, `duplicate_host` (kept twice, or dropped),
+    /// `uncovered_host`.
     pub fn kind(&self) -> &'static str {
         match self {
             Finding::SharedCredential { .. } => "shared_credential",
             Finding::CoveredHost { .. } => "covered_host",
-            Finding::DuplicateHost { .. } => "duplicate_host",
+            Finding::DuplicateHost { .. } | Finding::DroppedServer { .. } => "duplicate_host",
+            Finding::UncoveredHost { .. } => "uncovered_host",
         }
     }
 }
@@ -82,27 +109,43 @@ pub struct Summary {
 pub struct Audit<'g> {
     pub summary: Summary,
     pub findings: Vec<Finding<'g>>,
+    /// Credentials of HTTPS chains whose certificate the input does not hold.
+    pub unread: Vec<Unread<'g>>,
 }
 
 /// Audits the layout.
 pub fn audit<'g>(layout: &Layout<'g>, certificates: &Certificates) -> Audit<'g> {
     let mut findings = Vec::new();
+    let mut unread = UnreadList::default();
     for (l, listener) in layout.listeners.iter().enumerate() {
-        for (credentials, chains) in shared_credentials(listener) {
+        let namespace = layout.workload(listener).namespace.as_deref();
+        for dropped in &listener.dropped {
+            findings.push(Finding::DroppedServer {
+                listener: l,
+                dropped: dropped.clone(),
+            });
+        }
+        for uncovered in certificates::uncovered(listener, namespace, certificates) {
+            findings.push(Finding::UncoveredHost {
+                listener: l,
+                uncovered,
+            });
+        }
+        unread.add(listener, namespace, certificates);
+        for (credentials, chains) in groups::shared_credentials(listener, namespace, certificates) {
             findings.push(Finding::SharedCredential {
                 listener: l,
                 credentials,
                 chains,
             });
         }
-        let namespace = layout.workload(listener).namespace.as_deref();
         for covered in coverage::covered(listener, namespace, certificates) {
             findings.push(Finding::CoveredHost {
                 listener: l,
                 covered,
             });
         }
-        for (hosts, chains) in duplicate_hosts(listener) {
+        for (hosts, chains) in groups::duplicate_hosts(listener) {
             findings.push(Finding::DuplicateHost {
                 listener: l,
                 hosts,
@@ -125,102 +168,8 @@ pub fn audit<'g>(layout: &Layout<'g>, certificates: &Certificates) -> Audit<'g> 
             listeners: layout.listeners.len(),
         },
         findings,
+        unread: unread.items,
     }
-}
-
-/// Notes on servers whose settings mean something other than they may seem to.
-pub fn settings_notes(layout: &Layout<'_>) -> Vec<String> {
-    let mut notes = Vec::new();
-    for gw in layout.gateways {
-        for s in &gw.servers {
-            let tls_protocol = s.protocol == "HTTPS" || s.protocol == "TLS";
-            match &s.tls {
-                None if tls_protocol => notes.push(format!(
-                    "{} {}: protocol {} without tls settings; Istio refuses such a server, so it is left out",
-                    gw.title(), s.label(), s.protocol
-                )),
-                Some(tls) if tls_protocol && !tls.mode_written && !tls.credentials.is_empty() => {
-                    notes.push(format!(
-                        "{} {}: tls.credentialName without tls.mode; Istio's default mode is PASSTHROUGH, so the gateway does not terminate TLS here and the certificate is unused (set mode: SIMPLE to terminate)",
-                        gw.title(), s.label()
-                    ))
-                }
-                Some(tls) if tls_protocol => {
-                    if let TlsMode::Other(mode) = &tls.mode {
-                        notes.push(format!(
-                            "{} {}: unknown tls.mode {mode:?}; left out",
-                            gw.title(),
-                            s.label()
-                        ));
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    notes
-}
-
-/// Groups of two or more HTTPS chains that present a common certificate, each with the
-/// certificates they share. Chains sharing several (RSA and ECDSA) are one group. (A
-/// certificate shared with a TLS-to-TCP chain is a covered host; between TLS-to-TCP chains
-/// alone, the gateway routes no HTTP and sni-guard cannot help: not reported.)
-fn shared_credentials<'g>(listener: &Listener<'g>) -> Vec<(Vec<Credential>, Vec<ChainRef<'g>>)> {
-    let keyed = listener
-        .chains
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.kind == ChainKind::Https)
-        .flat_map(|(i, c)| c.server.credentials().iter().map(move |k| (k.clone(), i)));
-    group_by_chains(keyed, &listener.chains)
-}
-
-/// Groups of two or more chains that list a common host, each with the hosts they share.
-pub fn duplicate_hosts<'g>(listener: &Listener<'g>) -> Vec<(Vec<String>, Vec<ChainRef<'g>>)> {
-    let keyed = listener
-        .chains
-        .iter()
-        .enumerate()
-        .flat_map(|(i, c)| c.server.hosts.iter().map(move |h| (canonical_host(h), i)));
-    group_by_chains(keyed, &listener.chains)
-}
-
-/// Turns `(key, chain)` pairs into `keys → chains` for every set of two or more chains, in
-/// order of first appearance.
-fn group_by_chains<'g, K: std::hash::Hash + Eq + Clone>(
-    keyed: impl Iterator<Item = (K, usize)>,
-    chains: &[ChainRef<'g>],
-) -> Vec<(Vec<K>, Vec<ChainRef<'g>>)> {
-    let mut users: Vec<(K, Vec<usize>)> = Vec::new();
-    let mut index: HashMap<K, usize> = HashMap::new();
-    for (key, chain) in keyed {
-        let at = *index.entry(key.clone()).or_insert_with(|| {
-            users.push((key, Vec::new()));
-            users.len() - 1
-        });
-        let list = &mut users[at].1;
-        if list.last() != Some(&chain) {
-            list.push(chain);
-        }
-    }
-    let mut groups: Vec<(Vec<usize>, Vec<K>)> = Vec::new();
-    let mut group_index: HashMap<Vec<usize>, usize> = HashMap::new();
-    for (key, list) in users {
-        if list.len() < 2 {
-            continue;
-        }
-        match group_index.get(&list) {
-            Some(&at) => groups[at].1.push(key),
-            None => {
-                group_index.insert(list.clone(), groups.len());
-                groups.push((list, vec![key]));
-            }
-        }
-    }
-    groups
-        .into_iter()
-        .map(|(list, keys)| (keys, list.iter().map(|&i| chains[i]).collect()))
-        .collect()
 }
 
 pub use advice::{fix, why};

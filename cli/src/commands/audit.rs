@@ -1,7 +1,7 @@
 //! `sni-guard audit`.
 
 use super::{print_notes, Format, EXIT_FOUND, EXIT_OK};
-use crate::audit::audit;
+use crate::audit::{audit, not_known};
 use crate::input::Input;
 use crate::model::layout::Layout;
 use crate::output::{human, json};
@@ -16,11 +16,18 @@ pub(super) fn run(
     stderr: &mut dyn Write,
 ) -> std::io::Result<i32> {
     let audit = audit(layout, &input.certificates);
+    let not_known = not_known(&audit, layout, &input.left_out);
+    // The report says these itself.
+    let notes: Vec<String> = notes
+        .into_iter()
+        .filter(|n| !not_known.contains(n))
+        .collect();
     print_notes(&notes, stderr)?;
     match format {
-        Format::Human => stdout.write_all(human::report(&audit, layout).as_bytes())?,
+        Format::Human => stdout.write_all(human::report(&audit, layout, &not_known).as_bytes())?,
         Format::Json => {
-            let text = json::report(&audit, layout, &notes).map_err(std::io::Error::other)?;
+            let text =
+                json::report(&audit, layout, &notes, &not_known).map_err(std::io::Error::other)?;
             writeln!(stdout, "{text}")?;
         }
     }

@@ -161,25 +161,26 @@ pub fn run(
             return e.exit_code();
         }
     };
-    let input_args = match &cli.command {
-        Command::Audit { input, .. } | Command::Merge { input, .. } => input,
-        Command::PluginConfig(args) => &args.input,
+    let (input_args, format) = match &cli.command {
+        Command::Audit { input, format } | Command::Merge { input, format } => {
+            (input, Some(*format))
+        }
+        Command::PluginConfig(args) => (&args.input, None),
     };
     let mut notes = Vec::new();
     let input = match read_input(&input_args.files, stdin, &mut notes) {
         Ok(input) => input,
-        Err(problem) => {
-            let _ = writeln!(stderr, "sni-guard: error: {problem}");
-            return EXIT_USAGE;
-        }
+        Err(problem) => return refuse(format, &problem, stdout, stderr),
     };
     if input.gateways.items.is_empty() {
-        let _ = writeln!(
-            stderr,
-            "sni-guard: error: the input has no Gateway (networking.istio.io or gateway.networking.k8s.io); it holds {}",
+        let mut problem = format!(
+            "the input has no Gateway (networking.istio.io or gateway.networking.k8s.io) that could be read; it holds {}",
             input.contents()
         );
-        return EXIT_USAGE;
+        for left_out in &input.left_out {
+            problem.push_str(&format!("\n  {left_out}"));
+        }
+        return refuse(format, &problem, stdout, stderr);
     }
     let gateways = &input.gateways.items;
     let placement = place(
@@ -187,7 +188,9 @@ pub fn run(
         &input.templates.items,
         &input.services.items,
         &input_args.workload_labels,
+        &input.classes,
     );
+    notes.extend(input.left_out.iter().cloned());
     notes.extend(input.notes.iter().cloned());
     notes.extend(input.ignored_notes());
     notes.extend(input.certificates.unreadable.iter().cloned());
@@ -216,6 +219,21 @@ pub fn run(
             EXIT_USAGE
         }
     }
+}
+
+/// Says why the input cannot be used, on stderr and, for `--format json`, as `{"error": ...}`
+/// on stdout (so that a pipeline reading JSON reads the reason); exit 2.
+fn refuse(
+    format: Option<Format>,
+    problem: &str,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> i32 {
+    let _ = writeln!(stderr, "sni-guard: error: {problem}");
+    if matches!(format, Some(Format::Json)) {
+        let _ = writeln!(stdout, "{}", serde_json::json!({ "error": problem }));
+    }
+    EXIT_USAGE
 }
 
 /// Reads every file once (a file named twice is read once, and said so).

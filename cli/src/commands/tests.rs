@@ -86,6 +86,6 @@ fn input_without_a_gateway_is_refused() {
     assert_eq!(out, "");
     assert_eq!(
         err,
-        "sni-guard: error: the input has no Gateway (networking.istio.io or gateway.networking.k8s.io); it holds 1 example.com/v1 Widget, 1 v1 Secret\n"
+        "sni-guard: error: the input has no Gateway (networking.istio.io or gateway.networking.k8s.io) that could be read; it holds 1 example.com/v1 Widget, 1 v1 Secret\n"
     );
 }

@@ -1,5 +1,6 @@
 //! A file's text as resources: JSON (one resource, a `List`, or a bare array) when it starts
-//! like JSON, else multi-document YAML, with YAML merge keys (`<<: *anchor`) applied.
+//! like JSON, else multi-document YAML, with YAML merge keys (`<<: *anchor`) applied. A field
+//! whose value is `null` (`args:` left empty) is absent, as the API server reads it.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -10,22 +11,38 @@ pub fn documents(text: &str) -> Result<Vec<Value>, String> {
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
         let value: Value =
             serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
-        return Ok(match value {
+        let mut items = match value {
             Value::Array(items) => items,
             value => vec![value],
-        });
+        };
+        items.iter_mut().for_each(drop_nulls);
+        return Ok(items);
     }
     let mut out = Vec::new();
     for (i, document) in yaml_serde::Deserializer::from_str(text).enumerate() {
         let bad = |e: String| format!("not valid YAML (document {}): {e}", i + 1);
         let mut value = yaml_serde::Value::deserialize(document).map_err(|e| bad(e.to_string()))?;
         value.apply_merge().map_err(|e| bad(e.to_string()))?;
-        let value = serde_json::to_value(&value).map_err(|e| bad(e.to_string()))?;
+        let mut value = serde_json::to_value(&value).map_err(|e| bad(e.to_string()))?;
+        drop_nulls(&mut value);
         if !value.is_null() {
             out.push(value);
         }
     }
     Ok(out)
+}
+
+/// Removes every mapping key whose value is `null`, at any depth: the API server decodes such
+/// a field as unset, so `kubectl` output and hand-written manifests mean the same with it.
+fn drop_nulls(value: &mut Value) {
+    match value {
+        Value::Object(fields) => {
+            fields.retain(|_, v| !v.is_null());
+            fields.values_mut().for_each(drop_nulls);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
 }
 
 /// `a mapping`, `a list`, ...: what a value is, for messages.
@@ -65,6 +82,20 @@ spec:
             docs[0]["spec"]["servers"][1],
             json!({"port": {"number": 443, "name": "https", "protocol": "HTTPS"},
                    "hosts": ["b.example.com"], "tls": {"mode": "SIMPLE", "credentialName": "wild"}})
+        );
+    }
+
+    #[test]
+    fn null_fields_are_absent() {
+        let yaml = "kind: Pod\nmetadata:\n  annotations:\nspec:\n  containers:\n  - name: c\n    args:\n    env: [{name: A, value: ~}]\n";
+        assert_eq!(
+            documents(yaml).unwrap()[0],
+            json!({"kind": "Pod", "metadata": {}, "spec": {"containers": [{"name": "c", "env": [{"name": "A"}]}]}})
+        );
+        let json = r#"[{"kind": "Pod", "metadata": {"labels": null, "name": "p"}}]"#;
+        assert_eq!(
+            documents(json).unwrap()[0],
+            json!({"kind": "Pod", "metadata": {"name": "p"}})
         );
     }
 

@@ -5,16 +5,17 @@
 //! VirtualServices a merge plan rewrites. Other kinds are counted.
 
 pub(crate) mod documents;
+mod keyed;
+mod kinds;
 
 use crate::model::certs::Certificates;
+use crate::model::classes::GatewayClasses;
 use crate::model::gateway::{Gateway, Source};
-use crate::model::istio::Metadata;
 use crate::model::workload::{PodTemplate, Service};
-use crate::model::{gateway_api, istio};
 use documents::kind_of;
-use serde::Deserialize;
+pub use keyed::Keyed;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// Input that cannot be used: the file, and what is wrong with it.
@@ -41,48 +42,12 @@ pub struct Resource {
     pub source: Source,
 }
 
-/// Resources of one kind by `namespace/name`; a later copy replaces an earlier one, as
-/// applying both would.
-#[derive(Debug)]
-pub struct Keyed<T> {
-    pub items: Vec<T>,
-    index: HashMap<String, usize>,
-}
-
-impl<T> Default for Keyed<T> {
-    fn default() -> Self {
-        Keyed {
-            items: Vec::new(),
-            index: HashMap::new(),
-        }
-    }
-}
-
-/// An item's resource as read, and where.
-type Read<T> = fn(&T) -> (&Value, &Source);
-
-impl<T> Keyed<T> {
-    /// Keeps `item` under `key`, in place of an earlier one; a note titled `title` when the
-    /// two differ.
-    fn keep(&mut self, key: String, item: T, title: &str, read: Read<T>) -> Option<String> {
-        match self.index.get(&key) {
-            Some(&at) => {
-                let old = std::mem::replace(&mut self.items[at], item);
-                repeated(title, read(&old), read(&self.items[at]))
-            }
-            None => {
-                self.index.insert(key, self.items.len());
-                self.items.push(item);
-                None
-            }
-        }
-    }
-}
-
 /// Everything read from the input.
 #[derive(Debug, Default)]
 pub struct Input {
+    /// Gateways of both APIs, and Gateway API ListenerSets.
     pub gateways: Keyed<Gateway>,
+    pub classes: GatewayClasses,
     pub virtual_services: Keyed<Resource>,
     pub templates: Keyed<PodTemplate>,
     pub services: Keyed<Service>,
@@ -91,6 +56,8 @@ pub struct Input {
     pub ignored: BTreeMap<String, usize>,
     /// Things the reader should know (a resource given twice, say).
     pub notes: Vec<String>,
+    /// What was left out, and why: a resource or server with a malformed field it needs.
+    pub left_out: Vec<String>,
     /// TLS Secrets and cert-manager Certificates read.
     pub certificate_resources: usize,
 }
@@ -196,80 +163,7 @@ impl Input {
             file: file.to_owned(),
             place: place.to_owned(),
         };
-        let name = fields
-            .get("metadata")
-            .and_then(|m| m.get("name"))
-            .and_then(Value::as_str)
-            .map_or(String::new(), |n| format!(" {n:?}"));
-        let named = |problem: String| at(format!("{kind}{name}: {problem}"));
-        let group = api_version.split('/').next().unwrap_or_default();
-        match (group, kind.as_str()) {
-            ("networking.istio.io", "Gateway") | ("gateway.networking.k8s.io", "Gateway")
-                if istio::VERSIONS.contains(&api_version.as_str())
-                    || gateway_api::VERSIONS.contains(&api_version.as_str()) =>
-            {
-                let gw = if group == "networking.istio.io" {
-                    istio::gateway(value, source)
-                } else {
-                    gateway_api::gateway(value, source)
-                }
-                .map_err(named)?;
-                let (title, key) = (gw.title(), format!("{:?} {}", gw.api, gw.id()));
-                self.notes
-                    .extend(self.gateways.keep(key, gw, &title, |g| (&g.raw, &g.source)));
-            }
-            ("networking.istio.io", "VirtualService") => {
-                let metadata = istio::read::<Named>(&value).map_err(named)?.metadata;
-                let namespace = metadata.namespace();
-                let key = format!("{namespace}/{}", metadata.name);
-                let title = format!("VirtualService {key}");
-                let vs = Resource {
-                    namespace,
-                    name: metadata.name,
-                    value,
-                    source,
-                };
-                self.notes.extend(
-                    self.virtual_services
-                        .keep(key, vs, &title, |vs| (&vs.value, &vs.source)),
-                );
-            }
-            ("v1", "Secret") => {
-                if self
-                    .certificates
-                    .add_secret(&value, &source)
-                    .map_err(named)?
-                {
-                    self.certificate_resources += 1;
-                } else {
-                    *self.ignored.entry("v1 Secret".to_owned()).or_default() += 1;
-                }
-            }
-            ("cert-manager.io", "Certificate") => {
-                self.certificates.add_certificate(&value).map_err(named)?;
-                self.certificate_resources += 1;
-            }
-            ("apps", "Deployment" | "DaemonSet" | "StatefulSet" | "ReplicaSet") | ("v1", "Pod") => {
-                let t = PodTemplate::read(&kind, &value, source).map_err(named)?;
-                let title = t.title();
-                self.notes.extend(
-                    self.templates
-                        .keep(title.clone(), t, &title, |t| (&t.raw, &t.source)),
-                );
-            }
-            ("v1", "Service") => {
-                let s = Service::read(&value, source).map_err(named)?;
-                let (key, title) = (s.id(), format!("Service {}", s.id()));
-                self.notes
-                    .extend(self.services.keep(key, s, &title, |s| (&s.raw, &s.source)));
-            }
-            _ => {
-                *self
-                    .ignored
-                    .entry(format!("{api_version} {kind}"))
-                    .or_default() += 1
-            }
-        }
+        self.kind(&api_version, &kind, value, source);
         Ok(())
     }
 
@@ -277,7 +171,11 @@ impl Input {
     pub fn ignored_notes(&self) -> Vec<String> {
         self.ignored
             .iter()
-            .filter(|(what, _)| what.ends_with(" Gateway") || what.contains("ListenerSet"))
+            .filter(|(what, _)| {
+                what.ends_with(" Gateway")
+                    || what.ends_with("ListenerSet")
+                    || what.ends_with(" GatewayClass")
+            })
             .map(|(what, n)| {
                 format!("ignored {n} {what} resource(s): this version is not understood")
             })
@@ -316,23 +214,6 @@ impl Input {
             found.join(", ")
         }
     }
-}
-
-/// A note for a resource given twice with different contents (the later is used, as applying
-/// both would); none for the same copy twice.
-fn repeated(title: &str, first: (&Value, &Source), later: (&Value, &Source)) -> Option<String> {
-    (first.0 != later.0).then(|| {
-        format!(
-            "{title} appears twice with different contents ({} and {}): using the later",
-            first.1, later.1
-        )
-    })
-}
-
-/// Any resource, for its `metadata`.
-#[derive(Deserialize)]
-struct Named {
-    metadata: Metadata,
 }
 
 #[cfg(test)]

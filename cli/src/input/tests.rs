@@ -132,14 +132,19 @@ fn garbage_is_refused_with_the_reason() {
         "items: expected a list, found a number"
     );
     let bad = GW.replace("servers: []", "servers: [{port: {number: x}, hosts: []}]");
+    let left_out = read(&bad).unwrap().left_out;
     assert!(
-        problem(&bad).starts_with("Gateway \"g\": spec.servers[0].port.number: invalid type"),
-        "{}",
-        problem(&bad)
+        left_out[0]
+            .starts_with("Gateway \"g\" (f.yaml): spec.servers[0].port.number: invalid type"),
+        "{left_out:?}"
     );
     let bad_service =
         "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: x}]}\n";
-    assert!(problem(bad_service).starts_with("Service \"s\": spec.ports[0].port: invalid type"));
+    let left_out = read(bad_service).unwrap().left_out;
+    assert!(
+        left_out[0].starts_with("Service \"s\" (f.yaml): spec.ports[0].port: invalid type"),
+        "{left_out:?}"
+    );
     let err = Input::default().add("bin", &[0x1f, 0x8b, 0]).unwrap_err();
     assert_eq!(
         err.to_string(),

@@ -10,6 +10,7 @@
 use crate::input::Resource;
 use crate::merge::state::State;
 use crate::merge::virtual_service::{GatewayRef, VirtualService};
+use crate::model::classes::GatewayClasses;
 use crate::model::gateway::{Api, Gateway, Server};
 use crate::model::labels::Labels;
 use crate::model::placement::place;
@@ -83,7 +84,15 @@ pub fn admitted(
 /// For each VirtualService of `state`, where it is served.
 pub fn served(state: &State, pods: &Pods<'_>) -> Result<Vec<BTreeSet<Entry>>, String> {
     let gateways = state.standing()?;
-    let placement = place(&gateways, pods.templates, pods.services, pods.flags);
+    // Only Istio Gateways are followed here, so Gateway API classes do not matter.
+    let classes = GatewayClasses::default();
+    let placement = place(
+        &gateways,
+        pods.templates,
+        pods.services,
+        pods.flags,
+        &classes,
+    );
     let by_name: HashMap<(&str, &str), usize> = gateways
         .iter()
         .enumerate()

@@ -80,6 +80,10 @@ impl State {
             }
             let gateway = match state.read.api {
                 Api::Istio => istio::gateway(self.raw(g), state.read.source.clone())
+                    .and_then(|(gw, problems)| match problems.is_empty() {
+                        true => Ok(gw),
+                        false => Err(problems.join("; ")),
+                    })
                     .map_err(|e| format!("{} as planned: {e}", state.read.title()))?,
                 Api::GatewayApi => state.read.clone(),
             };

@@ -19,6 +19,7 @@ pub(crate) fn istio_gateway(name: &str, selector: Value, servers: Value) -> Gate
         },
     )
     .unwrap()
+    .0
 }
 
 /// Istio Gateway `ns/name` selecting `istio: <selector>`.
@@ -34,6 +35,7 @@ pub(crate) fn api_gateway(name: &str, listeners: Value) -> Gateway {
         Source::default(),
     )
     .unwrap()
+    .0
 }
 
 /// An HTTPS server on `port` (port name `name`) for `hosts`, with `credential`.
@@ -73,7 +75,11 @@ pub(crate) fn tls_secret(ns: &str, name: &str, pem: &str) -> Value {
 
 /// The layout of `gateways` with no workloads given (the defaults assumed).
 pub(crate) fn layout(gateways: &[Gateway]) -> Layout<'_> {
-    Layout::new(gateways, place(gateways, &[], &[], &[]), &[])
+    Layout::new(
+        gateways,
+        place(gateways, &[], &[], &[], &Default::default()),
+        &[],
+    )
 }
 
 /// Istio's default ingress gateway Service: port 443 to targetPort 8443.

@@ -49,9 +49,36 @@ pub struct Gateway {
     /// gateway runs on the pods behind these Services).
     pub addresses: Vec<String>,
     pub servers: Vec<Server>,
+    /// `metadata.creationTimestamp` (RFC 3339), when the input has it: istiod merges the
+    /// servers of older Gateways first.
+    pub created: Option<String>,
+    /// Gateway API: set on a `ListenerSet`, whose listeners are its parent Gateway's.
+    pub listener_set: Option<ListenerSetOf>,
+    /// Gateway API Gateway: which ListenerSets may attach (`spec.allowedListeners`).
+    pub allowed_listeners: AllowedListeners,
     pub source: Source,
     /// The resource as read, for plans that rewrite it.
     pub raw: Value,
+}
+
+/// A ListenerSet's kind and parent Gateway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListenerSetOf {
+    /// `ListenerSet` (gateway.networking.k8s.io) or `XListenerSet` (gateway.networking.x-k8s.io).
+    pub kind: String,
+    pub parent_namespace: String,
+    pub parent_name: String,
+}
+
+/// `spec.allowedListeners.namespaces.from` of a Gateway API Gateway (default `None`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum AllowedListeners {
+    #[default]
+    None,
+    Same,
+    All,
+    /// ListenerSets in namespaces with these labels (`matchLabels`, as written).
+    Selector(Value),
 }
 
 impl Gateway {
@@ -69,11 +96,12 @@ impl Gateway {
         &self.raw["spec"][list][server.index]
     }
 
-    /// `Gateway istio-system/gw-a`, or `Gateway API Gateway web/gw`.
+    /// `Gateway istio-system/gw-a`, `Gateway API Gateway web/gw`, `ListenerSet web/ls`.
     pub fn title(&self) -> String {
-        match self.api {
-            Api::Istio => format!("Gateway {}", self.id()),
-            Api::GatewayApi => format!("Gateway API Gateway {}", self.id()),
+        match (&self.listener_set, self.api) {
+            (Some(of), _) => format!("{} {}", of.kind, self.id()),
+            (None, Api::Istio) => format!("Gateway {}", self.id()),
+            (None, Api::GatewayApi) => format!("Gateway API Gateway {}", self.id()),
         }
     }
 }

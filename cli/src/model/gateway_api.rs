@@ -1,18 +1,28 @@
-//! Kubernetes Gateway API `Gateway` resources (`gateway.networking.k8s.io`), read as Istio
+//! Kubernetes Gateway API `Gateway` and `ListenerSet` resources (`gateway.networking.k8s.io`,
+//! and the experimental `XListenerSet` of `gateway.networking.x-k8s.io`), read as Istio
 //! translates them: each listener is a server of its own (hosts: its `hostname`, or `*`
 //! without one); an HTTPS listener terminates TLS with its `certificateRefs`, a TLS listener
-//! in `Passthrough` mode passes it through.
+//! in `Passthrough` mode passes it through. A ListenerSet's listeners are its parent
+//! Gateway's, on the parent's deployment ([`crate::model::placement`] puts them there).
 
-use crate::model::gateway::{Api, Credential, Gateway, Server, Source, Tls, TlsMode};
-use crate::model::istio::{read, Metadata};
+use crate::model::gateway::{
+    AllowedListeners, Api, Credential, Gateway, ListenerSetOf, Server, Source, Tls, TlsMode,
+};
+use crate::model::istio::{read, read_at, Metadata};
 use serde::Deserialize;
 use serde_json::Value;
 
-/// The Gateway API versions understood.
+/// The Gateway API versions understood for `Gateway`.
 pub const VERSIONS: [&str; 3] = [
     "gateway.networking.k8s.io/v1",
     "gateway.networking.k8s.io/v1beta1",
     "gateway.networking.k8s.io/v1alpha2",
+];
+
+/// The `apiVersion`s of listener sets understood, with their kind.
+pub const LISTENER_SETS: [(&str, &str); 2] = [
+    ("gateway.networking.k8s.io/v1", "ListenerSet"),
+    ("gateway.networking.x-k8s.io/v1alpha1", "XListenerSet"),
 ];
 
 #[derive(Deserialize)]
@@ -27,7 +37,25 @@ struct Spec {
     gateway_class_name: String,
     #[serde(default)]
     addresses: Vec<Address>,
-    listeners: Vec<Listener>,
+    /// Read one by one: a malformed listener leaves out itself, not the Gateway.
+    #[serde(default)]
+    listeners: Vec<Value>,
+    #[serde(default)]
+    allowed_listeners: Option<Allowed>,
+}
+
+#[derive(Deserialize)]
+struct Allowed {
+    #[serde(default)]
+    namespaces: Option<AllowedNamespaces>,
+}
+
+#[derive(Deserialize)]
+struct AllowedNamespaces {
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    selector: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -64,17 +92,37 @@ struct CertificateRef {
     namespace: Option<String>,
 }
 
-/// Reads a Gateway API `Gateway` resource (kept as read in `raw`).
-pub fn gateway(value: Value, source: Source) -> Result<Gateway, String> {
+#[derive(Deserialize)]
+struct ListenerSetResource {
+    metadata: Metadata,
+    spec: ListenerSetSpec,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListenerSetSpec {
+    parent_ref: ParentRef,
+    #[serde(default)]
+    listeners: Vec<Value>,
+}
+
+#[derive(Deserialize)]
+struct ParentRef {
+    name: String,
+    #[serde(default)]
+    namespace: Option<String>,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    group: Option<String>,
+}
+
+/// Reads a Gateway API `Gateway` resource (kept as read in `raw`), with a problem for each
+/// listener left out because a field it needs is malformed.
+pub fn gateway(value: Value, source: Source) -> Result<(Gateway, Vec<String>), String> {
     let resource: Resource = read(&value)?;
     let namespace = resource.metadata.namespace();
-    let servers = resource
-        .spec
-        .listeners
-        .into_iter()
-        .enumerate()
-        .map(|(index, l)| listener(index, l, &namespace))
-        .collect();
+    let (servers, problems) = listeners(&resource.spec.listeners, &namespace);
     let addresses = resource
         .spec
         .addresses
@@ -82,7 +130,19 @@ pub fn gateway(value: Value, source: Source) -> Result<Gateway, String> {
         .filter(|a| a.kind.as_deref().is_none_or(|k| k == "Hostname"))
         .map(|a| a.value)
         .collect();
-    Ok(Gateway {
+    let allowed = resource
+        .spec
+        .allowed_listeners
+        .and_then(|a| a.namespaces)
+        .map_or(AllowedListeners::None, |n| {
+            match n.from.as_deref().unwrap_or("None") {
+                "Same" => AllowedListeners::Same,
+                "All" => AllowedListeners::All,
+                "Selector" => AllowedListeners::Selector(n.selector.unwrap_or_default()),
+                _ => AllowedListeners::None,
+            }
+        });
+    let gateway = Gateway {
         api: Api::GatewayApi,
         name: resource.metadata.name,
         namespace,
@@ -90,9 +150,69 @@ pub fn gateway(value: Value, source: Source) -> Result<Gateway, String> {
         class: resource.spec.gateway_class_name,
         addresses,
         servers,
+        created: resource.metadata.creation_timestamp,
+        listener_set: None,
+        allowed_listeners: allowed,
         source,
         raw: value,
-    })
+    };
+    Ok((gateway, problems))
+}
+
+/// Reads a `ListenerSet` or `XListenerSet` (`kind`): a Gateway of its own in shape, whose
+/// class and workload are its parent's (set when it is attached).
+pub fn listener_set(
+    kind: &str,
+    value: Value,
+    source: Source,
+) -> Result<(Gateway, Vec<String>), String> {
+    let resource: ListenerSetResource = read(&value)?;
+    let namespace = resource.metadata.namespace();
+    let parent = resource.spec.parent_ref;
+    let parent_kind = parent.kind.as_deref().unwrap_or("Gateway");
+    let parent_group = parent
+        .group
+        .as_deref()
+        .unwrap_or("gateway.networking.k8s.io");
+    if parent_kind != "Gateway" || parent_group != "gateway.networking.k8s.io" {
+        return Err(format!(
+            "spec.parentRef: a {parent_group} {parent_kind}, not a Gateway API Gateway"
+        ));
+    }
+    let (servers, problems) = listeners(&resource.spec.listeners, &namespace);
+    let of = ListenerSetOf {
+        kind: kind.to_owned(),
+        parent_namespace: parent.namespace.unwrap_or_else(|| namespace.clone()),
+        parent_name: parent.name,
+    };
+    let set = Gateway {
+        api: Api::GatewayApi,
+        name: resource.metadata.name,
+        namespace,
+        selector: Default::default(),
+        class: String::new(),
+        addresses: Vec::new(),
+        servers,
+        created: resource.metadata.creation_timestamp,
+        listener_set: Some(of),
+        allowed_listeners: AllowedListeners::None,
+        source,
+        raw: value,
+    };
+    Ok((set, problems))
+}
+
+/// The listeners that read, and a problem for each that did not.
+fn listeners(raw: &[Value], namespace: &str) -> (Vec<Server>, Vec<String>) {
+    let mut servers = Vec::new();
+    let mut problems = Vec::new();
+    for (index, value) in raw.iter().enumerate() {
+        match read_at::<Listener>(value, &format!("spec.listeners[{index}]")) {
+            Ok(l) => servers.push(listener(index, l, namespace)),
+            Err(e) => problems.push(e),
+        }
+    }
+    (servers, problems)
 }
 
 fn listener(index: usize, l: Listener, namespace: &str) -> Server {
@@ -135,76 +255,4 @@ fn listener(index: usize, l: Listener, namespace: &str) -> Server {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::gateway::ChainKind;
-    use serde_json::json;
-
-    #[test]
-    fn listeners_become_servers() {
-        let gw = gateway(
-            json!({"metadata": {"name": "gw", "namespace": "infra"},
-                    "spec": {"gatewayClassName": "istio", "listeners": [
-                {"name": "https", "port": 443, "protocol": "HTTPS",
-                 "tls": {"certificateRefs": [{"kind": "Secret", "name": "wild"}]}},
-                {"name": "second", "port": 443, "protocol": "HTTPS", "hostname": "second-example.org",
-                 "tls": {"mode": "Terminate", "certificateRefs": [{"name": "c", "namespace": "certs"}]}},
-                {"name": "tls", "port": 443, "protocol": "TLS", "hostname": "db.example.org",
-                 "tls": {"mode": "Passthrough"}},
-                {"name": "http", "port": 80, "protocol": "HTTP"}]}}),
-            Source::default(),
-        )
-        .unwrap();
-        assert_eq!(gw.api, Api::GatewayApi);
-        assert_eq!(gw.class, "istio");
-        let s = &gw.servers;
-        assert_eq!(s[0].hosts, ["*"]);
-        assert_eq!(s[0].chain(), Some(ChainKind::Https));
-        assert_eq!(
-            s[0].credentials(),
-            [Credential::Secret {
-                namespace: Some("infra".into()),
-                name: "wild".into()
-            }]
-        );
-        assert_eq!(s[1].hosts, ["second-example.org"]);
-        assert_eq!(
-            s[1].credentials()[0].to_string(),
-            "Secret certs/c",
-            "a reference into another namespace"
-        );
-        assert_eq!(s[2].chain(), Some(ChainKind::Passthrough));
-        assert_eq!(s[3].chain(), None);
-        assert_eq!(s[1].label(), "listeners[1] (second)");
-    }
-
-    #[test]
-    fn manual_deployment_addresses() {
-        let gw = gateway(
-            json!({"metadata": {"name": "gw"}, "spec": {"gatewayClassName": "istio",
-                "addresses": [{"type": "Hostname", "value": "istio-ingressgateway.istio-system.svc.cluster.local"},
-                              {"type": "IPAddress", "value": "10.0.0.1"}],
-                "listeners": []}}),
-            Source::default(),
-        )
-        .unwrap();
-        assert_eq!(
-            gw.addresses,
-            ["istio-ingressgateway.istio-system.svc.cluster.local"]
-        );
-    }
-
-    #[test]
-    fn errors_name_the_field() {
-        let err = gateway(
-            json!({"metadata": {"name": "gw"}, "spec": {"gatewayClassName": "istio",
-                    "listeners": [{"name": "x", "port": "443", "protocol": "HTTPS"}]}}),
-            Source::default(),
-        )
-        .unwrap_err();
-        assert!(
-            err.starts_with("spec.listeners[0].port: invalid type"),
-            "{err}"
-        );
-    }
-}
+mod tests;

@@ -28,6 +28,8 @@ pub(crate) struct Metadata {
     pub(crate) name: String,
     #[serde(default)]
     pub(crate) namespace: Option<String>,
+    #[serde(default, rename = "creationTimestamp")]
+    pub(crate) creation_timestamp: Option<String>,
 }
 
 impl Metadata {
@@ -43,8 +45,9 @@ impl Metadata {
 struct Spec {
     #[serde(default)]
     selector: Option<Labels>,
+    /// Read one by one: a malformed server leaves out itself, not the Gateway.
     #[serde(default)]
-    servers: Option<Vec<IstioServer>>,
+    servers: Vec<Value>,
 }
 
 #[derive(Deserialize)]
@@ -91,27 +94,43 @@ struct CertificateFiles {
 /// Deserializes `value` as `T`; the error names the field (`spec.servers[0].port: missing
 /// field `number``).
 pub(crate) fn read<T: serde::de::DeserializeOwned>(value: &Value) -> Result<T, String> {
+    read_at(value, "")
+}
+
+/// [`read`] of a value found at `at` (`spec.servers[1]`), which the error's path starts with.
+pub(crate) fn read_at<T: serde::de::DeserializeOwned>(
+    value: &Value,
+    at: &str,
+) -> Result<T, String> {
     // Tracking the path costs as much again; it is needed only to say where a value is wrong.
     T::deserialize(value).or_else(|_| {
-        serde_path_to_error::deserialize(value).map_err(|e| match e.path().to_string() {
-            path if path == "." => e.inner().to_string(),
-            path => format!("{path}: {}", e.inner()),
+        serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = match (e.path().to_string(), at) {
+                (path, at) if path == "." => at.to_owned(),
+                (path, "") => path,
+                (path, at) => format!("{at}.{path}"),
+            };
+            match path.as_str() {
+                "" => e.inner().to_string(),
+                path => format!("{path}: {}", e.inner()),
+            }
         })
     })
 }
 
-/// Reads an Istio `Gateway` resource (kept as read in `raw`).
-pub fn gateway(value: Value, source: Source) -> Result<Gateway, String> {
+/// Reads an Istio `Gateway` resource (kept as read in `raw`), with a problem for each server
+/// left out because a field it needs is malformed (`spec.servers[1].port: missing field ...`).
+pub fn gateway(value: Value, source: Source) -> Result<(Gateway, Vec<String>), String> {
     let resource: Resource = read(&value)?;
-    let servers = resource
-        .spec
-        .servers
-        .unwrap_or_default()
-        .into_iter()
-        .enumerate()
-        .map(|(index, s)| server(index, s))
-        .collect();
-    Ok(Gateway {
+    let mut servers = Vec::new();
+    let mut problems = Vec::new();
+    for (index, raw) in resource.spec.servers.iter().enumerate() {
+        match read_at::<IstioServer>(raw, &format!("spec.servers[{index}]")) {
+            Ok(s) => servers.push(server(index, s)),
+            Err(e) => problems.push(e),
+        }
+    }
+    let gateway = Gateway {
         api: Api::Istio,
         namespace: resource.metadata.namespace(),
         name: resource.metadata.name,
@@ -119,9 +138,13 @@ pub fn gateway(value: Value, source: Source) -> Result<Gateway, String> {
         class: String::new(),
         addresses: Vec::new(),
         servers,
+        created: resource.metadata.creation_timestamp.clone(),
+        listener_set: None,
+        allowed_listeners: Default::default(),
         source,
         raw: value,
-    })
+    };
+    Ok((gateway, problems))
 }
 
 fn server(index: usize, s: IstioServer) -> Server {
@@ -183,7 +206,8 @@ mod tests {
             json!({"metadata": {"name": "g"}, "spec": {"servers": [server]}}),
             source(),
         )
-        .unwrap();
+        .unwrap()
+        .0;
         gw.servers.into_iter().next().unwrap()
     }
 
@@ -205,7 +229,8 @@ mod tests {
             }),
             source(),
         )
-        .unwrap();
+        .unwrap()
+        .0;
         assert_eq!(gw.id(), "web/gw-a");
         assert_eq!(show_labels(&gw.selector), "istio=ingressgateway");
         assert_eq!(gw.servers.len(), 2);
@@ -222,31 +247,34 @@ mod tests {
 
     #[test]
     fn missing_namespace_is_default() {
-        let gw = gateway(json!({"metadata": {"name": "g"}}), source()).unwrap();
+        let gw = gateway(json!({"metadata": {"name": "g"}}), source())
+            .unwrap()
+            .0;
         assert_eq!(gw.id(), "default/g");
         assert!(gw.servers.is_empty());
         assert!(gw.selector.is_empty());
     }
 
     #[test]
-    fn errors_name_the_field() {
-        let err = gateway(
-            json!({"metadata": {"name": "g"}, "spec": {"servers": [{"port": {"number": "443"}, "hosts": []}]}}),
+    fn errors_name_the_field_and_leave_out_only_the_server() {
+        let (gw, problems) = gateway(
+            json!({"metadata": {"name": "g"}, "spec": {"servers": [
+                {"port": {"number": "443"}, "hosts": []},
+                {"hosts": ["a"]},
+                {"port": {"number": 443}, "hosts": ["b"]}]}}),
             source(),
         )
-        .unwrap_err();
+        .unwrap();
+        assert_eq!(problems.len(), 2);
         assert!(
-            err.starts_with("spec.servers[0].port.number: invalid type"),
-            "{err}"
+            problems[0].starts_with("spec.servers[0].port.number: invalid type"),
+            "{problems:?}"
         );
+        assert_eq!(problems[1], "spec.servers[1]: missing field `port`");
+        assert_eq!(gw.servers.len(), 1);
+        assert_eq!(gw.servers[0].index, 2);
         let err = gateway(json!({"metadata": {}}), source()).unwrap_err();
         assert_eq!(err, "metadata: missing field `name`");
-        let err = gateway(
-            json!({"metadata": {"name": "g"}, "spec": {"servers": [{"hosts": ["a"]}]}}),
-            source(),
-        )
-        .unwrap_err();
-        assert_eq!(err, "spec.servers[0]: missing field `port`");
     }
 
     #[test]

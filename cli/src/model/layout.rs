@@ -3,6 +3,7 @@
 //! with its own certificate and, for HTTPS, its own route table).
 
 use crate::model::gateway::{ChainKind, Gateway, Server};
+use crate::model::istiod::{self, Dropped};
 use crate::model::placement::{Placement, GATEWAY_NAME_LABEL};
 use crate::model::workload::{Service, Workload};
 use std::collections::{BTreeSet, HashMap};
@@ -32,7 +33,8 @@ pub fn gateway_ids(chains: &[ChainRef<'_>]) -> Vec<String> {
     ids
 }
 
-/// One listener of a gateway workload, with its filter chains in input order.
+/// One listener of a gateway workload, with its filter chains in input order: those istiod
+/// builds, and the servers it drops for a host already on the port.
 #[derive(Debug, Clone)]
 pub struct Listener<'g> {
     /// Index into [`Layout::placement`]'s workloads.
@@ -41,6 +43,7 @@ pub struct Listener<'g> {
     pub port: u32,
     pub bind: Option<String>,
     pub chains: Vec<ChainRef<'g>>,
+    pub dropped: Vec<Dropped<'g>>,
 }
 
 /// The Gateways, where they landed, and the listeners they make.
@@ -72,6 +75,7 @@ impl<'g> Layout<'g> {
                             port: server.port,
                             bind: server.bind.clone(),
                             chains: Vec::new(),
+                            dropped: Vec::new(),
                         });
                         listeners.len() - 1
                     });
@@ -85,6 +89,11 @@ impl<'g> Layout<'g> {
             }
         }
         listeners.sort_by(|a, b| (a.workload, a.port, &a.bind).cmp(&(b.workload, b.port, &b.bind)));
+        for listener in &mut listeners {
+            let (kept, dropped) = istiod::merge(std::mem::take(&mut listener.chains));
+            listener.chains = kept;
+            listener.dropped = dropped;
+        }
         Layout {
             gateways,
             placement,
@@ -93,11 +102,13 @@ impl<'g> Layout<'g> {
         }
     }
 
-    /// One line for each assumed workload that holds a filter chain.
+    /// One line for each assumed workload that holds a filter chain, and each other thing
+    /// placement took to be so.
     pub fn assumptions(&self) -> Vec<String> {
         let mut used: Vec<usize> = self.listeners.iter().map(|l| l.workload).collect();
         used.dedup();
-        used.into_iter()
+        let mut out: Vec<String> = used
+            .into_iter()
             .filter_map(|w| {
                 let workload = &self.placement.workloads[w];
                 workload
@@ -105,7 +116,9 @@ impl<'g> Layout<'g> {
                     .as_ref()
                     .map(|why| format!("assumed workload {}: {why}", workload.describe()))
             })
-            .collect()
+            .collect();
+        out.extend(self.placement.notes.iter().cloned());
+        out
     }
 
     pub fn workload(&self, listener: &Listener<'_>) -> &Workload {

@@ -3,11 +3,14 @@
 //! ([`placement`]), and the listeners and filter chains that makes ([`layout`]).
 
 pub mod certs;
+pub mod classes;
 pub mod gateway;
 pub mod gateway_api;
 pub mod istio;
+pub mod istiod;
 pub mod labels;
 pub mod layout;
+pub mod listener_sets;
 pub mod placement;
 pub mod workload;
 

@@ -8,8 +8,10 @@
 //! selector that does not select it is taken to have pods of its own; every assumption is
 //! said.
 
-use crate::model::gateway::{Api, Gateway};
+use crate::model::classes::{GatewayClasses, Programmed};
+use crate::model::gateway::{AllowedListeners, Api, Gateway};
 use crate::model::labels::{labels, selects, show_labels, Labels};
+use crate::model::listener_sets::attach;
 use crate::model::workload::{service_of_address, PodTemplate, Service, Workload};
 use std::collections::{BTreeSet, HashMap};
 
@@ -34,6 +36,8 @@ pub struct Placement {
     pub unplaced: Vec<(usize, String)>,
     /// For each workload, the Services in front of it (indexes into the input's).
     pub services: Vec<Vec<usize>>,
+    /// What was taken to be so without the input saying it.
+    pub notes: Vec<String>,
 }
 
 struct Builder<'a> {
@@ -148,7 +152,7 @@ impl Builder<'_> {
         for address in &gw.addresses {
             let Some((ns, name)) = service_of_address(address, &gw.namespace) else {
                 return Err(format!(
-                    "spec.addresses names {address:?}, which is not a Service (name.namespace.svc...)"
+                    "it lands on no gateway workload: spec.addresses names {address:?}, which is not a Service (name.namespace.svc...)"
                 ));
             };
             let service = self
@@ -196,12 +200,14 @@ fn some(items: impl ExactSizeIterator<Item = String>) -> String {
     shown.join("; ")
 }
 
-/// Places `gateways` on the workloads of `flag_workloads` and `templates`.
+/// Places `gateways` on the workloads of `flag_workloads` and `templates`; Gateway API
+/// Gateways only when `classes` says Istio programs them.
 pub fn place(
     gateways: &[Gateway],
     templates: &[PodTemplate],
     services: &[Service],
     flag_workloads: &[Labels],
+    classes: &GatewayClasses,
 ) -> Placement {
     let mut b = Builder {
         services,
@@ -256,12 +262,33 @@ pub fn place(
     let given = !b.workloads.is_empty();
     let mut landing = vec![Vec::new(); gateways.len()];
     let mut unplaced = Vec::new();
+    let mut notes = Vec::new();
     for (g, gw) in gateways.iter().enumerate() {
-        if gw.api == Api::GatewayApi {
-            match b.gateway_api(gw) {
-                Ok(found) => landing[g] = found,
-                Err(why) => unplaced.push((g, why)),
+        if gw.api != Api::GatewayApi || gw.listener_set.is_some() {
+            continue;
+        }
+        let placed = match classes.programmed(&gw.class) {
+            Programmed::Istio => b.gateway_api(gw),
+            Programmed::Elsewhere(why) | Programmed::Unknown(why) => Err(why),
+        };
+        match placed {
+            Ok(found) => landing[g] = found,
+            Err(why) => unplaced.push((g, why)),
+        }
+    }
+    for (g, gw) in gateways.iter().enumerate() {
+        match attach(gateways, gw, &unplaced) {
+            Some(Ok(parent)) => {
+                landing[g] = landing[parent].clone();
+                if let AllowedListeners::Selector(selector) = &gateways[parent].allowed_listeners {
+                    notes.push(format!(
+                        "{} attaches to {} only if its namespace {} has the labels {selector} (spec.allowedListeners.namespaces.selector); Namespaces are not read, so it is taken to attach",
+                        gw.title(), gateways[parent].title(), gw.namespace
+                    ));
+                }
             }
+            Some(Err(why)) => unplaced.push((g, why)),
+            None => {}
         }
     }
     let istio = gateways.iter().any(|g| g.api == Api::Istio);
@@ -302,7 +329,7 @@ pub fn place(
             unplaced.push((
                 g,
                 format!(
-                    "its selector {} selects none of the gateway workloads given: {}",
+                    "it lands on no gateway workload: its selector {} selects none of the gateway workloads given: {}",
                     show_labels(&gw.selector),
                     some(b.workloads.iter().map(Workload::describe))
                 ),
@@ -333,5 +360,6 @@ pub fn place(
         landing,
         unplaced,
         services,
+        notes,
     }
 }

@@ -99,13 +99,13 @@ fn given_workloads_and_a_gateway_that_selects_none() {
         ("app", "istio-ingressgateway"),
         ("istio", "ingressgateway"),
     ])];
-    let placement = place(&gws, &[], &[], &given);
+    let placement = place(&gws, &[], &[], &given, &Default::default());
     assert!(placement.workloads.iter().all(|w| w.assumed.is_none()));
     assert_eq!(placement.landing[0], [0]);
     assert_eq!(placement.unplaced.len(), 1);
     assert_eq!(placement.unplaced[0].0, 1);
     assert!(placement.unplaced[0].1.starts_with(
-        "its selector istio=other selects none of the gateway workloads given: pods labelled app=istio-ingressgateway,istio=ingressgateway"
+        "it lands on no gateway workload: its selector istio=other selects none of the gateway workloads given: pods labelled app=istio-ingressgateway,istio=ingressgateway"
     ));
 }
 
@@ -140,7 +140,7 @@ fn deployments_in_the_input_are_the_workloads() {
         ),
         template("Deployment", "web", "shop", json!({"app": "shop"})),
     ];
-    let placement = place(&gws, &templates, &[], &[]);
+    let placement = place(&gws, &templates, &[], &[], &Default::default());
     let names: Vec<&str> = placement
         .workloads
         .iter()
@@ -211,7 +211,11 @@ fn the_service_gives_the_port_envoy_listens_on() {
         json!([https443("a.example.com")]),
     )];
     let services = [ingress_service()];
-    let layout = Layout::new(&gws, place(&gws, &[], &services, &[]), &services);
+    let layout = Layout::new(
+        &gws,
+        place(&gws, &[], &services, &[], &Default::default()),
+        &services,
+    );
     assert_eq!(
         layout.envoy_port(&layout.listeners[0]).unwrap(),
         (

@@ -127,6 +127,7 @@ impl PodTemplate {
             let metadata = Metadata {
                 name: pod.metadata.name,
                 namespace: pod.metadata.namespace,
+                creation_timestamp: None,
             };
             (
                 metadata.namespace(),

@@ -5,8 +5,9 @@ use crate::model::gateway::{ChainKind, Credential};
 use crate::model::layout::{ChainRef, Layout};
 use crate::output::text::{count, wrap};
 
-/// The report: each conflict, the Gateways that land nowhere, the summary.
-pub fn report(audit: &Audit<'_>, layout: &Layout<'_>) -> String {
+/// The report: each conflict, the Gateways not audited, what was not known, the summary
+/// (which says "in what was given" when anything was not known).
+pub fn report(audit: &Audit<'_>, layout: &Layout<'_>, not_known: &[String]) -> String {
     let mut out = String::new();
     for finding in &audit.findings {
         let listener = layout.describe(&layout.listeners[finding.listener()]);
@@ -52,6 +53,28 @@ pub fn report(audit: &Audit<'_>, layout: &Layout<'_>) -> String {
                 out.push_str(&format!("  {} listed by:\n", quoted.join(", ")));
                 chains.iter().for_each(|c| out.push_str(&chain_line(c)));
             }
+            Finding::DroppedServer { dropped, .. } => {
+                out.push_str(&format!(
+                    "CONFLICT: server dropped by istiod for a host already on {listener}\n"
+                ));
+                let quoted: Vec<String> = dropped.hosts.iter().map(|h| format!("{h:?}")).collect();
+                out.push_str(&format!("  {} kept by:\n", quoted.join(", ")));
+                out.push_str(&chain_line(&dropped.kept));
+                out.push_str("  dropped:\n");
+                out.push_str(&chain_line(&dropped.chain));
+            }
+            Finding::UncoveredHost { uncovered, .. } => {
+                out.push_str(&format!(
+                    "CONFLICT: host not named by its own certificate on {listener}\n"
+                ));
+                out.push_str(&format!(
+                    "  {} ({}) does not name {} of:\n",
+                    uncovered.credential,
+                    uncovered.origin,
+                    uncovered.hosts.join(", ")
+                ));
+                out.push_str(&chain_line(&uncovered.chain));
+            }
         }
         out.push_str(&wrap("  Why: ", &why(finding)));
         out.push_str(&wrap("  Fix: ", &fix(finding, layout)));
@@ -61,20 +84,30 @@ pub fn report(audit: &Audit<'_>, layout: &Layout<'_>) -> String {
         let gw = &layout.gateways[*g];
         out.push_str(&wrap(
             "NOT AUDITED: ",
-            &format!(
-                "{} ({}) lands on no gateway workload: {reason}",
-                gw.title(),
-                gw.source
-            ),
+            &format!("{} ({}): {reason}", gw.title(), gw.source),
         ));
     }
     if !layout.placement.unplaced.is_empty() {
         out.push('\n');
     }
+    for what in not_known {
+        out.push_str(&wrap("NOT KNOWN: ", what));
+    }
+    if !not_known.is_empty() {
+        out.push('\n');
+    }
     let scope = scope(&audit.summary);
+    let given = if not_known.is_empty() {
+        ""
+    } else {
+        " in what was given"
+    };
     match audit.findings.len() {
-        0 => out.push_str(&format!("No conflicts: {scope}.\n")),
-        n => out.push_str(&format!("{} found: {scope}.\n", count(n, "conflict"))),
+        0 => out.push_str(&format!("No conflicts{given}: {scope}.\n")),
+        n => out.push_str(&format!(
+            "{} found{given}: {scope}.\n",
+            count(n, "conflict")
+        )),
     }
     out
 }

@@ -1,7 +1,9 @@
-//! The audit report for machines: `{"conflicts", "unplaced", "workloads", "summary", "notes"}`.
+//! The audit report for machines: `{"conflicts", "unplaced", "not_known", "unread_credentials",
+//! "workloads", "summary", "notes"}`.
 
+use crate::audit::certificates::kubectl_command;
 use crate::audit::{fix, why, Audit, Finding};
-use crate::model::gateway::{Api, Credential};
+use crate::model::gateway::{Api, Credential, Gateway};
 use crate::model::labels::Labels;
 use crate::model::layout::{ChainRef, Layout};
 use serde::Serialize;
@@ -12,6 +14,7 @@ pub fn report(
     audit: &Audit<'_>,
     layout: &Layout<'_>,
     notes: &[String],
+    not_known: &[String],
 ) -> serde_json::Result<String> {
     let report = Report {
         conflicts: audit.findings.iter().map(|f| conflict(f, layout)).collect(),
@@ -21,9 +24,19 @@ pub fn report(
             .iter()
             .map(|(g, why)| {
                 let gw = &layout.gateways[*g];
-                json!({"gateway": gw.id(), "api": api(gw.api), "source": gw.source.to_string(), "why": why})
+                json!({"gateway": gw.id(), "kind": kind(gw), "api": api(gw.api), "source": gw.source.to_string(), "why": why})
             })
             .collect(),
+        not_known,
+        unread_credentials: audit
+            .unread
+            .iter()
+            .map(|u| {
+                json!({"credential": credential(&u.credential), "namespace": u.namespace,
+                       "servers": u.chains.iter().map(server).collect::<Vec<_>>()})
+            })
+            .collect(),
+        kubectl: kubectl_command(&audit.unread),
         workloads: layout
             .placement
             .workloads
@@ -40,6 +53,7 @@ pub fn report(
             tls_servers: audit.summary.chains,
             workload_ports: audit.summary.listeners,
             conflicts: audit.findings.len(),
+            complete: not_known.is_empty(),
         },
         notes,
     };
@@ -50,6 +64,11 @@ pub fn report(
 struct Report<'a> {
     conflicts: Vec<Conflict<'a>>,
     unplaced: Vec<Value>,
+    /// What the verdict could not know (certificates, workloads, order), in words.
+    not_known: &'a [String],
+    unread_credentials: Vec<Value>,
+    /// The command that gets the unread certificates' Secrets.
+    kubectl: Option<String>,
     workloads: Vec<Value>,
     summary: Summary,
     notes: &'a [String],
@@ -62,6 +81,8 @@ struct Summary {
     tls_servers: usize,
     workload_ports: usize,
     conflicts: usize,
+    /// Whether the input said everything the verdict rests on (`not_known` is empty).
+    complete: bool,
 }
 
 #[derive(Serialize)]
@@ -81,6 +102,15 @@ struct Conflict<'a> {
     request: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     covered_by: Option<Value>,
+    /// duplicate_host: `server_dropped` (istiod drops one) or `listener_rejected` (Envoy).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outcome: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dropped: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kept: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    order_unknown: Option<&'a str>,
     servers: Vec<Value>,
     why: String,
     fix: String,
@@ -100,6 +130,10 @@ fn conflict<'a>(finding: &'a Finding<'_>, layout: &'a Layout<'_>) -> Conflict<'a
         connection: None,
         request: None,
         covered_by: None,
+        outcome: None,
+        dropped: None,
+        kept: None,
+        order_unknown: None,
         servers: finding.chains().iter().map(server).collect(),
         why: why(finding),
         fix: fix(finding, layout),
@@ -114,9 +148,31 @@ fn conflict<'a>(finding: &'a Finding<'_>, layout: &'a Layout<'_>) -> Conflict<'a
             c.request = Some(server(&covered.request));
             c.covered_by = Some(json!({"names": covered.names, "evidence": covered.evidence}));
         }
-        Finding::DuplicateHost { hosts, .. } => c.hosts = Some(hosts),
+        Finding::DuplicateHost { hosts, .. } => {
+            c.hosts = Some(hosts);
+            c.outcome = Some("listener_rejected");
+        }
+        Finding::DroppedServer { dropped, .. } => {
+            c.hosts = Some(&dropped.hosts);
+            c.outcome = Some("server_dropped");
+            c.dropped = Some(server(&dropped.chain));
+            c.kept = Some(server(&dropped.kept));
+            c.order_unknown = dropped.unknown_order.as_deref();
+        }
+        Finding::UncoveredHost { uncovered, .. } => {
+            c.hosts = Some(&uncovered.hosts);
+            c.credentials = Some(vec![credential(&uncovered.credential)]);
+            c.covered_by = Some(json!({"names": uncovered.names, "evidence": uncovered.origin}));
+        }
     }
     c
+}
+
+/// `Gateway`, `ListenerSet`, `XListenerSet`.
+fn kind(gw: &Gateway) -> &str {
+    gw.listener_set
+        .as_ref()
+        .map_or("Gateway", |of| of.kind.as_str())
 }
 
 fn api(api: Api) -> &'static str {
@@ -143,6 +199,7 @@ fn credential(credential: &Credential) -> Value {
 fn server(c: &ChainRef<'_>) -> Value {
     json!({
         "gateway": c.gateway.id(),
+        "kind": kind(c.gateway),
         "api": api(c.gateway.api),
         "namespace": c.gateway.namespace,
         "name": c.gateway.name,

@@ -241,7 +241,11 @@ fn wasm_plugin_options_and_port_match() {
         json!([https443("https", &["a.example.com"])]),
     )];
     let services = [ingress_service()];
-    let layout = Layout::new(&gws, place(&gws, &[], &services, &[]), &services);
+    let layout = Layout::new(
+        &gws,
+        place(&gws, &[], &services, &[], &Default::default()),
+        &services,
+    );
     let options = Options {
         url: Some("oci://ghcr.io/example/sni-guard:1.0.0".into()),
         name: Some("edge-guard".into()),
