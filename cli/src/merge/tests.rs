@@ -261,3 +261,43 @@ fn namespace_restrictions_decide_what_a_virtual_service_is_served_on() {
     assert_eq!(hosts(0), ["a.example.com", "any.example.com"]);
     assert_eq!(hosts(1), ["n.example.com"]);
 }
+
+fn merged() -> super::Merged {
+    super::Merged {
+        listener: "workload istio-system/ig, port 443".into(),
+        credentials: vec!["credentialName \"w\"".into()],
+        into: "ns/a servers[0] (port https)".into(),
+        why: "the servers are all in it".into(),
+        moved: vec!["ns/a servers[1] (port https)".into()],
+    }
+}
+
+#[test]
+fn a_plan_that_changes_nothing_prints_no_instructions() {
+    let plan = super::Plan {
+        merged: vec![merged()],
+        checked: 2,
+        ..Default::default()
+    };
+    let text = super::output::summary(&plan);
+    assert!(!text.contains("kubectl"), "{text}");
+    assert!(!text.contains("Routing checked"), "{text}");
+    assert!(
+        text.ends_with("Nothing to apply or delete: the plan changes no object.\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn zero_virtual_services_are_never_called_checked() {
+    let plan = super::Plan {
+        merged: vec![merged()],
+        apply: vec![json!({"kind": "Gateway", "metadata": {"name": "a", "namespace": "ns"}})],
+        ..Default::default()
+    };
+    let text = super::output::summary(&plan);
+    assert!(!text.contains("Routing checked"), "{text}");
+    assert!(text.contains("Routing not checked: the input holds no VirtualService; only servers within one Gateway are merged"), "{text}");
+    let one = super::Plan { checked: 1, ..plan };
+    assert!(super::output::summary(&one).contains("Routing checked for the 1 VirtualService in the input, and only it: it is served on the same"));
+}

@@ -4,7 +4,9 @@
 //! again here, on the YAML the command printed), and that `audit` of them reports no shared
 //! certificate the plan could have merged.
 
+#[path = "../common/mod.rs"]
 mod common;
+mod safety;
 
 use common::{documents, fixture_text, flat, istiod, sni_guard, TempDir};
 use serde_json::{json, Value};
@@ -91,7 +93,7 @@ fn routing(text: &str) -> Vec<(String, Vec<String>)> {
 
 /// Every step as the cluster takes it, one object at a time (`kubectl apply` sends the plan's
 /// objects one by one, then each delete): istiod serves every TLS host it served before.
-fn steps_keep_hosts_served(text: &str, plan: &Value) {
+pub(crate) fn steps_keep_hosts_served(text: &str, plan: &Value) {
     let mut objects = documents(text);
     let before = istiod::served(&objects);
     let check = |objects: &[Value], step: &str| {
