@@ -5,26 +5,41 @@ use crate::input::Input;
 use crate::merge::{output, plan};
 use crate::model::labels::Labels;
 use crate::model::layout::Layout;
+use serde_json::json;
 use std::io::Write;
+
+/// The merge command's own flags.
+pub(super) struct Options {
+    pub format: Format,
+    /// `--no-virtual-services`: no VirtualService is bound to these Gateways.
+    pub no_virtual_services: bool,
+}
 
 pub(super) fn run(
     layout: &Layout<'_>,
     input: &Input,
     flags: &[Labels],
-    format: Format,
+    options: Options,
     notes: Vec<String>,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> std::io::Result<i32> {
     print_notes(&notes, stderr)?;
-    let plan = match plan(input, layout, flags) {
+    let plan = match plan(input, layout, flags, options.no_virtual_services) {
         Ok(plan) => plan,
         Err(problem) => {
             writeln!(stderr, "sni-guard: error: {problem}")?;
+            // A machine reading stdout gets the error too, not an empty document; the shape
+            // `{"error": String}` is meant to be shared by every command.
+            if let Format::Json = options.format {
+                let text = serde_json::to_string_pretty(&json!({ "error": problem }))
+                    .map_err(std::io::Error::other)?;
+                writeln!(stdout, "{text}")?;
+            }
             return Ok(EXIT_USAGE);
         }
     };
-    match format {
+    match options.format {
         Format::Human => {
             let yaml = output::yaml(&plan).map_err(std::io::Error::other)?;
             stdout.write_all(yaml.as_bytes())?;

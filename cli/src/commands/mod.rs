@@ -62,6 +62,10 @@ enum Command {
         /// Output format: YAML objects to apply (human), or one JSON object.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// The input holds every VirtualService bound to these Gateways; there are none. Without
+        /// it, input with no VirtualService gets no plan that moves servers between Gateways.
+        #[arg(long)]
+        no_virtual_services: bool,
         #[command(flatten)]
         input: InputArgs,
     },
@@ -202,11 +206,18 @@ pub fn run(
             audit::run(&layout, &input, *format, notes, stdout, stderr)
         }
         Command::PluginConfig(args) => plugin_config::run(&layout, args, notes, stdout, stderr),
-        Command::Merge { format, .. } => merge::run(
+        Command::Merge {
+            format,
+            no_virtual_services,
+            ..
+        } => merge::run(
             &layout,
             &input,
             &input_args.workload_labels,
-            *format,
+            merge::Options {
+                format: *format,
+                no_virtual_services: *no_virtual_services,
+            },
             notes,
             stdout,
             stderr,

@@ -1,73 +1,77 @@
 //! Which Gateway keeps the merged server, and whether servers' TLS settings are the same.
 
+use crate::merge::order;
 use crate::merge::state::ServerId;
 use crate::model::gateway::Gateway;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
-/// The server that keeps every host, and why its Gateway. In order: the oldest Gateway when
-/// the input says when each was created (istiod keeps the older of two servers listing one
-/// host, so until the others are deleted the merged server is the one served); the Gateway
-/// holding most of the servers (fewest moves); one with other servers, which stays anyway
-/// (fewer Gateways in the end); one in the gateway workload's namespace (where shared
-/// Gateways usually live); the first by namespace and name.
-pub fn target(
-    gateways: &[Gateway],
-    ids: &[ServerId],
-    workload_ns: Option<&str>,
-) -> (ServerId, String) {
+/// The server that keeps every host, and why its Gateway; `Err` (why not) when the servers
+/// are in several Gateways and the input does not say when each was created.
+///
+/// Between the `kubectl apply` that adds the moved hosts to the target's server and the
+/// `kubectl delete` of the Gateways that held them, two servers list those hosts, and istiod
+/// serves the one whose Gateway is first in its order ([`order`]) and drops the other whole.
+/// The target must be that first Gateway, or its own hosts go dark until the deletes. No order
+/// of steps avoids this without knowing the order: removing the hosts from the others first
+/// leaves them dark instead, and one `kubectl apply` of several objects is not atomic (each
+/// arrives alone, in either order). So: the first in istiod's order, or a refusal that names
+/// the creation times needed (every `kubectl get -o yaml` of a Gateway has them).
+pub fn target(gateways: &[Gateway], ids: &[ServerId]) -> Result<(ServerId, String), String> {
     let mut candidates: Vec<usize> = ids.iter().map(|(g, _)| *g).collect();
     candidates.sort_unstable();
     candidates.dedup();
-    let created = |g: usize| {
-        gateways[g].raw["metadata"]["creationTimestamp"]
-            .as_str()
-            .map(str::to_owned)
+    let first_server = |g: usize| {
+        ids.iter()
+            .copied()
+            .filter(|(h, _)| *h == g)
+            .min()
+            .unwrap_or((g, 0))
     };
-    let held = |g: usize| ids.iter().filter(|(h, _)| *h == g).count();
-    let others = |g: usize| gateways[g].servers.len() > held(g);
-    let dated = candidates.iter().all(|&g| created(g).is_some());
-    let home = |g: usize| Some(gateways[g].namespace.as_str()) == workload_ns;
-    let key = |&g: &usize| {
-        (
-            if dated { created(g) } else { None },
-            std::cmp::Reverse(held(g)),
-            !others(g),
-            !home(g),
-            gateways[g].id(),
-        )
+    let [only] = candidates.as_slice() else {
+        let undated: Vec<&Gateway> = candidates
+            .iter()
+            .filter_map(|&g| gateways.get(g))
+            .filter(|g| order::key(g).is_none())
+            .collect();
+        if !undated.is_empty() {
+            return Err(undated_refusal(&undated));
+        }
+        let best = candidates
+            .iter()
+            .copied()
+            .min_by_key(|&g| gateways.get(g).and_then(order::key))
+            .unwrap_or_default();
+        let created = gateways
+            .get(best)
+            .and_then(order::created)
+            .unwrap_or_default();
+        let tie = candidates.iter().any(|&g| {
+            g != best
+                && gateways.get(g).and_then(order::key).map(|k| k.0)
+                    == gateways.get(best).and_then(order::key).map(|k| k.0)
+        });
+        let why = format!(
+            "the first of these Gateways in istiod's order (created {created}{}): until the others are deleted, istiod serves its server for the hosts they list twice and drops theirs",
+            if tie { ", the same second as another of them: istiod then takes the first by name, then namespace" } else { ", the oldest" }
+        );
+        return Ok((first_server(best), why));
     };
-    let best = candidates
+    Ok((first_server(*only), "the servers are all in it".to_owned()))
+}
+
+/// Why servers of several Gateways are not merged when some of them have no creation time.
+fn undated_refusal(undated: &[&Gateway]) -> String {
+    let names: Vec<String> = undated.iter().map(|g| g.id()).collect();
+    let commands: Vec<String> = undated
         .iter()
-        .copied()
-        .min_by_key(key)
-        .unwrap_or_default();
-    let why = if dated && candidates.len() > 1 {
-        format!(
-            "the oldest of these Gateways (created {}): until the others are deleted, istiod keeps its server for the hosts they list twice",
-            created(best).unwrap_or_default()
-        )
-    } else if candidates.len() == 1 {
-        "the servers are all in it".to_owned()
-    } else if held(best) > 1 && candidates.iter().any(|&g| held(g) < held(best)) {
-        format!("it holds {} of the {} servers", held(best), ids.len())
-    } else if others(best) && candidates.iter().any(|&g| !others(g)) {
-        "it has other servers, so it stays anyway while the others can go".to_owned()
-    } else if home(best) && candidates.iter().any(|&g| !home(g)) {
-        format!(
-            "it is in {}, the gateway workload's namespace",
-            gateways[best].namespace
-        )
-    } else {
-        "the first by namespace and name; the input does not say which Gateway is oldest".to_owned()
-    };
-    let server = ids
-        .iter()
-        .copied()
-        .filter(|(g, _)| *g == best)
-        .min()
-        .unwrap_or((best, 0));
-    (server, why)
+        .map(|g| format!("kubectl get gateway -n {} {} -o yaml", g.namespace, g.name))
+        .collect();
+    format!(
+        "the input has no metadata.creationTimestamp (RFC 3339) for {}: istiod serves, of two servers listing one host, the one of the Gateway created first (then first by name, then namespace) and drops the other whole, so without it the plan cannot tell which Gateway must keep the merged server for the hosts to stay served between the apply and the deletes; give the Gateways as the cluster has them ({})",
+        names.join(", "),
+        commands.join("; ")
+    )
 }
 
 /// `ids` in groups of servers with the same settings (TLS, port protocol), in order.

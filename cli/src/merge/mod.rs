@@ -7,6 +7,7 @@
 //! says why. Servers whose TLS settings differ are never merged: sni-guard is their remedy.
 
 mod choose;
+pub mod order;
 pub mod output;
 pub mod served;
 pub mod state;
@@ -23,6 +24,10 @@ use served::{admitted, differences, served, Pods};
 use state::{ServerId, State};
 use std::collections::BTreeSet;
 use virtual_service::VirtualService;
+
+/// The apiVersion of a deleted Gateway whose input named none (it cannot be read without one,
+/// so this is a fallback only): the version Istio serves as stable.
+const DEFAULT_API_VERSION: &str = "networking.istio.io/v1";
 
 /// Servers that became one.
 #[derive(Debug, Clone, Serialize)]
@@ -47,6 +52,16 @@ pub struct NotMerged {
     pub why: String,
 }
 
+/// A Gateway the plan deletes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deleted {
+    /// The input's `apiVersion` (`networking.istio.io/v1beta1`): `kubectl delete` ignores the
+    /// version, but a tool reading the plan can look the object up as it was read.
+    pub api_version: String,
+    pub namespace: String,
+    pub name: String,
+}
+
 /// The plan, checked.
 #[derive(Debug, Default)]
 pub struct Plan {
@@ -54,19 +69,40 @@ pub struct Plan {
     pub not_merged: Vec<NotMerged>,
     /// Full objects to apply: Gateways changed, VirtualServices rebound.
     pub apply: Vec<serde_json::Value>,
-    /// Gateways left without servers: (namespace, name).
-    pub delete: Vec<(String, String)>,
+    /// Gateways left without servers.
+    pub delete: Vec<Deleted>,
     /// (VirtualService, from, to).
     pub rebound: Vec<(String, String, String)>,
-    /// VirtualServices whose routing was checked.
+    /// VirtualServices whose routing was checked: those in the input, and only those.
     pub checked: usize,
+    /// The user said, with `--no-virtual-services`, that no VirtualService is bound to these
+    /// Gateways (the input holds none).
+    pub no_virtual_services: bool,
 }
 
 /// Plans the merge of every shared-certificate group it can, on `layout` (of the input's
-/// Gateways, placed with `flags`). `Err` when the plan, checked as a whole, would change
-/// routing (it then is not printed).
-pub fn plan(input: &Input, layout: &Layout<'_>, flags: &[Labels]) -> Result<Plan, String> {
+/// Gateways, placed with `flags`). `no_virtual_services`: the user says no VirtualService is
+/// bound to these Gateways. `Err` when the plan, checked as a whole, would change routing (it
+/// then is not printed), or when the input contradicts `no_virtual_services`.
+pub fn plan(
+    input: &Input,
+    layout: &Layout<'_>,
+    flags: &[Labels],
+    no_virtual_services: bool,
+) -> Result<Plan, String> {
     let gateways = &input.gateways.items;
+    let virtual_services = &input.virtual_services.items;
+    if no_virtual_services && !virtual_services.is_empty() {
+        let names: Vec<String> = virtual_services
+            .iter()
+            .map(|vs| format!("{}/{}", vs.namespace, vs.name))
+            .collect();
+        return Err(format!(
+            "--no-virtual-services says no VirtualService is bound to these Gateways, but the input holds {} ({}): leave the flag out, and give every VirtualService",
+            names.len(),
+            names.join(", ")
+        ));
+    }
     let pods = Pods {
         templates: &input.templates.items,
         services: &input.services.items,
@@ -78,8 +114,10 @@ pub fn plan(input: &Input, layout: &Layout<'_>, flags: &[Labels]) -> Result<Plan
     let mut state = original.clone();
     let mut plan = Plan {
         checked: original.virtual_services.len(),
+        no_virtual_services,
         ..Plan::default()
     };
+    let mut targets: BTreeSet<usize> = BTreeSet::new();
     let mut taken: BTreeSet<ServerId> = BTreeSet::new();
     let mut seen: BTreeSet<Vec<ServerId>> = BTreeSet::new();
     for finding in &findings {
@@ -121,11 +159,21 @@ pub fn plan(input: &Input, layout: &Layout<'_>, flags: &[Labels]) -> Result<Plan
                 if parts.iter().any(|p| p.len() > 1) { "; servers alike among them are merged with each other where routing allows" } else { "" }
             )));
         }
-        let workload_ns = layout
-            .workload(&layout.listeners[*listener])
-            .namespace
-            .clone();
         for ids in parts.into_iter().filter(|p| p.len() > 1) {
+            let refused = |why: String| NotMerged {
+                listener: listener_name.clone(),
+                credentials: credentials.clone(),
+                servers: ids.iter().map(|&id| label(gateways, id)).collect(),
+                why,
+            };
+            let across = ids
+                .iter()
+                .any(|(g, _)| ids.first().is_some_and(|f| f.0 != *g));
+            if across && virtual_services.is_empty() && !no_virtual_services {
+                plan.not_merged
+                    .push(refused(NO_VIRTUAL_SERVICES.to_owned()));
+                continue;
+            }
             let step = Step {
                 gateways,
                 pods: &pods,
@@ -133,19 +181,15 @@ pub fn plan(input: &Input, layout: &Layout<'_>, flags: &[Labels]) -> Result<Plan
                 listener: &listener_name,
                 credentials: &credentials,
             };
-            match step.try_merge(&state, &ids, workload_ns.as_deref()) {
-                Ok((candidate, merged, rebound)) => {
+            match step.try_merge(&state, &ids) {
+                Ok((candidate, target, merged, rebound)) => {
                     taken.extend(ids.iter().copied());
+                    targets.insert(target);
                     plan.merged.push(merged);
                     plan.rebound.extend(rebound);
                     state = candidate;
                 }
-                Err(why) => plan.not_merged.push(NotMerged {
-                    listener: listener_name.clone(),
-                    credentials: credentials.clone(),
-                    servers: ids.iter().map(|&id| label(gateways, id)).collect(),
-                    why,
-                }),
+                Err(why) => plan.not_merged.push(refused(why)),
             }
         }
     }
@@ -157,7 +201,7 @@ pub fn plan(input: &Input, layout: &Layout<'_>, flags: &[Labels]) -> Result<Plan
             broken.join("; ")
         ));
     }
-    finish(&mut plan, &original, &state);
+    finish(&mut plan, &original, &state, &targets);
     Ok(plan)
 }
 
@@ -196,16 +240,18 @@ struct Step<'a> {
 
 type Rebound = Vec<(String, String, String)>;
 
+/// Why servers of several Gateways are not merged when the input holds no VirtualService.
+const NO_VIRTUAL_SERVICES: &str = "the input holds no VirtualService, so the plan cannot rebind the routes of the Gateways that would lose these servers, nor check that routing stays the same (a Gateway may be bound by VirtualServices in any namespace); add them (kubectl get virtualservices -A -o yaml), or pass --no-virtual-services if none is bound to these Gateways";
+
 impl Step<'_> {
-    /// `state` with `ids` merged into one server, or why routing would change.
+    /// `state` with `ids` merged into one server (and the target's Gateway), or why not.
     fn try_merge(
         &self,
         state: &State,
         ids: &[ServerId],
-        workload_ns: Option<&str>,
-    ) -> Result<(State, Merged, Rebound), String> {
+    ) -> Result<(State, usize, Merged, Rebound), String> {
         let gateways = self.gateways;
-        let (target, why) = choose::target(gateways, ids, workload_ns);
+        let (target, why) = choose::target(gateways, ids)?;
         let moved: Vec<ServerId> = ids.iter().copied().filter(|id| *id != target).collect();
         let mut candidate = state.clone();
         candidate.merge(target, &moved);
@@ -243,18 +289,35 @@ impl Step<'_> {
             why,
             moved: moved.iter().map(|&id| label(gateways, id)).collect(),
         };
-        Ok((candidate, merged, rebound))
+        Ok((candidate, target.0, merged, rebound))
     }
 }
 
-/// The objects to apply and the Gateways to delete: what differs between the two states.
-fn finish(plan: &mut Plan, original: &State, state: &State) {
-    for (g, gateway) in state.gateways.iter().enumerate() {
+/// The objects to apply and the Gateways to delete: what differs between the two states. The
+/// Gateways that gain hosts come first: `kubectl apply` sends the objects one by one, and a
+/// Gateway that loses servers but stays, applied first, would leave its hosts unserved until
+/// the target arrives (the target first is safe: istiod serves its server, the older).
+fn finish(plan: &mut Plan, original: &State, state: &State, targets: &BTreeSet<usize>) {
+    let order = targets
+        .iter()
+        .copied()
+        .chain((0..state.gateways.len()).filter(|g| !targets.contains(g)));
+    for g in order {
+        let Some(gateway) = state.gateways.get(g) else {
+            continue;
+        };
         if gateway.deleted {
-            plan.delete
-                .push((gateway.read.namespace.clone(), gateway.read.name.clone()));
+            plan.delete.push(Deleted {
+                api_version: gateway.read.raw["apiVersion"]
+                    .as_str()
+                    .unwrap_or(DEFAULT_API_VERSION)
+                    .to_owned(),
+                namespace: gateway.read.namespace.clone(),
+                name: gateway.read.name.clone(),
+            });
         } else if state.changed(g) {
-            plan.apply.push(output::applicable(state.raw(g)));
+            plan.apply
+                .push(output::applicable(state.raw(g), &gateway.read.namespace));
         }
     }
     for (vs, read) in state
@@ -263,7 +326,8 @@ fn finish(plan: &mut Plan, original: &State, state: &State) {
         .zip(&original.virtual_services)
     {
         if vs.value != read.value {
-            plan.apply.push(output::applicable(vs.value.clone()));
+            plan.apply
+                .push(output::applicable(vs.value.clone(), &vs.namespace));
         }
     }
 }

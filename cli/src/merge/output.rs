@@ -15,12 +15,17 @@ const SERVER_FIELDS: [&str; 6] = [
     "selfLink",
 ];
 
-/// `value` ready for `kubectl apply -f -`: without status and server-owned metadata.
-pub fn applicable(mut value: Value) -> Value {
+/// `value` ready for `kubectl apply -f -`: without status and server-owned metadata, and with
+/// `metadata.namespace` set to `namespace` (the one the plan resolved, `default` when the input
+/// named none): without it `kubectl apply` would write the object into the context's namespace.
+pub fn applicable(mut value: Value, namespace: &str) -> Value {
     if let Some(object) = value.as_object_mut() {
         object.remove("status");
     }
     if let Some(metadata) = value.get_mut("metadata").and_then(Value::as_object_mut) {
+        metadata
+            .entry("namespace")
+            .or_insert_with(|| Value::from(namespace));
         for field in SERVER_FIELDS {
             metadata.remove(field);
         }
@@ -61,11 +66,12 @@ pub fn yaml(plan: &Plan) -> Result<String, String> {
 pub fn json(plan: &Plan) -> serde_json::Result<String> {
     let value = json!({
         "apply": plan.apply,
-        "delete": plan.delete.iter().map(|(ns, name)| json!({"kind": "Gateway", "apiVersion": "networking.istio.io", "namespace": ns, "name": name})).collect::<Vec<_>>(),
+        "delete": plan.delete.iter().map(|d| json!({"kind": "Gateway", "apiVersion": d.api_version, "namespace": d.namespace, "name": d.name})).collect::<Vec<_>>(),
         "merged": plan.merged,
         "rebound": plan.rebound.iter().map(|(vs, from, to)| json!({"virtual_service": vs, "from": from, "to": to})).collect::<Vec<_>>(),
         "not_merged": plan.not_merged,
         "checked_virtual_services": plan.checked,
+        "no_virtual_services": plan.no_virtual_services,
     });
     serde_json::to_string_pretty(&value)
 }
@@ -95,27 +101,49 @@ pub fn summary(plan: &Plan) -> String {
             n.why
         ));
     }
-    if plan.merged.is_empty() {
-        out.push_str("Nothing to merge.\n");
+    if plan.apply.is_empty() && plan.delete.is_empty() {
+        // No instructions: there is nothing to apply, and a `kubectl apply` of an empty file
+        // would only look like a step taken.
+        out.push_str(if plan.merged.is_empty() {
+            "Nothing to merge.\n"
+        } else {
+            "Nothing to apply or delete: the plan changes no object.\n"
+        });
         return out;
     }
-    out.push_str(&format!(
-        "Routing checked: {} served on the same (workload, port, host, TLS mode, credential) before and after, and nowhere new.\n",
-        match plan.checked {
-            1 => "the VirtualService is".to_owned(),
-            n => format!("each of the {n} VirtualServices is"),
-        }
-    ));
-    if plan.delete.is_empty() {
-        out.push_str("Review the objects on stdout, then apply them:\n");
-    } else {
-        out.push_str("Review the objects on stdout, then apply them and delete the Gateways left without servers:\n");
+    out.push_str(&routing(plan));
+    out.push_str(match (plan.apply.is_empty(), plan.delete.is_empty()) {
+        (false, true) => "Review the objects on stdout, then apply them:\n",
+        (false, false) => "Review the objects on stdout, then apply them and delete the Gateways left without servers:\n",
+        _ => "Nothing to apply; delete the Gateways left without servers:\n",
+    });
+    if !plan.apply.is_empty() {
+        out.push_str("  kubectl apply -f PLAN.yaml\n");
     }
-    out.push_str("  kubectl apply -f PLAN.yaml\n");
-    for (ns, name) in &plan.delete {
+    for d in &plan.delete {
         out.push_str(&format!(
-            "  kubectl delete gateways.networking.istio.io -n {ns} {name}\n"
+            "  kubectl delete gateways.networking.istio.io -n {} {}\n",
+            d.namespace, d.name
         ));
     }
     out
+}
+
+/// What the routing check covered. Never a pass over nothing: with no VirtualService it says
+/// that none was checked, and with some that only those were (a Gateway may be bound by
+/// VirtualServices in any namespace, and the input may not hold them all).
+fn routing(plan: &Plan) -> String {
+    match plan.checked {
+        0 if plan.no_virtual_services => "Routing not checked: the input holds no VirtualService, and --no-virtual-services says none is bound to these Gateways.\n".to_owned(),
+        0 => "Routing not checked: the input holds no VirtualService; only servers within one Gateway are merged, so the VirtualServices bound to it keep being served by it.\n".to_owned(),
+        n => {
+            let (what, who) = match n {
+                1 => ("1 VirtualService".to_owned(), "it: it is"),
+                n => (format!("{n} VirtualServices"), "those: each is"),
+            };
+            format!(
+                "Routing checked for the {what} in the input, and only {who} served on the same (workload, port, host, TLS mode, credential) before and after, and nowhere new. A VirtualService in any namespace may be bound to these Gateways: give them all (kubectl get virtualservices -A -o yaml).\n"
+            )
+        }
+    }
 }

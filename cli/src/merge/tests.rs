@@ -27,8 +27,13 @@ fn dated(mut gw: Gateway, created: &str) -> Gateway {
     gw
 }
 
-#[test]
-fn the_target_is_the_oldest_then_the_fullest_then_the_one_that_stays() {
+fn in_ns(mut gw: Gateway, namespace: &str) -> Gateway {
+    gw.namespace = namespace.to_owned();
+    gw.raw["metadata"]["namespace"] = json!(namespace);
+    gw
+}
+
+fn three() -> Vec<Gateway> {
     let a = gateway(
         "a",
         "ig",
@@ -47,30 +52,86 @@ fn the_target_is_the_oldest_then_the_fullest_then_the_one_that_stays() {
         "ig",
         json!([https(443, "https", &["d.example.com"], "w"), {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["*"]}]),
     );
+    vec![a, b, c]
+}
+
+#[test]
+fn the_target_is_the_first_in_istiods_order() {
     let ids = [(0, 0), (1, 0), (1, 1), (2, 0)];
-    let gws = vec![a.clone(), b.clone(), c.clone()];
-    let (server, why) = target(&gws, &ids, None);
+    let [a, b, c] = <[Gateway; 3]>::try_from(three()).unwrap();
+    // The oldest wins even when another holds more servers: istiod serves the oldest's.
+    let gws = vec![
+        dated(a.clone(), "2024-01-01T00:00:00Z"),
+        dated(b.clone(), "2024-06-01T00:00:00Z"),
+        dated(c.clone(), "2026-01-01T00:00:00Z"),
+    ];
+    let (server, why) = target(&gws, &ids).unwrap();
+    assert_eq!(server, (0, 0));
+    assert!(
+        why.starts_with("the first of these Gateways in istiod's order (created 2024-01-01T00:00:00Z, the oldest)"),
+        "{why}"
+    );
+    // Times are instants: an offset does not sort as text does.
+    let gws = vec![
+        dated(a.clone(), "2024-01-01T02:00:00+03:00"),
+        dated(b.clone(), "2024-01-01T00:00:00Z"),
+        dated(c.clone(), "2026-01-01T00:00:00Z"),
+    ];
+    assert_eq!(
+        target(&gws, &ids).unwrap().0,
+        (0, 0),
+        "23:00 the day before"
+    );
+    // Servers all in one Gateway need no creation time.
+    let (server, why) = target(&three(), &[(1, 0), (1, 1)]).unwrap();
     assert_eq!(
         (server, why.as_str()),
-        ((1, 0), "it holds 2 of the 4 servers")
+        ((1, 0), "the servers are all in it")
     );
-    // One server each: b and c have other servers (they stay anyway); b is first by name.
-    let one_each = [(0, 0), (1, 0), (2, 0)];
-    let (server, why) = target(&gws, &one_each, None);
+}
+
+#[test]
+fn equal_creation_times_are_ordered_by_name_then_namespace_as_istiod_does() {
+    // configCompareByCreationTime: time, then name, then namespace. By namespace/name,
+    // team-a/zeta would come first; istiod takes team-z/alpha.
+    let same = "2024-03-01T10:00:00Z";
+    let zeta = in_ns(
+        gateway(
+            "zeta",
+            "ig",
+            json!([https(443, "https", &["a.example.com"], "w")]),
+        ),
+        "team-a",
+    );
+    let alpha = in_ns(
+        gateway(
+            "alpha",
+            "ig",
+            json!([https(443, "https", &["b.example.com"], "w")]),
+        ),
+        "team-z",
+    );
+    let gws = vec![dated(zeta.clone(), same), dated(alpha.clone(), same)];
+    let (server, why) = target(&gws, &[(0, 0), (1, 0)]).unwrap();
     assert_eq!(server, (1, 0), "{why}");
-    assert_eq!(
-        why,
-        "it has other servers, so it stays anyway while the others can go"
-    );
-    let gws = vec![
-        dated(a, "2025-01-01T00:00:00Z"),
-        dated(b, "2024-06-01T00:00:00Z"),
-        dated(c, "2026-01-01T00:00:00Z"),
-    ];
-    let (server, why) = target(&gws, &ids, None);
-    assert_eq!(server, (1, 0));
+    assert!(why.contains("the same second as another of them: istiod then takes the first by name, then namespace"), "{why}");
+    // The same name in two namespaces: the namespace decides.
+    let other = in_ns(alpha.clone(), "team-b");
+    let gws = vec![dated(alpha, same), dated(other, same)];
+    assert_eq!(target(&gws, &[(0, 0), (1, 0)]).unwrap().0, (1, 0));
+}
+
+#[test]
+fn without_creation_times_servers_do_not_move_between_gateways() {
+    let [a, b, c] = <[Gateway; 3]>::try_from(three()).unwrap();
+    let gws = vec![dated(a, "2024-01-01T00:00:00Z"), b, c];
+    let why = target(&gws, &[(0, 0), (1, 0), (2, 0)]).unwrap_err();
     assert!(
-        why.starts_with("the oldest of these Gateways (created 2024-06-01T00:00:00Z)"),
+        why.starts_with("the input has no metadata.creationTimestamp (RFC 3339) for ns/b, ns/c:"),
+        "{why}"
+    );
+    assert!(
+        why.ends_with("(kubectl get gateway -n ns b -o yaml; kubectl get gateway -n ns c -o yaml)"),
         "{why}"
     );
 }
@@ -199,4 +260,44 @@ fn namespace_restrictions_decide_what_a_virtual_service_is_served_on() {
     let hosts = |i: usize| -> Vec<String> { sets[i].iter().map(|e| e.3.clone()).collect() };
     assert_eq!(hosts(0), ["a.example.com", "any.example.com"]);
     assert_eq!(hosts(1), ["n.example.com"]);
+}
+
+fn merged() -> super::Merged {
+    super::Merged {
+        listener: "workload istio-system/ig, port 443".into(),
+        credentials: vec!["credentialName \"w\"".into()],
+        into: "ns/a servers[0] (port https)".into(),
+        why: "the servers are all in it".into(),
+        moved: vec!["ns/a servers[1] (port https)".into()],
+    }
+}
+
+#[test]
+fn a_plan_that_changes_nothing_prints_no_instructions() {
+    let plan = super::Plan {
+        merged: vec![merged()],
+        checked: 2,
+        ..Default::default()
+    };
+    let text = super::output::summary(&plan);
+    assert!(!text.contains("kubectl"), "{text}");
+    assert!(!text.contains("Routing checked"), "{text}");
+    assert!(
+        text.ends_with("Nothing to apply or delete: the plan changes no object.\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn zero_virtual_services_are_never_called_checked() {
+    let plan = super::Plan {
+        merged: vec![merged()],
+        apply: vec![json!({"kind": "Gateway", "metadata": {"name": "a", "namespace": "ns"}})],
+        ..Default::default()
+    };
+    let text = super::output::summary(&plan);
+    assert!(!text.contains("Routing checked"), "{text}");
+    assert!(text.contains("Routing not checked: the input holds no VirtualService; only servers within one Gateway are merged"), "{text}");
+    let one = super::Plan { checked: 1, ..plan };
+    assert!(super::output::summary(&one).contains("Routing checked for the 1 VirtualService in the input, and only it: it is served on the same"));
 }

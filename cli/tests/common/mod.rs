@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod istiod;
+
 use serde::Deserialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
