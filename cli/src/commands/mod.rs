@@ -166,7 +166,7 @@ pub fn run(
         }
     };
     let (input_args, format) = match &cli.command {
-        Command::Audit { input, format } | Command::Merge { input, format } => {
+        Command::Audit { input, format } | Command::Merge { input, format, .. } => {
             (input, Some(*format))
         }
         Command::PluginConfig(args) => (&args.input, None),
