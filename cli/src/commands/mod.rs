@@ -172,7 +172,7 @@ pub fn run(
         Command::PluginConfig(args) => (&args.input, None),
     };
     let mut notes = Vec::new();
-    let input = match read_input(&input_args.files, stdin, &mut notes) {
+    let mut input = match read_input(&input_args.files, stdin, &mut notes) {
         Ok(input) => input,
         Err(problem) => return refuse(format, &problem, stdout, stderr),
     };
@@ -186,6 +186,7 @@ pub fn run(
         }
         return refuse(format, &problem, stdout, stderr);
     }
+    input.resolve_references();
     let gateways = &input.gateways.items;
     let placement = place(
         gateways,

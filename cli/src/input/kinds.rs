@@ -4,6 +4,7 @@
 
 use super::{Input, Resource};
 use crate::model::gateway::{Gateway, Source};
+use crate::model::grants::ReferenceGrant;
 use crate::model::istio::Metadata;
 use crate::model::workload::{PodTemplate, Service};
 use crate::model::{gateway_api, istio};
@@ -57,6 +58,9 @@ impl Input {
                     self.classes
                         .add(c.metadata.name, c.spec.controller_name, source)
                 }),
+            ("gateway.networking.k8s.io", "ReferenceGrant") => {
+                ReferenceGrant::read(&value).map(|g| self.grants.push(g))
+            }
             ("networking.istio.io", "VirtualService") => {
                 istio::read::<Named>(&value).map(|named| {
                     let metadata = named.metadata;

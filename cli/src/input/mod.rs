@@ -48,6 +48,7 @@ pub struct Input {
     /// Gateways of both APIs, and Gateway API ListenerSets.
     pub gateways: Keyed<Gateway>,
     pub classes: GatewayClasses,
+    pub grants: Vec<crate::model::grants::ReferenceGrant>,
     pub virtual_services: Keyed<Resource>,
     pub templates: Keyed<PodTemplate>,
     pub services: Keyed<Service>,
@@ -165,6 +166,13 @@ impl Input {
         };
         self.kind(&api_version, &kind, value, source);
         Ok(())
+    }
+
+    /// Once every file is read: listeners whose cross-namespace certificate no grant allows
+    /// are refused, and said among what was left out.
+    pub fn resolve_references(&mut self) {
+        let lines = crate::model::grants::refuse_ungranted(&mut self.gateways.items, &self.grants);
+        self.left_out.extend(lines);
     }
 
     /// One line per kind of ignored resource that is worth a mention.

@@ -123,6 +123,8 @@ pub struct Server {
     /// the listener's `hostname`, or `*` when it has none.
     pub hosts: Vec<String>,
     pub tls: Option<Tls>,
+    /// Why istiod does not program this server, when the input shows it.
+    pub refused: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -258,6 +260,9 @@ impl Server {
     /// The filter chain this server becomes, when TLS names it by SNI; `None` for plain
     /// HTTP and TCP servers, and for a TLS server without TLS settings (which Istio refuses).
     pub fn chain(&self) -> Option<ChainKind> {
+        if self.refused.is_some() {
+            return None;
+        }
         let tls = self.tls.as_ref()?;
         let https = self.protocol == "HTTPS";
         if !https && self.protocol != "TLS" {

@@ -251,6 +251,7 @@ fn listener(index: usize, l: Listener, namespace: &str) -> Server {
         bind: None,
         hosts: vec![l.hostname.unwrap_or_else(|| "*".to_owned())],
         tls,
+        refused: None,
     }
 }
 

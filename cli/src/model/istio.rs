@@ -23,7 +23,7 @@ struct Resource {
     spec: Spec,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub(crate) struct Metadata {
     pub(crate) name: String,
     #[serde(default)]
@@ -184,6 +184,7 @@ fn server(index: usize, s: IstioServer) -> Server {
         bind: s.bind.filter(|b| !b.is_empty()),
         hosts: s.hosts,
         tls,
+        refused: None,
     }
 }
 

@@ -6,6 +6,7 @@ pub mod certs;
 pub mod classes;
 pub mod gateway;
 pub mod gateway_api;
+pub mod grants;
 pub mod istio;
 pub mod istiod;
 pub mod labels;

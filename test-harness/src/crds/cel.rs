@@ -1,10 +1,13 @@
-//! The CEL rules (`x-kubernetes-validations`) of Istio's CRDs, evaluated in Rust.
+//! The CEL rules (`x-kubernetes-validations`) of the CRDs, evaluated in Rust.
 //!
-//! Only the rules of Istio's WasmPlugin, Gateway and EnvoyFilter schemas are known (not the
-//! `duration(...)` rule of VirtualService's timeouts and delays, which no manifest here sets);
-//! any other rule is an error, so a new rule in a CRD cannot pass unchecked.
+//! The rules of Istio's WasmPlugin, Gateway and EnvoyFilter schemas are evaluated by hand,
+//! as the Kubernetes functions they use (`isURL`, `url`) are not in the `cel` crate; every
+//! other rule (the Gateway API's) by the `cel` crate with the strings extension, which
+//! Kubernetes also enables. A rule neither can evaluate is an error, so a new rule in a CRD
+//! cannot pass unchecked.
 
 use serde_json::Value;
+use std::sync::{Arc, OnceLock};
 
 /// Evaluates `rule` with `self` bound to `value`: `Ok(true)` when the rule holds.
 pub fn eval(rule: &str, value: &Value) -> Result<bool, String> {
@@ -23,6 +26,17 @@ pub fn eval(rule: &str, value: &Value) -> Result<bool, String> {
         "self.size() == 0" => Ok(string(value)?.is_empty()),
         "self.all(key, !key.contains(\"*\"))" => Ok(keys(value)?.all(|k| !k.contains('*'))),
         "self.all(key, key.size() != 0)" => Ok(keys(value)?.all(|k| !k.is_empty())),
+        // Kubernetes' IP library (`isIP`) is not in the `cel` crate.
+        "self.all(h, !isIP(h))" => {
+            Ok(value
+                .as_array()
+                .ok_or("self is not a list")?
+                .iter()
+                .all(|h| {
+                    h.as_str()
+                        .is_none_or(|h| h.parse::<std::net::IpAddr>().is_err())
+                }))
+        }
         "0 < self && self <= 65535" => {
             let n = value.as_i64().ok_or("self is not an integer")?;
             Ok(0 < n && n <= 65535)
@@ -48,7 +62,28 @@ pub fn eval(rule: &str, value: &Value) -> Result<bool, String> {
                 None => request_uri_scheme(&format!("http://{url}")).is_some_and(|s| allowed(&s)),
             })
         }
-        _ => Err(format!("CEL rule not known to this validator: {rule}")),
+        _ => general(&rule, value),
+    }
+}
+
+/// `rule` evaluated by the `cel` crate, `self` bound to `value`.
+fn general(rule: &str, value: &Value) -> Result<bool, String> {
+    static ENV: OnceLock<Arc<cel::Env>> = OnceLock::new();
+    let env = ENV.get_or_init(|| {
+        let mut env = cel::Env::stdlib();
+        // Kubernetes' CEL has the strings library (`split`, `lowerAscii`, ...).
+        let _ = env.add_extension(cel::extensions::strings);
+        Arc::new(env)
+    });
+    let unknown = |why: String| format!("CEL rule not known to this validator ({why}): {rule}");
+    let program = env.compile(rule).map_err(|e| unknown(e.to_string()))?;
+    let mut context = cel::Context::with_env(env.clone());
+    let bound = cel::to_value(value).map_err(|e| unknown(e.to_string()))?;
+    context.add_variable_from_value("self", bound);
+    match program.execute(&context) {
+        Ok(cel::Value::Bool(holds)) => Ok(holds),
+        Ok(other) => Err(unknown(format!("not a boolean: {other:?}"))),
+        Err(e) => Err(unknown(e.to_string())),
     }
 }
 

@@ -1,4 +1,4 @@
-//! Istio's CRD schemas, checked as the API server checks a manifest for
+//! Istio's and the Gateway API's CRD schemas, checked as the API server checks a manifest for
 //! `kubectl apply --validate=strict`: the one validator of the project's manifests (the
 //! harness's `envoyfilter/` tests and the CLI's generated WasmPlugins, fixture Gateways and
 //! merge plans).
@@ -19,9 +19,10 @@
 //! A schema keyword outside the set the API server's structural schemas use is an error,
 //! never skipped.
 //!
-//! The schemas are found in one place: `$SNI_GUARD_ISTIO_CRDS`, else `../shared/istio-crds`
-//! beside the repository ([`dir`]). [`istio`] loads them once per test process; where they
-//! are missing, the test prints a `skipped:` line with the reason, or fails when
+//! The schemas are found in one place each: `$SNI_GUARD_ISTIO_CRDS`, else
+//! `../shared/istio-crds` beside the repository ([`dir`]), and `$SNI_GUARD_GATEWAY_API_CRDS`,
+//! else `../shared/gateway-api-crds`. [`istio`] and [`gateway_api`] load them once per test
+//! process; where they are missing, the test prints a `skipped:` line with the reason, or fails when
 //! `SNI_GUARD_REQUIRE_CRDS=1` (CI sets it in `.ci/run`).
 
 pub mod cel;
@@ -44,7 +45,17 @@ pub const DIR_VAR: &str = "SNI_GUARD_ISTIO_CRDS";
 /// `1`: a missing schema folder fails the test instead of skipping it (CI).
 pub const REQUIRE_VAR: &str = "SNI_GUARD_REQUIRE_CRDS";
 
-/// The kinds the folder must hold, by group.
+/// Names the folder of the Gateway API's CRD schemas (default: `../shared/gateway-api-crds`).
+pub const GATEWAY_API_DIR_VAR: &str = "SNI_GUARD_GATEWAY_API_CRDS";
+
+/// The kinds the Gateway API folder must hold.
+const GATEWAY_API_KINDS: [(&str, &str); 3] = [
+    ("gateway.networking.k8s.io", "Gateway"),
+    ("gateway.networking.k8s.io", "GatewayClass"),
+    ("gateway.networking.k8s.io", "ListenerSet"),
+];
+
+/// The kinds the Istio folder must hold, by group.
 const KINDS: [(&str, &str); 4] = [
     ("networking.istio.io", "Gateway"),
     ("networking.istio.io", "VirtualService"),
@@ -62,7 +73,7 @@ pub struct Checked {
     pub rules: BTreeSet<String>,
 }
 
-/// Istio's CustomResourceDefinitions, each version's schema compiled.
+/// One folder's CustomResourceDefinitions, each version's schema compiled.
 pub struct Crds(Vec<Crd>);
 
 struct Crd {
@@ -74,9 +85,14 @@ struct Crd {
 /// The folder of the schemas: `$SNI_GUARD_ISTIO_CRDS`, else `../shared/istio-crds` beside
 /// the repository.
 pub fn dir() -> PathBuf {
-    match std::env::var_os(DIR_VAR) {
+    folder(DIR_VAR, "istio-crds")
+}
+
+/// `$var`, else `../shared/<name>` beside the repository.
+fn folder(var: &str, name: &str) -> PathBuf {
+    match std::env::var_os(var) {
         Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => paths::workspace_root().join("../shared/istio-crds"),
+        _ => paths::workspace_root().join("../shared").join(name),
     }
 }
 
@@ -86,18 +102,44 @@ pub fn dir() -> PathBuf {
 /// folder, or when a CRD does not load.
 pub fn istio(test: &str) -> Option<&'static Crds> {
     static CRDS: OnceLock<Option<Crds>> = OnceLock::new();
-    let crds = CRDS.get_or_init(|| {
-        let dir = dir();
+    shared(test, &CRDS, DIR_VAR, "istio-crds", &KINDS, "Istio's")
+}
+
+/// The Gateway API's CRDs (`Gateway`, `GatewayClass`, `ListenerSet`, routes), as [`istio`]
+/// loads Istio's, from `$SNI_GUARD_GATEWAY_API_CRDS` or `../shared/gateway-api-crds`.
+pub fn gateway_api(test: &str) -> Option<&'static Crds> {
+    static CRDS: OnceLock<Option<Crds>> = OnceLock::new();
+    let name = "gateway-api-crds";
+    shared(
+        test,
+        &CRDS,
+        GATEWAY_API_DIR_VAR,
+        name,
+        &GATEWAY_API_KINDS,
+        "the Gateway API's",
+    )
+}
+
+fn shared<'a>(
+    test: &str,
+    cell: &'a OnceLock<Option<Crds>>,
+    var: &str,
+    name: &str,
+    kinds: &[(&str, &str)],
+    whose: &str,
+) -> Option<&'a Crds> {
+    let dir = folder(var, name);
+    let crds = cell.get_or_init(|| {
         if dir.is_dir() {
-            return Some(Crds::load(&dir).unwrap_or_else(|e| panic!("{e}")));
+            return Some(Crds::load_kinds(&dir, kinds).unwrap_or_else(|e| panic!("{e}")));
         }
-        if std::env::var_os(DIR_VAR).is_some_and(|v| !v.is_empty()) {
-            panic!("{DIR_VAR}={}: not a folder", dir.display());
+        if std::env::var_os(var).is_some_and(|v| !v.is_empty()) {
+            panic!("{var}={}: not a folder", dir.display());
         }
         if required() {
             panic!(
-                "Istio's CRD schemas are not at {} and {REQUIRE_VAR}=1 requires them \
-                 (set {DIR_VAR} to their folder)",
+                "{whose} CRD schemas are not at {} and {REQUIRE_VAR}=1 requires them \
+                 (set {var} to their folder)",
                 dir.display()
             );
         }
@@ -107,9 +149,9 @@ pub fn istio(test: &str) -> Option<&'static Crds> {
         // Written past the capture, so that `cargo test` shows every skip.
         let _ = writeln!(
             std::io::stderr(),
-            "skipped: {test}: Istio's CRD schemas are not at {} (set {DIR_VAR} to their \
+            "skipped: {test}: {whose} CRD schemas are not at {} (set {var} to their \
              folder; {REQUIRE_VAR}=1 makes this a failure)",
-            dir().display()
+            dir.display()
         );
     }
     crds.as_ref()
@@ -128,6 +170,11 @@ impl Crds {
     /// Every `*.yaml` of `dir`, one CRD each; the four kinds Istio's manifests here use
     /// must be among them.
     pub fn load(dir: &Path) -> Result<Crds> {
+        Crds::load_kinds(dir, &KINDS)
+    }
+
+    /// Every `*.yaml` of `dir`, one CRD each; `kinds` must be among them.
+    pub fn load_kinds(dir: &Path, kinds: &[(&str, &str)]) -> Result<Crds> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
             .context(|| format!("reading {}", dir.display()))?
             .map(|entry| entry.map(|e| e.path()))
@@ -135,7 +182,7 @@ impl Crds {
         files.retain(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"));
         files.sort();
         let crds = Crds(files.iter().map(|f| Crd::load(f)).collect::<Result<_>>()?);
-        for (group, kind) in KINDS {
+        for &(group, kind) in kinds {
             if crds.find(group, kind).is_none() {
                 return Err(fail(format!(
                     "{}: no CRD for {kind}.{group}",
@@ -171,6 +218,12 @@ impl Crds {
         } else {
             Err(problems)
         }
+    }
+
+    /// Whether the folder has a CRD for this `apiVersion` and `kind`.
+    pub fn has(&self, api_version: &str, kind: &str) -> bool {
+        let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        self.find(group, kind).is_some()
     }
 
     fn find(&self, group: &str, kind: &str) -> Option<&Crd> {

@@ -14,6 +14,7 @@ use std::collections::HashSet;
 /// is refused rather than half-checked.
 const KEYWORDS: &[&str] = &[
     "description",
+    "default",
     "type",
     "properties",
     "required",
@@ -38,6 +39,8 @@ const KEYWORDS: &[&str] = &[
     "x-kubernetes-validations",
     "x-kubernetes-list-type",
     "x-kubernetes-list-map-keys",
+    // How server-side apply merges a map (atomic or granular): nothing to validate.
+    "x-kubernetes-map-type",
 ];
 
 /// The root `openAPIV3Schema` of a CRD version, compiled.
@@ -77,12 +80,43 @@ impl Schema {
             Some(metadata) => meta::check(&metadata, &mut checked.problems),
             None => checked.problems.push("metadata: required".into()),
         }
-        let rest = Value::Object(rest);
+        let mut rest = Value::Object(rest);
+        // The API server fills in defaults before it validates, CEL rules included.
+        defaults(&self.root, &mut rest);
         checked
             .problems
             .extend(self.validator.iter_errors(&rest).map(|e| message(&e)));
         walk(&self.root, &rest, "", &mut checked);
         checked
+    }
+}
+
+/// Sets each absent field that has a `default` to it, at every depth, as the API server
+/// does when it decodes an object (a default set here gets its own fields' defaults too).
+fn defaults(schema: &Value, value: &mut Value) {
+    match value {
+        Value::Object(fields) => {
+            if let Some(Value::Object(properties)) = schema.get("properties") {
+                for (name, sub) in properties {
+                    if let (false, Some(default)) = (fields.contains_key(name), sub.get("default"))
+                    {
+                        fields.insert(name.clone(), default.clone());
+                    }
+                    if let Some(field) = fields.get_mut(name) {
+                        defaults(sub, field);
+                    }
+                }
+            }
+            if let Some(sub @ Value::Object(_)) = schema.get("additionalProperties") {
+                fields.values_mut().for_each(|v| defaults(sub, v));
+            }
+        }
+        Value::Array(items) => {
+            if let Some(sub) = schema.get("items") {
+                items.iter_mut().for_each(|v| defaults(sub, v));
+            }
+        }
+        _ => {}
     }
 }
 
@@ -353,6 +387,10 @@ fn rules(schema: &Map<String, Value>, value: &Value, path: &str, checked: &mut C
     };
     for rule in rules {
         let text = rule.get("rule").and_then(Value::as_str).unwrap_or_default();
+        // A transition rule compares with the object before an update; a new object has none.
+        if text.contains("oldSelf") {
+            continue;
+        }
         let message = rule.get("message").and_then(Value::as_str).unwrap_or(text);
         checked.rules.insert(message.to_owned());
         match cel::eval(text, value) {

@@ -129,6 +129,7 @@ fn gateway_api_listeners_are_keyed_by_their_namespace() {
         bind: None,
         hosts: vec!["*".into()],
         tls: None,
+        refused: None,
     };
     assert_eq!(
         order_key(&gw, &server).1,
