@@ -205,7 +205,12 @@ fn gateway_api_gateways_are_audited() {
     // A manual deployment on the default ingress gateway meets the Istio Gateways there.
     let shared = "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: shop, namespace: shop}\nspec:\n  gatewayClassName: istio\n  addresses: [{type: Hostname, value: istio-ingressgateway.istio-system.svc.cluster.local}]\n  listeners:\n  - {name: https, hostname: shop.example.com, port: 443, protocol: HTTPS, tls: {certificateRefs: [{name: wildcard-example-com, namespace: istio-system}]}}\n";
     let dir = TempDir::new("manual");
-    let file = dir.write("shop.yaml", shared);
+    // A certificate in another namespace is used only where a ReferenceGrant allows it.
+    let alone = dir.write("alone.yaml", shared);
+    let out = sni_guard(&["audit", "different-certificates.yaml", &alone]);
+    assert!(flat(&out.stdout).contains("NOT KNOWN: Gateway API Gateway shop/shop listeners[0] (https): its certificateRef Secret istio-system/wildcard-example-com is in another namespace and no ReferenceGrant in the input allows it, so istiod does not program the listener; it is left out"), "{}", out.stdout);
+    let grant = "---\napiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\nmetadata: {name: shop, namespace: istio-system}\nspec:\n  from: [{group: gateway.networking.k8s.io, kind: Gateway, namespace: shop}]\n  to: [{group: '', kind: Secret, name: wildcard-example-com}]\n";
+    let file = dir.write("shop.yaml", &format!("{shared}{grant}"));
     let out = sni_guard(&[
         "audit",
         "--format",

@@ -87,6 +87,21 @@ impl Gateway {
         format!("{}/{}", self.namespace, self.name)
     }
 
+    /// The Gateway whose workload this one's servers run on, `(namespace, name)`: a
+    /// ListenerSet's parent, else the Gateway itself.
+    pub fn root(&self) -> (&str, &str) {
+        match &self.listener_set {
+            Some(of) => (&of.parent_namespace, &of.parent_name),
+            None => (&self.namespace, &self.name),
+        }
+    }
+
+    /// [`Gateway::root`] as `namespace/name`.
+    pub fn root_id(&self) -> String {
+        let (namespace, name) = self.root();
+        format!("{namespace}/{name}")
+    }
+
     /// A server or listener as written (`spec.servers[i]`, `spec.listeners[i]`).
     pub fn raw_server(&self, server: &Server) -> &Value {
         let list = match self.api {

@@ -46,12 +46,16 @@ impl ReferenceGrant {
     /// Whether this grant lets `kind` objects in `from_namespace` refer to Secret `name` in
     /// its own namespace `to_namespace`.
     fn allows(&self, kind: &str, from_namespace: &str, to_namespace: &str, name: &str) -> bool {
+        let group = match kind {
+            "XListenerSet" => "gateway.networking.x-k8s.io",
+            _ => "gateway.networking.k8s.io",
+        };
         self.metadata.namespace() == to_namespace
-            && self.spec.from.iter().any(|f| {
-                f.group == "gateway.networking.k8s.io"
-                    && f.kind == kind
-                    && f.namespace == from_namespace
-            })
+            && self
+                .spec
+                .from
+                .iter()
+                .any(|f| f.group == group && f.kind == kind && f.namespace == from_namespace)
             && self.spec.to.iter().any(|t| {
                 t.group.is_empty()
                     && t.kind == "Secret"

@@ -26,6 +26,19 @@ pub fn choose<'l, 'g>(
     layout: &'l Layout<'g>,
     selection: &Selection,
 ) -> Result<&'l Listener<'g>, String> {
+    if let Some(id) = &selection.gateway {
+        let unplaced = layout
+            .placement
+            .unplaced
+            .iter()
+            .find(|(g, _)| layout.gateways[*g].id() == *id);
+        if let Some((g, why)) = unplaced {
+            return Err(format!(
+                "{} is not audited, so no configuration is written for it: {why}",
+                layout.gateways[*g].title()
+            ));
+        }
+    }
     let candidates: Vec<&Listener<'g>> = layout
         .listeners
         .iter()
@@ -47,7 +60,7 @@ pub fn choose<'l, 'g>(
                 && selection
                     .gateway
                     .as_ref()
-                    .is_none_or(|g| l.chains.iter().any(|c| c.gateway.id() == *g))
+                    .is_none_or(|g| l.chains.iter().any(|c| c.gateway.root_id() == *g))
         })
         .collect();
     if !selection.selector.is_empty()
@@ -117,7 +130,7 @@ pub fn plugin_config_flags(layout: &Layout<'_>, listener: &Listener<'_>) -> Stri
         .chains
         .iter()
         .filter(|c| c.gateway.api == Api::GatewayApi)
-        .map(|c| c.gateway.id())
+        .map(|c| c.gateway.root_id())
         .collect();
     let one_api_gateway = !api_gateways.is_empty()
         && api_gateways.len() == listener.chains.len()

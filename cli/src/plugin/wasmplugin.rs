@@ -9,6 +9,7 @@ use crate::plugin::select::distinguishing_selector;
 use crate::plugin::PluginConfig;
 use serde::Serialize;
 use serde_json::{json, Value};
+use std::collections::BTreeSet;
 
 /// Where the module is published in the examples; no gateway can pull it.
 pub const PLACEHOLDER_URL: &str = "oci://registry.example.com/sni-guard:0.1.0";
@@ -166,26 +167,29 @@ fn target(
     options: &Options,
 ) -> Result<(Target, String, String), String> {
     let workload = layout.workload(listener);
-    let ids = gateway_ids(&listener.chains);
+    // ListenerSets' listeners run on their parent's deployment: the parent is the target.
+    let roots: BTreeSet<(&str, &str)> = listener.chains.iter().map(|c| c.gateway.root()).collect();
     let api_only = listener
         .chains
         .iter()
         .all(|c| c.gateway.api == Api::GatewayApi);
-    if api_only && ids.len() == 1 && options.selector.is_empty() {
-        let gw = listener.chains[0].gateway;
-        if options
-            .namespace
-            .as_ref()
-            .is_some_and(|ns| *ns != gw.namespace)
-        {
+    if let (true, [(namespace, name)], true) = (
+        api_only,
+        roots.iter().copied().collect::<Vec<_>>().as_slice(),
+        options.selector.is_empty(),
+    ) {
+        if options.namespace.as_ref().is_some_and(|ns| ns != namespace) {
             return Err(format!(
-                "a WasmPlugin with targetRefs must be in its Gateway's namespace ({}), not --namespace {}",
-                gw.namespace,
+                "a WasmPlugin with targetRefs must be in its Gateway's namespace ({namespace}), not --namespace {}",
                 options.namespace.as_deref().unwrap_or_default()
             ));
         }
-        let name = dns_name(&format!("sni-guard-{}", gw.name));
-        return Ok((Target::Gateway(gw.name.clone()), gw.namespace.clone(), name));
+        let plugin = dns_name(&format!("sni-guard-{name}"));
+        return Ok((
+            Target::Gateway((*name).to_owned()),
+            (*namespace).to_owned(),
+            plugin,
+        ));
     }
     let selector = if options.selector.is_empty() {
         distinguishing_selector(layout, listener).ok_or_else(|| {
