@@ -211,13 +211,7 @@ fn every_selector_of_the_default_pods_gives_one_table() {
         "workload-selectors.yaml",
     ]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let servers = out.json()["servers"].clone();
-    let names: Vec<&str> = servers
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["name"].as_str().unwrap())
-        .collect();
+    let names = out.server_names();
     assert_eq!(
         names,
         [

@@ -368,13 +368,7 @@ fn the_suggested_command_survives_duplicate_passthrough_hosts() {
         &file,
     ]);
     assert_eq!(config.code, 0, "{}", config.stderr);
-    let servers = config.json()["servers"].clone();
-    let names: Vec<&str> = servers
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["name"].as_str().unwrap())
-        .collect();
+    let names = config.server_names();
     assert_eq!(
         names,
         [

@@ -16,6 +16,16 @@ pub struct Output {
 }
 
 impl Output {
+    /// The `name` of each server of a printed plugin configuration.
+    pub fn server_names(&self) -> Vec<String> {
+        self.json()["servers"]
+            .as_array()
+            .expect("a servers list")
+            .iter()
+            .map(|s| s["name"].as_str().expect("a name").to_owned())
+            .collect()
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
