@@ -6,7 +6,7 @@ use crate::model::layout::{ChainRef, Layout};
 use crate::output::text::{count, wrap};
 
 /// The report: each conflict, the Gateways not audited, what was not known, the summary
-/// (which says "in what was given" when anything was not known).
+/// (which says "in what was given" when anything was not known or not audited).
 pub fn report(audit: &Audit<'_>, layout: &Layout<'_>, not_known: &[String]) -> String {
     let mut out = String::new();
     for finding in &audit.findings {
@@ -97,7 +97,7 @@ pub fn report(audit: &Audit<'_>, layout: &Layout<'_>, not_known: &[String]) -> S
         out.push('\n');
     }
     let scope = scope(&audit.summary);
-    let given = if not_known.is_empty() {
+    let given = if not_known.is_empty() && layout.placement.unplaced.is_empty() {
         ""
     } else {
         " in what was given"

@@ -53,7 +53,7 @@ pub fn report(
             tls_servers: audit.summary.chains,
             workload_ports: audit.summary.listeners,
             conflicts: audit.findings.len(),
-            complete: not_known.is_empty(),
+            complete: not_known.is_empty() && layout.placement.unplaced.is_empty(),
         },
         notes,
     };
@@ -81,7 +81,7 @@ struct Summary {
     tls_servers: usize,
     workload_ports: usize,
     conflicts: usize,
-    /// Whether the input said everything the verdict rests on (`not_known` is empty).
+    /// Whether the verdict covers the whole input: nothing not known, no Gateway not audited.
     complete: bool,
 }
 
