@@ -233,8 +233,10 @@ fn several_files_are_audited_together() {
     assert_eq!(out.code, 1);
     assert_eq!(conflict_titles(&out.stdout).len(), 2, "{}", out.stdout);
     assert!(out.stdout.ends_with(
-        "2 conflicts found in what was given: 2 Gateways, 5 HTTPS servers on 2 workload ports.\n"
+        "3 conflicts (1 security) found in what was given: 2 Gateways, 5 HTTPS servers on 2 workload ports.\n"
     ));
+    // shop's MUTUAL api server shares its certificate with the SIMPLE www server.
+    assert!(out.stdout.starts_with("SECURITY: client-certificate check bypassed (possible) on workload istio-system/istio-ingressgateway (assumed), port 443\n"), "{}", out.stdout);
     // A Gateway split across files still meets its partner: gw-b alone is clean.
     let yaml = fixture_text("two-gateways-shared-wildcard.yaml");
     let (first, second) = yaml.split_once("\n---\n").unwrap();

@@ -4,7 +4,6 @@
 
 mod common;
 
-use base64::Engine as _;
 use common::{conflict_titles, fixture_text, flat, sni_guard, without_notes, TempDir};
 use serde_json::json;
 
@@ -49,28 +48,12 @@ fn a_passthrough_server_beside_a_wildcard_is_a_conflict() {
         .contains("instead of being passed through"));
 }
 
-/// A `v1 Secret` holding a certificate for `names`.
-fn tls_secret(name: &str, names: &[&str]) -> String {
-    let key = rcgen::KeyPair::generate().unwrap();
-    let cert =
-        rcgen::CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>())
-            .unwrap()
-            .self_signed(&key)
-            .unwrap();
-    let b64 = base64::engine::general_purpose::STANDARD;
-    format!(
-        "apiVersion: v1\nkind: Secret\ntype: kubernetes.io/tls\nmetadata: {{name: {name}, namespace: istio-system}}\ndata:\n  tls.crt: {}\n  tls.key: {}\n",
-        b64.encode(cert.pem()),
-        b64.encode(key.serialize_pem())
-    )
-}
-
 #[test]
 fn the_real_names_of_secrets_decide() {
     let dir = TempDir::new("secrets");
     let narrow = dir.write(
         "narrow.yaml",
-        &tls_secret("wildcard-example-com", &["www.example.com"]),
+        &common::tls_secret_yaml("istio-system", "wildcard-example-com", &["www.example.com"]),
     );
     let out = sni_guard(&["audit", "different-certificates.yaml", &narrow]);
     // The wildcard server's certificate names www only: nothing to coalesce onto, but the
@@ -84,7 +67,11 @@ fn the_real_names_of_secrets_decide() {
     );
     let wide = dir.write(
         "wide.yaml",
-        &tls_secret("wildcard-example-com", &["*.example.com", "example.com"]),
+        &common::tls_secret_yaml(
+            "istio-system",
+            "wildcard-example-com",
+            &["*.example.com", "example.com"],
+        ),
     );
     let out = sni_guard(&[
         "audit",

@@ -9,6 +9,26 @@ use crate::plugin::select::plugin_config_flags;
 /// What goes wrong, in one paragraph.
 pub fn why(finding: &Finding<'_>) -> String {
     match finding {
+        Finding::ClientCertificateBypass { bypass, .. } => {
+            let status = match bypass.served_by.as_slice() {
+                [] => format!(
+                    "possible: wherever that route table routes them ({})",
+                    bypass.not_known.as_deref().unwrap_or_default()
+                ),
+                served => format!("live: {} routes them there", served.join(", ")),
+            };
+            format!(
+                "Envoy picks the filter chain, and so whether a client certificate is asked for, by SNI, and routes by \
+                 :authority. A client without a certificate connects with the SNI of {} ({}, which asks for none), whose \
+                 certificate covers {} ({}), and asks for {}: the request runs on that chain's route table without the \
+                 client-certificate check; {status}.",
+                bypass.weaker.server.hosts.join(", "),
+                bypass.weaker.label(),
+                bypass.hosts.join(", "),
+                bypass.covered_by,
+                bypass.hosts.join(", ")
+            )
+        }
         Finding::SharedCredential { .. } => "each server is its own TLS filter chain, chosen by SNI, with its own route table; \
             a browser that opened a connection for one of these hosts reuses it for the others the \
             certificate covers (HTTP/2 connection coalescing) and gets 404 from the wrong route table."
@@ -75,6 +95,14 @@ pub fn fix(finding: &Finding<'_>, layout: &Layout<'_>) -> String {
         plugin_config_flags(layout, listener)
     );
     match finding {
+        Finding::ClientCertificateBypass { bypass, .. } => format!(
+            "run sni-guard in strict mode with both servers in its table and failStrategy FAIL_CLOSE, so that the request \
+             gets 421 and a module that cannot load refuses rather than serves: sni-guard plugin-config {} FILE... (with \
+             --wasmplugin it writes failStrategy FAIL_CLOSE for this table); or give {} a certificate that no other chain \
+             on the port presents or covers. Never merge them: one server has one TLS mode.",
+            plugin_config_flags(layout, listener),
+            bypass.protected.label()
+        ),
         Finding::SharedCredential { chains, .. } => {
             let mut modes: Vec<&str> = chains
                 .iter()

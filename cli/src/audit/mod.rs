@@ -6,16 +6,19 @@
 //! (certificates not given) is kept beside the findings, for every report to say.
 
 mod advice;
+pub mod bypass;
 pub mod certificates;
 pub mod coverage;
 mod groups;
 mod settings;
 mod unknown;
 
+use crate::input::Resource;
 use crate::model::certs::Certificates;
 use crate::model::gateway::{ChainKind, Credential};
 use crate::model::istiod::Dropped;
 use crate::model::layout::{ChainRef, Layout};
+use bypass::Bypass;
 use certificates::{Uncovered, Unread, UnreadList};
 use coverage::Covered;
 pub use groups::duplicate_hosts;
@@ -25,6 +28,8 @@ pub use unknown::not_known;
 /// One problem found on one listener (by its index in the layout).
 #[derive(Debug)]
 pub enum Finding<'g> {
+    /// A host that asks for client certificates, reachable on a chain that does not.
+    ClientCertificateBypass { listener: usize, bypass: Bypass<'g> },
     /// Two or more chains present the same certificate.
     SharedCredential {
         listener: usize,
@@ -59,6 +64,7 @@ impl<'g> Finding<'g> {
     pub fn listener(&self) -> usize {
         match self {
             Finding::SharedCredential { listener, .. }
+            | Finding::ClientCertificateBypass { listener, .. }
             | Finding::CoveredHost { listener, .. }
             | Finding::DuplicateHost { listener, .. }
             | Finding::DroppedServer { listener, .. }
@@ -78,6 +84,9 @@ impl<'g> Finding<'g> {
                 all
             }
             Finding::DroppedServer { dropped, .. } => vec![dropped.kept, dropped.chain],
+            Finding::ClientCertificateBypass { bypass, .. } => {
+                vec![bypass.protected, bypass.weaker]
+            }
             Finding::UncoveredHost { uncovered, .. } => vec![uncovered.chain],
         }
     }
@@ -90,6 +99,7 @@ impl<'g> Finding<'g> {
             Finding::CoveredHost { .. } => "covered_host",
             Finding::DuplicateHost { .. } | Finding::DroppedServer { .. } => "duplicate_host",
             Finding::UncoveredHost { .. } => "uncovered_host",
+            Finding::ClientCertificateBypass { .. } => "client_certificate_bypass",
         }
     }
 }
@@ -113,12 +123,28 @@ pub struct Audit<'g> {
     pub unread: Vec<Unread<'g>>,
 }
 
-/// Audits the layout.
+/// Audits the layout, without the routes (a bypass is then only possible).
 pub fn audit<'g>(layout: &Layout<'g>, certificates: &Certificates) -> Audit<'g> {
+    audit_with(layout, certificates, &[])
+}
+
+/// Audits the layout; `virtual_services` say where a bypass is live. Security findings come
+/// first.
+pub fn audit_with<'g>(
+    layout: &Layout<'g>,
+    certificates: &Certificates,
+    virtual_services: &[Resource],
+) -> Audit<'g> {
     let mut findings = Vec::new();
     let mut unread = UnreadList::default();
     for (l, listener) in layout.listeners.iter().enumerate() {
         let namespace = layout.workload(listener).namespace.as_deref();
+        for bypass in bypass::bypasses(listener, namespace, certificates, virtual_services) {
+            findings.push(Finding::ClientCertificateBypass {
+                listener: l,
+                bypass,
+            });
+        }
         for dropped in &listener.dropped {
             findings.push(Finding::DroppedServer {
                 listener: l,
@@ -153,6 +179,8 @@ pub fn audit<'g>(layout: &Layout<'g>, certificates: &Certificates) -> Audit<'g> 
             });
         }
     }
+    // Stable: within each rank, by listener and kind as found.
+    findings.sort_by_key(|f| !matches!(f, Finding::ClientCertificateBypass { .. }));
     let chains = layout.listeners.iter().map(|l| l.chains.len()).sum();
     let https_chains = layout
         .listeners

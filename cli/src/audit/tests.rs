@@ -157,11 +157,16 @@ fn mutual_beside_simple_is_not_to_be_merged() {
     )];
     let layout = layout(&gws);
     let audit = audit(&layout, &Certificates::default());
-    let fix = fix(&audit.findings[0], &layout);
+    let kinds: Vec<&str> = audit.findings.iter().map(Finding::kind).collect();
+    assert_eq!(kinds, ["client_certificate_bypass", "shared_credential"]);
+    let shared = fix(&audit.findings[1], &layout);
     assert!(
-        fix.contains("do not merge them: their TLS modes differ (MUTUAL, SIMPLE)"),
-        "{fix}"
+        shared.contains("do not merge them: their TLS modes differ (MUTUAL, SIMPLE)"),
+        "{shared}"
     );
+    let bypass = fix(&audit.findings[0], &layout);
+    assert!(bypass.contains("failStrategy FAIL_CLOSE"), "{bypass}");
+    assert!(bypass.contains("Never merge them"), "{bypass}");
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! `sni-guard audit`.
 
 use super::{print_notes, Format, EXIT_FOUND, EXIT_OK};
-use crate::audit::{audit, not_known};
+use crate::audit::{audit_with, not_known};
 use crate::input::Input;
 use crate::model::layout::Layout;
 use crate::output::{human, json};
@@ -15,7 +15,7 @@ pub(super) fn run(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> std::io::Result<i32> {
-    let audit = audit(layout, &input.certificates);
+    let audit = audit_with(layout, &input.certificates, &input.virtual_services.items);
     let not_known = not_known(&audit, layout, &input.left_out);
     // The report says these itself.
     let notes: Vec<String> = notes

@@ -118,8 +118,10 @@ struct PluginConfigArgs {
     #[arg(long, requires = "wasmplugin")]
     sha256: Option<String>,
     /// What the gateway does when the module cannot load.
-    #[arg(long, value_enum, default_value_t = FailStrategy::FailOpen, requires = "wasmplugin")]
-    fail_strategy: FailStrategy,
+    /// Default: FAIL_CLOSE when a server in the table asks for client certificates, else
+    /// FAIL_OPEN.
+    #[arg(long, value_enum, requires = "wasmplugin")]
+    fail_strategy: Option<FailStrategy>,
     /// The port Envoy listens on for --port, when the gateway Service is not in the input.
     #[arg(long, value_name = "PORT", requires = "wasmplugin")]
     listener_port: Option<u32>,

@@ -1,12 +1,13 @@
 //! `sni-guard plugin-config`: the configuration, a WasmPlugin, or a drift check.
 
 use super::{print_notes, PluginConfigArgs, EXIT_FOUND, EXIT_OK, EXIT_USAGE};
-use crate::model::layout::Layout;
+use crate::audit::bypass::asks_for_client_certificates;
+use crate::model::layout::{Layout, Listener};
 use crate::output::text::count;
 use crate::plugin::drift::{differences, read_live};
 use crate::plugin::plugin_config;
 use crate::plugin::select::{choose, plugin_config_flags, Selection};
-use crate::plugin::wasmplugin::{wasm_plugin, Options};
+use crate::plugin::wasmplugin::{wasm_plugin, FailStrategy, Options};
 use std::io::Write;
 
 pub(super) fn run(
@@ -113,13 +114,17 @@ pub(super) fn run(
         return Ok(EXIT_FOUND);
     }
     let text = if args.wasmplugin {
+        let (fail_strategy, why) = fail_strategy(listener, args.fail_strategy);
+        if let Some(why) = why {
+            writeln!(stderr, "sni-guard: {why}")?;
+        }
         let options = Options {
             name: args.name.clone(),
             namespace: args.namespace.clone(),
             url: args.url.clone(),
             placeholder: args.placeholder_url,
             sha256: args.sha256.clone(),
-            fail_strategy: args.fail_strategy,
+            fail_strategy,
             selector: selection.selector.clone(),
             listener_port: args.listener_port,
         };
@@ -144,4 +149,39 @@ pub(super) fn run(
     )?;
     stdout.write_all(text.as_bytes())?;
     Ok(EXIT_OK)
+}
+
+/// The WasmPlugin's `failStrategy`, and what to say of it. Where the table holds a server
+/// that asks for client certificates, the filter is what keeps its hosts from being asked for
+/// on another chain's connection without one: a gateway running without the module must refuse
+/// (FAIL_CLOSE), not serve.
+fn fail_strategy(
+    listener: &Listener<'_>,
+    given: Option<FailStrategy>,
+) -> (FailStrategy, Option<String>) {
+    let protected: Vec<String> = listener
+        .chains
+        .iter()
+        .filter(|c| asks_for_client_certificates(c))
+        .map(|c| c.label())
+        .collect();
+    if protected.is_empty() {
+        return (given.unwrap_or(FailStrategy::FailOpen), None);
+    }
+    let servers = protected.join(", ");
+    match given {
+        None => (
+            FailStrategy::FailClose,
+            Some(format!(
+                "note: failStrategy FAIL_CLOSE: {servers} asks for client certificates; if the module could not load, FAIL_OPEN would serve its hosts on the other chains' connections without the certificate check (--fail-strategy FAIL_OPEN chooses that anyway)"
+            )),
+        ),
+        Some(FailStrategy::FailOpen) => (
+            FailStrategy::FailOpen,
+            Some(format!(
+                "warning: failStrategy FAIL_OPEN although {servers} asks for client certificates: whenever the module cannot load, its hosts are served on the other chains' connections without the certificate check"
+            )),
+        ),
+        Some(strategy) => (strategy, None),
+    }
 }

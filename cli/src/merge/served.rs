@@ -11,11 +11,11 @@ use crate::input::Resource;
 use crate::merge::state::State;
 use crate::merge::virtual_service::{GatewayRef, VirtualService};
 use crate::model::classes::GatewayClasses;
-use crate::model::gateway::{Api, Gateway, Server};
+use crate::model::gateway::{Api, Server};
 use crate::model::labels::Labels;
 use crate::model::placement::place;
+pub use crate::model::routes::admitted;
 use crate::model::workload::{PodTemplate, Service};
-use sni_guard::pattern::Pattern;
 use std::collections::{BTreeSet, HashMap};
 
 /// One place a VirtualService is served.
@@ -26,59 +26,6 @@ pub struct Pods<'a> {
     pub templates: &'a [PodTemplate],
     pub services: &'a [Service],
     pub flags: &'a [Labels],
-}
-
-/// The names `server_host` (a Gateway server's host, `namespace/` part removed) and
-/// `vs_host` have in common, as the more specific of the two; `None` when they share none.
-pub fn intersect(server_host: &str, vs_host: &str) -> Option<String> {
-    let (a, b) = (
-        Pattern::parse(server_host).ok()?,
-        Pattern::parse(vs_host).ok()?,
-    );
-    let under = |name: &str, suffix: &str| {
-        name.len() > suffix.len() + 1
-            && name.ends_with(suffix)
-            && name.as_bytes()[name.len() - suffix.len() - 1] == b'.'
-    };
-    match (&a, &b) {
-        (Pattern::Any, other) | (other, Pattern::Any) => Some(other.to_string()),
-        (Pattern::Exact(x), Pattern::Exact(y)) => (x == y).then(|| x.clone()),
-        (Pattern::Exact(e), Pattern::Suffix(s)) | (Pattern::Suffix(s), Pattern::Exact(e)) => {
-            under(e, s).then(|| e.clone())
-        }
-        (Pattern::Suffix(x), Pattern::Suffix(y)) => {
-            if x == y || under(x, y) {
-                Some(a.to_string())
-            } else if under(y, x) {
-                Some(b.to_string())
-            } else {
-                None
-            }
-        }
-    }
-}
-
-/// The hosts `vs` is served on by `server` of `gateway`.
-pub fn admitted(
-    gateway: &Gateway,
-    server: &Server,
-    vs_namespace: &str,
-    vs_hosts: &[String],
-) -> Vec<String> {
-    let mut out = Vec::new();
-    for host in &server.hosts {
-        let (namespace, name) = host.split_once('/').unwrap_or(("*", host));
-        let allowed = match namespace {
-            "*" => true,
-            "." => gateway.namespace == vs_namespace,
-            ns => ns == vs_namespace,
-        };
-        if !allowed {
-            continue;
-        }
-        out.extend(vs_hosts.iter().filter_map(|h| intersect(name, h)));
-    }
-    out
 }
 
 /// For each VirtualService of `state`, where it is served.
@@ -185,44 +132,4 @@ pub fn differences(
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn host_intersections() {
-        assert_eq!(
-            intersect("a.example.com", "A.example.com").as_deref(),
-            Some("a.example.com")
-        );
-        assert_eq!(
-            intersect("*.example.com", "a.b.example.com").as_deref(),
-            Some("a.b.example.com")
-        );
-        assert_eq!(
-            intersect("a.example.com", "*.example.com").as_deref(),
-            Some("a.example.com")
-        );
-        assert_eq!(
-            intersect("*", "a.example.com").as_deref(),
-            Some("a.example.com")
-        );
-        assert_eq!(
-            intersect("*.example.com", "*").as_deref(),
-            Some("*.example.com")
-        );
-        assert_eq!(
-            intersect("*.a.example.com", "*.example.com").as_deref(),
-            Some("*.a.example.com")
-        );
-        assert_eq!(intersect("*.example.com", "*.example.org"), None);
-        assert_eq!(
-            intersect("example.com", "*.example.com"),
-            None,
-            "the apex is not under the wildcard"
-        );
-        assert_eq!(intersect("xexample.com", "*.example.com"), None);
-    }
 }

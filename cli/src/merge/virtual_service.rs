@@ -1,82 +1,8 @@
-//! VirtualServices as a merge plan sees them: the hosts they route, and every place they name
-//! a Gateway (`spec.gateways`, and `gateways` in the matches of `http`, `tls` and `tcp` routes).
+//! Rewriting the Gateways a VirtualService names (`spec.gateways`, and `gateways` in the
+//! matches of `http`, `tls` and `tcp` routes), for a merge plan.
 
-use crate::input::Resource;
+pub use crate::model::routes::{GatewayRef, VirtualService};
 use serde_json::Value;
-
-/// A reference to a Gateway in a VirtualService.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum GatewayRef {
-    /// `mesh`: the sidecars, not a gateway.
-    Mesh,
-    Gateway {
-        namespace: String,
-        name: String,
-    },
-}
-
-impl GatewayRef {
-    /// `name` (the VirtualService's namespace), `namespace/name`, or `mesh`.
-    pub fn parse(text: &str, vs_namespace: &str) -> GatewayRef {
-        match text.split_once('/') {
-            _ if text == "mesh" => GatewayRef::Mesh,
-            Some((namespace, name)) => GatewayRef::Gateway {
-                namespace: namespace.to_owned(),
-                name: name.to_owned(),
-            },
-            None => GatewayRef::Gateway {
-                namespace: vs_namespace.to_owned(),
-                name: text.to_owned(),
-            },
-        }
-    }
-
-    /// `namespace/name`, or `mesh`.
-    pub fn write(&self) -> String {
-        match self {
-            GatewayRef::Mesh => "mesh".to_owned(),
-            GatewayRef::Gateway { namespace, name } => format!("{namespace}/{name}"),
-        }
-    }
-}
-
-/// The parts of a VirtualService the plan reasons on.
-#[derive(Debug, Clone)]
-pub struct VirtualService {
-    pub namespace: String,
-    /// `spec.hosts`.
-    pub hosts: Vec<String>,
-    /// `spec.gateways`; `mesh` alone when absent (Istio's default).
-    pub gateways: Vec<GatewayRef>,
-}
-
-impl VirtualService {
-    pub fn read(vs: &Resource) -> VirtualService {
-        let strings = |v: &Value| -> Vec<String> {
-            v.as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        let spec = &vs.value["spec"];
-        let gateways = match spec.get("gateways") {
-            Some(list) => strings(list)
-                .iter()
-                .map(|g| GatewayRef::parse(g, &vs.namespace))
-                .collect(),
-            None => vec![GatewayRef::Mesh],
-        };
-        VirtualService {
-            namespace: vs.namespace.clone(),
-            hosts: strings(&spec["hosts"]),
-            gateways,
-        }
-    }
-}
 
 /// Rewrites every Gateway reference in a VirtualService: `change` returns the references
 /// that replace one (itself to keep it). Returns whether anything changed.

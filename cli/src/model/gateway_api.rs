@@ -42,6 +42,60 @@ struct Spec {
     listeners: Vec<Value>,
     #[serde(default)]
     allowed_listeners: Option<Allowed>,
+    #[serde(default)]
+    tls: Option<GatewayTls>,
+}
+
+/// `spec.tls`: the client certificates the Gateway's listeners ask for (`frontend`).
+#[derive(Deserialize, Default)]
+struct GatewayTls {
+    #[serde(default)]
+    frontend: Option<Frontend>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct Frontend {
+    #[serde(default)]
+    default: Option<FrontendTls>,
+    #[serde(default)]
+    per_port: Vec<PerPort>,
+}
+
+#[derive(Deserialize)]
+struct PerPort {
+    port: u32,
+    tls: FrontendTls,
+}
+
+#[derive(Deserialize)]
+struct FrontendTls {
+    #[serde(default)]
+    validation: Option<Validation>,
+}
+
+#[derive(Deserialize)]
+struct Validation {
+    #[serde(default)]
+    mode: Option<String>,
+}
+
+impl Frontend {
+    /// The mode a terminating listener on `port` has: MUTUAL where client certificates are
+    /// validated (`AllowValidOnly`, the default), OPTIONAL_MUTUAL with `AllowInsecureFallback`.
+    fn mode(&self, port: u32) -> Option<TlsMode> {
+        let tls = self
+            .per_port
+            .iter()
+            .find(|p| p.port == port)
+            .map(|p| &p.tls)
+            .or(self.default.as_ref())?;
+        let validation = tls.validation.as_ref()?;
+        Some(match validation.mode.as_deref() {
+            Some("AllowInsecureFallback") => TlsMode::OptionalMutual,
+            _ => TlsMode::Mutual,
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -83,6 +137,9 @@ struct ListenerTls {
     mode: Option<String>,
     #[serde(default)]
     certificate_refs: Vec<CertificateRef>,
+    /// Istio reads `gateway.istio.io/tls-terminate-mode` (MUTUAL, OPTIONAL_MUTUAL, ...).
+    #[serde(default)]
+    options: std::collections::BTreeMap<String, Value>,
 }
 
 #[derive(Deserialize)]
@@ -122,7 +179,17 @@ struct ParentRef {
 pub fn gateway(value: Value, source: Source) -> Result<(Gateway, Vec<String>), String> {
     let resource: Resource = read(&value)?;
     let namespace = resource.metadata.namespace();
-    let (servers, problems) = listeners(&resource.spec.listeners, &namespace);
+    let (mut servers, problems) = listeners(&resource.spec.listeners, &namespace);
+    if let Some(frontend) = resource.spec.tls.and_then(|t| t.frontend) {
+        for server in &mut servers {
+            let mode = frontend.mode(server.port);
+            if let (Some(tls), Some(mode)) = (server.tls.as_mut(), mode) {
+                if tls.mode == TlsMode::Simple {
+                    tls.mode = mode;
+                }
+            }
+        }
+    }
     let addresses = resource
         .spec
         .addresses
@@ -232,11 +299,22 @@ fn listener(index: usize, l: Listener, namespace: &str) -> Server {
                 .collect();
             credentials.sort();
             credentials.dedup();
+            let terminate = tls
+                .options
+                .get("gateway.istio.io/tls-terminate-mode")
+                .and_then(Value::as_str)
+                .map(TlsMode::parse)
+                .filter(|m| {
+                    matches!(
+                        m,
+                        TlsMode::Mutual | TlsMode::OptionalMutual | TlsMode::IstioMutual
+                    )
+                });
             Tls {
-                mode: if passthrough {
-                    TlsMode::Passthrough
-                } else {
-                    TlsMode::Simple
+                mode: match (passthrough, terminate) {
+                    (true, _) => TlsMode::Passthrough,
+                    (false, Some(mode)) => mode,
+                    (false, None) => TlsMode::Simple,
                 },
                 mode_written: true,
                 credentials,

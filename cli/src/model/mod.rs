@@ -13,6 +13,7 @@ pub mod labels;
 pub mod layout;
 pub mod listener_sets;
 pub mod placement;
+pub mod routes;
 pub mod workload;
 
 #[cfg(test)]

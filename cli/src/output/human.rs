@@ -12,6 +12,26 @@ pub fn report(audit: &Audit<'_>, layout: &Layout<'_>, not_known: &[String]) -> S
     for finding in &audit.findings {
         let listener = layout.describe(&layout.listeners[finding.listener()]);
         match finding {
+            Finding::ClientCertificateBypass { bypass, .. } => {
+                let status = if bypass.served_by.is_empty() {
+                    "possible"
+                } else {
+                    "live"
+                };
+                out.push_str(&format!(
+                    "SECURITY: client-certificate check bypassed ({status}) on {listener}\n"
+                ));
+                out.push_str(&format!(
+                    "  {} of a server that asks for client certificates:\n",
+                    bypass.hosts.join(", ")
+                ));
+                out.push_str(&chain_line(&bypass.protected));
+                out.push_str("  reachable without one on a connection made for:\n");
+                out.push_str(&chain_line(&bypass.weaker));
+                if !bypass.served_by.is_empty() {
+                    out.push_str(&wrap("  Routed there by: ", &bypass.served_by.join(", ")));
+                }
+            }
             Finding::SharedCredential {
                 credentials,
                 chains,
@@ -102,10 +122,19 @@ pub fn report(audit: &Audit<'_>, layout: &Layout<'_>, not_known: &[String]) -> S
     } else {
         " in what was given"
     };
+    let security = audit
+        .findings
+        .iter()
+        .filter(|f| matches!(f, Finding::ClientCertificateBypass { .. }))
+        .count();
+    let of_them = match security {
+        0 => String::new(),
+        n => format!(" ({n} security)"),
+    };
     match audit.findings.len() {
         0 => out.push_str(&format!("No conflicts{given}: {scope}.\n")),
         n => out.push_str(&format!(
-            "{} found{given}: {scope}.\n",
+            "{}{of_them} found{given}: {scope}.\n",
             count(n, "conflict")
         )),
     }

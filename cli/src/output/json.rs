@@ -111,6 +111,15 @@ struct Conflict<'a> {
     kept: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     order_unknown: Option<&'a str>,
+    /// client_certificate_bypass: `live` (a VirtualService routes it) or `possible`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    protected: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    virtual_services: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    not_known: Option<&'a str>,
     servers: Vec<Value>,
     why: String,
     fix: String,
@@ -134,6 +143,10 @@ fn conflict<'a>(finding: &'a Finding<'_>, layout: &'a Layout<'_>) -> Conflict<'a
         dropped: None,
         kept: None,
         order_unknown: None,
+        status: None,
+        protected: None,
+        virtual_services: None,
+        not_known: None,
         servers: finding.chains().iter().map(server).collect(),
         why: why(finding),
         fix: fix(finding, layout),
@@ -158,6 +171,19 @@ fn conflict<'a>(finding: &'a Finding<'_>, layout: &'a Layout<'_>) -> Conflict<'a
             c.dropped = Some(server(&dropped.chain));
             c.kept = Some(server(&dropped.kept));
             c.order_unknown = dropped.unknown_order.as_deref();
+        }
+        Finding::ClientCertificateBypass { bypass, .. } => {
+            c.hosts = Some(&bypass.hosts);
+            c.status = Some(if bypass.served_by.is_empty() {
+                "possible"
+            } else {
+                "live"
+            });
+            c.protected = Some(server(&bypass.protected));
+            c.connection = Some(vec![server(&bypass.weaker)]);
+            c.covered_by = Some(json!({"evidence": bypass.covered_by}));
+            c.virtual_services = Some(&bypass.served_by);
+            c.not_known = bypass.not_known.as_deref();
         }
         Finding::UncoveredHost { uncovered, .. } => {
             c.hosts = Some(&uncovered.hosts);

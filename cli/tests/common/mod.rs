@@ -141,3 +141,20 @@ impl Drop for TempDir {
 pub fn flat(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+/// A `v1 Secret` `namespace/name` (YAML) holding a self-signed certificate for `names`.
+pub fn tls_secret_yaml(namespace: &str, name: &str, names: &[&str]) -> String {
+    use base64::Engine as _;
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert =
+        rcgen::CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>())
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    format!(
+        "apiVersion: v1\nkind: Secret\ntype: kubernetes.io/tls\nmetadata: {{name: {name}, namespace: {namespace}}}\ndata:\n  tls.crt: {}\n  tls.key: {}\n",
+        b64.encode(cert.pem()),
+        b64.encode(key.serialize_pem())
+    )
+}
