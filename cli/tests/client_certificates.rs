@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{documents, flat, sni_guard, TempDir};
+use common::{documents, flat, sni_guard, write_checked, TempDir};
 use serde_json::{json, Value};
 use sni_guard_harness::crds;
 
@@ -37,24 +37,6 @@ fn admin_routes(gateways: &str) -> String {
     )
 }
 
-/// Writes `text`, each Istio object checked against its CRD.
-fn input(dir: &TempDir, name: &str, text: &str) -> String {
-    if let Some(istio) = crds::istio(name) {
-        for doc in documents(text) {
-            let (v, k) = (
-                doc["apiVersion"].as_str().unwrap(),
-                doc["kind"].as_str().unwrap(),
-            );
-            if istio.has(v, k) {
-                istio
-                    .validate(&doc)
-                    .unwrap_or_else(|p| panic!("{name}: {p:?}"));
-            }
-        }
-    }
-    dir.write(name, text)
-}
-
 fn first(file: &str) -> Value {
     let out = sni_guard(&["audit", "--format", "json", file]);
     assert_eq!(out.code, 1, "{}", out.stderr);
@@ -65,7 +47,7 @@ fn first(file: &str) -> Value {
 fn a_mutual_host_routed_on_the_simple_server_is_a_live_bypass_ranked_first() {
     let dir = TempDir::new("bypass-live");
     let both = admin_routes("istio-system/admin, istio-system/www");
-    let file = input(&dir, "live.yaml", &format!("{GATEWAYS}{both}"));
+    let file = write_checked(&dir, "live.yaml", &format!("{GATEWAYS}{both}"));
     let c = first(&file);
     assert_eq!(c["kind"], "client_certificate_bypass");
     assert_eq!(c["status"], "live");
@@ -95,7 +77,7 @@ fn without_a_route_on_the_weaker_server_it_is_possible_and_says_why() {
         ),
     ];
     for (routes, why) in cases {
-        let file = input(&dir, "possible.yaml", &format!("{GATEWAYS}{routes}"));
+        let file = write_checked(&dir, "possible.yaml", &format!("{GATEWAYS}{routes}"));
         let c = first(&file);
         assert_eq!(c["kind"], "client_certificate_bypass");
         assert_eq!(c["status"], "possible");
@@ -115,7 +97,7 @@ fn certificates_that_do_not_cover_the_protected_host_close_it() {
         )
         .replace("['*.example.com']", "[www.example.com]");
     let secret = common::tls_secret_yaml("istio-system", "www", &["www.example.com"]);
-    let file = input(&dir, "closed.yaml", &format!("{separate}---\n{secret}"));
+    let file = write_checked(&dir, "closed.yaml", &format!("{separate}---\n{secret}"));
     let out = sni_guard(&["audit", "--format", "json", &file]);
     let kinds: Vec<String> = out.json()["conflicts"]
         .as_array()
@@ -130,7 +112,7 @@ fn certificates_that_do_not_cover_the_protected_host_close_it() {
     // A read certificate that does cover it opens it again.
     let wide =
         common::tls_secret_yaml("istio-system", "www", &["www.example.com", "*.example.com"]);
-    let file = input(&dir, "open.yaml", &format!("{separate}---\n{wide}"));
+    let file = write_checked(&dir, "open.yaml", &format!("{separate}---\n{wide}"));
     let c = first(&file);
     assert_eq!(c["kind"], "client_certificate_bypass");
     assert!(
@@ -201,7 +183,7 @@ spec:
 #[test]
 fn the_wasmplugin_for_such_a_table_fails_closed_unless_told_otherwise() {
     let dir = TempDir::new("fail-close");
-    let file = input(&dir, "gateways.yaml", GATEWAYS);
+    let file = write_checked(&dir, "gateways.yaml", GATEWAYS);
     let closed = sni_guard(&["plugin-config", "--wasmplugin", "--placeholder-url", &file]);
     assert_eq!(closed.code, 0, "{}", closed.stderr);
     let plugin: Value = yaml_serde::from_str(&closed.stdout).unwrap();
@@ -224,7 +206,7 @@ fn the_wasmplugin_for_such_a_table_fails_closed_unless_told_otherwise() {
         istio.validate(&plugin_open).unwrap();
     }
     // Without a protected server the default stays FAIL_OPEN, and nothing is said of it.
-    let plain = input(
+    let plain = write_checked(
         &dir,
         "plain.yaml",
         &GATEWAYS.replace("mode: MUTUAL", "mode: SIMPLE"),

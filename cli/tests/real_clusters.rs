@@ -5,26 +5,9 @@
 
 mod common;
 
-use common::{conflict_titles, documents, flat, sni_guard, TempDir};
+use common::{conflict_titles, flat, sni_guard, write_checked, TempDir};
 use serde_json::{json, Value};
 use sni_guard_harness::crds;
-
-/// Writes `text` to a file and checks each object against its CRD (where ../shared has it).
-fn input(dir: &TempDir, name: &str, text: &str) -> String {
-    if let (Some(istio), Some(gateway_api)) = (crds::istio(name), crds::gateway_api(name)) {
-        for doc in documents(text) {
-            let (v, k) = (
-                doc["apiVersion"].as_str().unwrap(),
-                doc["kind"].as_str().unwrap(),
-            );
-            if let Some(crds) = [istio, gateway_api].into_iter().find(|c| c.has(v, k)) {
-                crds.validate(&doc)
-                    .unwrap_or_else(|p| panic!("{name}: {k}: {p:?}"));
-            }
-        }
-    }
-    dir.write(name, text)
-}
 
 fn https(hosts: &[&str], credential: &str) -> Value {
     json!({"port": {"number": 443, "name": "https", "protocol": "HTTPS"}, "hosts": hosts,
@@ -126,7 +109,7 @@ fn listener_sets_sharing_a_certificate_through_their_parent_are_found() {
             listener_set(api, kind, "team-a", "a.example.com"),
             listener_set(api, kind, "team-b", "b.example.com")
         );
-        let file = input(&dir, "sets.yaml", &text);
+        let file = write_checked(&dir, "sets.yaml", &text);
         let out = sni_guard(&["audit", "--format", "json", &file]);
         assert_eq!(out.code, 1, "{kind}: {}", out.stdout);
         let report = out.json();
@@ -197,7 +180,7 @@ fn a_listener_set_its_parent_does_not_allow_is_said() {
             "a.example.com"
         )
     );
-    let file = input(&dir, "set.yaml", &text);
+    let file = write_checked(&dir, "set.yaml", &text);
     let out = sni_guard(&["audit", &file]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
@@ -220,7 +203,7 @@ spec:
   - {name: a, port: 443, protocol: HTTPS, hostname: a.example.com, tls: {certificateRefs: [{name: wild}]}}
   - {name: b, port: 443, protocol: HTTPS, hostname: b.example.com, tls: {certificateRefs: [{name: wild}]}}
 ";
-    let file = input(&dir, "eg.yaml", text);
+    let file = write_checked(&dir, "eg.yaml", text);
     let out = sni_guard(&["audit", &file]);
     assert_eq!(out.code, 0, "{}", out.stdout);
     assert!(conflict_titles(&out.stdout).is_empty());
@@ -230,7 +213,7 @@ spec:
         out.stdout
     );
     assert!(flat(&out.stdout).contains("its class \"eg\" is neither in the input nor one Istio creates (istio, istio-remote, istio-waypoint, istio-east-west), so its controller is not known: give it (kubectl get gatewayclass eg -o yaml)"), "{}", out.stdout);
-    let class = input(
+    let class = write_checked(
         &dir,
         "class.yaml",
         "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: eg}\nspec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}\n",
@@ -272,7 +255,7 @@ fn without_the_certificates_the_verdict_says_what_it_assumed() {
         istio_gateway("www", json!([https(&["www.example.com"], "wildcard-cert")])),
         istio_gateway("api", json!([https(&["api.example.com"], "api-cert")])),
     ]);
-    let file = input(&dir, "gateways.yaml", &text);
+    let file = write_checked(&dir, "gateways.yaml", &text);
     let out = sni_guard(&["audit", "--workload-labels", "istio=ingressgateway", &file]);
     assert_eq!(out.code, 0, "{}", out.stdout);
     let text = flat(&out.stdout);
@@ -313,7 +296,7 @@ fn identical_servers_are_one_filter_chain_and_the_other_is_dropped() {
     );
     older["metadata"]["creationTimestamp"] = json!("2025-01-01T00:00:00Z");
     newer["metadata"]["creationTimestamp"] = json!("2025-06-01T00:00:00Z");
-    let file = input(&dir, "identical.yaml", &yaml(&[newer, older]));
+    let file = write_checked(&dir, "identical.yaml", &yaml(&[newer, older]));
     let out = sni_guard(&["audit", "--format", "json", &file]);
     let report = out.json();
     assert_eq!(
@@ -343,7 +326,7 @@ fn the_suggested_command_survives_duplicate_passthrough_hosts() {
         istio_gateway("a", json!([https(&["a.example.com"], "wild"), passthrough])),
         istio_gateway("b", json!([https(&["b.example.com"], "wild"), passthrough])),
     ]);
-    let file = input(&dir, "remedy.yaml", &text);
+    let file = write_checked(&dir, "remedy.yaml", &text);
     let out = sni_guard(&["audit", &file]);
     assert_eq!(out.code, 1);
     let titles = conflict_titles(&out.stdout);

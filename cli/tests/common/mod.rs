@@ -158,3 +158,20 @@ pub fn tls_secret_yaml(namespace: &str, name: &str, names: &[&str]) -> String {
         b64.encode(key.serialize_pem())
     )
 }
+
+/// Writes `text` as `name` in `dir`, after checking each object whose kind has a CRD in
+/// ../shared (Istio's, the Gateway API's) against it; the path written.
+pub fn write_checked(dir: &TempDir, name: &str, text: &str) -> String {
+    use sni_guard_harness::crds;
+    if let (Some(istio), Some(gateway_api)) = (crds::istio(name), crds::gateway_api(name)) {
+        for doc in documents(text) {
+            let v = doc["apiVersion"].as_str().unwrap_or_default();
+            let k = doc["kind"].as_str().unwrap_or_default();
+            if let Some(crds) = [istio, gateway_api].into_iter().find(|c| c.has(v, k)) {
+                crds.validate(&doc)
+                    .unwrap_or_else(|p| panic!("{name}: {k}: {p:?}"));
+            }
+        }
+    }
+    dir.write(name, text)
+}

@@ -82,6 +82,8 @@ fn general(rule: &str, value: &Value) -> Result<bool, String> {
     context.add_variable_from_value("self", bound);
     match program.execute(&context) {
         Ok(cel::Value::Bool(holds)) => Ok(holds),
+        // The API server refuses an object whose rule reads a field it lacks.
+        Err(cel::ExecutionError::NoSuchKey(_)) => Ok(false),
         Ok(other) => Err(unknown(format!("not a boolean: {other:?}"))),
         Err(e) => Err(unknown(e.to_string())),
     }

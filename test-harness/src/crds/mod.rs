@@ -26,6 +26,7 @@
 //! `SNI_GUARD_REQUIRE_CRDS=1` (CI sets it in `.ci/run`).
 
 pub mod cel;
+mod defaults;
 pub mod meta;
 pub mod schema;
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! server adds to JSON Schema (unknown fields, list keys, integer formats, int-or-string,
 //! CEL rules).
 
-use super::{cel, meta, Checked};
+use super::{cel, defaults::defaults, meta, Checked};
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::paths::LocationSegment;
 use jsonschema::{ValidationError, Validator};
@@ -88,35 +88,6 @@ impl Schema {
             .extend(self.validator.iter_errors(&rest).map(|e| message(&e)));
         walk(&self.root, &rest, "", &mut checked);
         checked
-    }
-}
-
-/// Sets each absent field that has a `default` to it, at every depth, as the API server
-/// does when it decodes an object (a default set here gets its own fields' defaults too).
-fn defaults(schema: &Value, value: &mut Value) {
-    match value {
-        Value::Object(fields) => {
-            if let Some(Value::Object(properties)) = schema.get("properties") {
-                for (name, sub) in properties {
-                    if let (false, Some(default)) = (fields.contains_key(name), sub.get("default"))
-                    {
-                        fields.insert(name.clone(), default.clone());
-                    }
-                    if let Some(field) = fields.get_mut(name) {
-                        defaults(sub, field);
-                    }
-                }
-            }
-            if let Some(sub @ Value::Object(_)) = schema.get("additionalProperties") {
-                fields.values_mut().for_each(|v| defaults(sub, v));
-            }
-        }
-        Value::Array(items) => {
-            if let Some(sub) = schema.get("items") {
-                items.iter_mut().for_each(|v| defaults(sub, v));
-            }
-        }
-        _ => {}
     }
 }
 
