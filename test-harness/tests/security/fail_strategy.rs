@@ -122,3 +122,42 @@ fn rbac_stats(gateway: &Gateway) -> std::collections::BTreeMap<String, u64> {
     let prefix = format!("{}rbac.", sni_guard_harness::topology::LISTENER_STATS);
     sni_guard_harness::admin::stats_under(gateway.envoy.admin(), &prefix).unwrap()
 }
+
+/// A module with a Wasm header that V8 cannot compile passes istio-agent's check and reaches
+/// Envoy, which rejects the update whatever `failure_policy` says (`update_rejected`, "Unable
+/// to create Wasm plugin"): with no earlier configuration of the filter, every request gets
+/// 500 (empty response code details) under `FAIL_OPEN` as under `FAIL_CLOSE`. Refused either
+/// way, so not a bypass; but `FAIL_OPEN` does not keep this gateway serving.
+#[test]
+fn a_module_envoy_cannot_compile_is_refused_under_either_strategy() {
+    let broken: &[u8] = b"\0asm\x01\0\0\0 truncated";
+    assert!(istiod::is_wasm_binary(broken));
+    for strategy in ["FAIL_CLOSE", "FAIL_OPEN"] {
+        let discovered = discover(strategy, broken);
+        for protocol in BOTH {
+            let response = bypass(&discovered.gateway, protocol);
+            assert_eq!(response.status, 500, "{strategy} {protocol:?}");
+        }
+        let stats = discovered.stats().unwrap();
+        assert_eq!(
+            (stats["update_rejected"], stats["update_success"]),
+            (1, 0),
+            "{strategy}: {stats:?}"
+        );
+        let Discovered { gateway, .. } = discovered;
+        let stopped = gateway.stop().unwrap();
+        assert!(
+            stopped
+                .exited
+                .stderr
+                .contains("Unable to create Wasm plugin istio-system.sni-guard"),
+            "{strategy}"
+        );
+        let logged = logged(&stopped.access_log, "admin.example.com");
+        assert_eq!(
+            logged,
+            [("www", 500, "", "HTTP/2"), ("www", 500, "", "HTTP/1.1")],
+            "{strategy}"
+        );
+    }
+}
