@@ -117,10 +117,19 @@ fn fail_open_serves_the_bypass_when_the_module_cannot_load() {
     assert_eq!(rbac_stats(&discovered.gateway), expected);
 }
 
-/// The RBAC filter's statistics on the listener's connection manager (`allowed`, `denied`).
+/// The RBAC filter's statistics (`wasm-default-deny.denied`, ...), names after `rbac.`:
+/// Envoy 1.40 keeps them under the connection manager's prefix, 1.36 under the ECDS
+/// filter's (`extension_config_discovery.http_filter.istio-system.sni-guard.rbac.`); summed,
+/// should a version keep both.
 fn rbac_stats(gateway: &Gateway) -> std::collections::BTreeMap<String, u64> {
-    let prefix = format!("{}rbac.", sni_guard_harness::topology::LISTENER_STATS);
-    sni_guard_harness::admin::stats_under(gateway.envoy.admin(), &prefix).unwrap()
+    let all = sni_guard_harness::admin::stats(gateway.envoy.admin(), "rbac\\.").unwrap();
+    let mut stats = std::collections::BTreeMap::new();
+    for (name, value) in all {
+        if let Some((_, name)) = name.split_once("rbac.") {
+            *stats.entry(name.to_string()).or_insert(0) += value;
+        }
+    }
+    stats
 }
 
 /// A module with a Wasm header that V8 cannot compile passes istio-agent's check and reaches
