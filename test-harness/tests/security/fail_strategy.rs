@@ -132,41 +132,57 @@ fn rbac_stats(gateway: &Gateway) -> std::collections::BTreeMap<String, u64> {
     stats
 }
 
+/// What Envoy does when the first version of the filter it receives cannot be created: it
+/// rejects the update whatever `failure_policy` says (`update_rejected`, "Unable to create
+/// Wasm plugin"), and with no earlier configuration of the filter every request gets 500
+/// (empty response code details) under `FAIL_OPEN` as under `FAIL_CLOSE`. Refused either way,
+/// so no bypass; but `FAIL_OPEN` does not keep such a gateway serving.
+fn rejected_on_first_delivery(plugin: &Value, module: &[u8], log_line: &str) {
+    let strategy = plugin["spec"]["failStrategy"].clone();
+    let discovered =
+        Discovered::start_on(Topology::MutualBesideWildcard, plugin, module, |_| Ok(())).unwrap();
+    for protocol in BOTH {
+        let response = bypass(&discovered.gateway, protocol);
+        assert_eq!(response.status, 500, "{strategy} {protocol:?}");
+    }
+    let stats = discovered.stats().unwrap();
+    assert_eq!(
+        (stats["update_rejected"], stats["update_success"]),
+        (1, 0),
+        "{strategy}: {stats:?}"
+    );
+    let Discovered { gateway, .. } = discovered;
+    let stopped = gateway.stop().unwrap();
+    let stderr = &stopped.exited.stderr;
+    assert!(stderr.contains("Unable to create Wasm plugin istio-system.sni-guard"));
+    assert!(stderr.contains(log_line), "{strategy}: no {log_line:?}");
+    assert_eq!(
+        logged(&stopped.access_log, "admin.example.com"),
+        [("www", 500, "", "HTTP/2"), ("www", 500, "", "HTTP/1.1")],
+        "{strategy}"
+    );
+}
+
 /// A module with a Wasm header that V8 cannot compile passes istio-agent's check and reaches
-/// Envoy, which rejects the update whatever `failure_policy` says (`update_rejected`, "Unable
-/// to create Wasm plugin"): with no earlier configuration of the filter, every request gets
-/// 500 (empty response code details) under `FAIL_OPEN` as under `FAIL_CLOSE`. Refused either
-/// way, so not a bypass; but `FAIL_OPEN` does not keep this gateway serving.
+/// Envoy.
 #[test]
 fn a_module_envoy_cannot_compile_is_refused_under_either_strategy() {
     let broken: &[u8] = b"\0asm\x01\0\0\0 truncated";
     assert!(istiod::is_wasm_binary(broken));
     for strategy in ["FAIL_CLOSE", "FAIL_OPEN"] {
-        let discovered = discover(strategy, broken);
-        for protocol in BOTH {
-            let response = bypass(&discovered.gateway, protocol);
-            assert_eq!(response.status, 500, "{strategy} {protocol:?}");
-        }
-        let stats = discovered.stats().unwrap();
-        assert_eq!(
-            (stats["update_rejected"], stats["update_success"]),
-            (1, 0),
-            "{strategy}: {stats:?}"
-        );
-        let Discovered { gateway, .. } = discovered;
-        let stopped = gateway.stop().unwrap();
-        assert!(
-            stopped
-                .exited
-                .stderr
-                .contains("Unable to create Wasm plugin istio-system.sni-guard"),
-            "{strategy}"
-        );
-        let logged = logged(&stopped.access_log, "admin.example.com");
-        assert_eq!(
-            logged,
-            [("www", 500, "", "HTTP/2"), ("www", 500, "", "HTTP/1.1")],
-            "{strategy}"
-        );
+        let log_line = "Wasm VM failed Failed to parse corrupted Wasm module";
+        rejected_on_first_delivery(&wasm_plugin(strategy), broken, log_line);
+    }
+}
+
+/// A `pluginConfig` sni-guard refuses, as the first version a gateway receives.
+#[test]
+fn a_refused_configuration_first_delivered_is_refused_under_either_strategy() {
+    let module = std::fs::read(paths::module().unwrap()).unwrap();
+    for strategy in ["FAIL_CLOSE", "FAIL_OPEN"] {
+        let mut plugin = wasm_plugin(strategy);
+        plugin["spec"]["pluginConfig"]["mode"] = json!("enforce");
+        let log_line = r#"sni-guard: configuration refused: mode: must be "strict" or "log_only", got "enforce""#;
+        rejected_on_first_delivery(&plugin, &module, log_line);
     }
 }
