@@ -13,7 +13,7 @@
 use crate::admin;
 use crate::edits;
 use crate::error::{fail, Result};
-use crate::gateway::Gateway;
+use crate::gateway::{Base, Gateway};
 use crate::istiod;
 use crate::sha256;
 use crate::topology::{Filter, Topology};
@@ -44,7 +44,25 @@ pub struct Discovered {
 impl Discovered {
     /// Envoy on topology (a) with `wasm_plugin`'s filter discovered from a file that already
     /// holds version `"1"`: `wasm_plugin` with `module` (bytes, put where istio-agent would).
+    /// No access log: the load tests send many requests.
     pub fn start(wasm_plugin: &Value, module: &[u8]) -> Result<Discovered> {
+        Discovered::start_on(Topology::TwoGateways, wasm_plugin, module, |config| {
+            edits::remove_key(config, "access_log");
+            Ok(())
+        })
+    }
+
+    /// Envoy on `base` (every sni-guard entry replaced by istiod's reference), its rendered
+    /// configuration edited by `edit`, with version `"1"` as istio-agent makes it from
+    /// `module`: the Wasm filter with the module's file when the bytes pass istio-agent's
+    /// check ([`istiod::is_wasm_binary`]), else its RBAC stand-in
+    /// ([`istiod::fallback_config`]: deny-all for `FAIL_CLOSE`, allow-all for `FAIL_OPEN`).
+    pub fn start_on(
+        base: impl Into<Base>,
+        wasm_plugin: &Value,
+        module: &[u8],
+        edit: impl Fn(&mut yaml_serde::Value) -> Result<()> + 'static,
+    ) -> Result<Discovered> {
         let source = tempfile::Builder::new()
             .prefix("sni-guard-ecds-")
             .tempdir()?;
@@ -61,18 +79,17 @@ impl Discovered {
             "initial_fetch_timeout": "0s",
         });
         let entry = yaml_serde::to_value(istiod::http_filter(wasm_plugin, config_source))?;
-        let module = put_module(modules.path(), wasm_plugin, module)?;
-        publish(
-            source.path(),
-            "1",
-            &istiod::extension_config(wasm_plugin, &module)?,
-        )?;
-        let gateway = Gateway::builder(Topology::TwoGateways)
+        let first = match istiod::is_wasm_binary(module) {
+            true => {
+                let module = put_module(modules.path(), wasm_plugin, module)?;
+                istiod::extension_config(wasm_plugin, &module)?
+            }
+            false => istiod::fallback_config(wasm_plugin)?,
+        };
+        publish(source.path(), "1", &first)?;
+        let gateway = Gateway::builder(base)
             .filter(&Filter::Entry(entry))
-            .edit(|config| {
-                edits::remove_key(config, "access_log");
-                Ok(())
-            })
+            .edit(edit)
             .envoy_args([
                 "--concurrency",
                 &WORKERS.to_string(),

@@ -99,6 +99,25 @@ impl Gateway {
         Client::new(self.port, &self.pki.ca_pem)
     }
 
+    /// A client for this gateway's port presenting the PKI's client certificate
+    /// ([`Pki::with_client_ca`]); an error if the PKI has none.
+    pub fn client_with_certificate(&self) -> Result<Client> {
+        let client = self
+            .pki
+            .client
+            .as_ref()
+            .ok_or_else(|| fail("the gateway's PKI has no client certificate"))?;
+        self.client()?
+            .with_certificate(&client.cert_pem, &client.key_pem)
+    }
+
+    /// The listener's TLS statistics (`handshake`, `fail_verify_no_cert`, ...: names without
+    /// the `listener.127.0.0.1_<port>.ssl.` prefix), all filter chains together.
+    pub fn tls_stats(&self) -> Result<std::collections::BTreeMap<String, u64>> {
+        let prefix = format!("listener.127.0.0.1_{}.ssl.", self.port);
+        crate::admin::stats_under(self.envoy.admin(), &prefix)
+    }
+
     /// The folder holding `ca.pem`, `server.pem`, `server-key.pem`.
     pub fn certs_dir(&self) -> &std::path::Path {
         self.certs.path()
@@ -130,8 +149,8 @@ impl Builder {
         self
     }
 
-    /// The PKI (default: a new one for [`crate::pki::SERVER_NAMES`]); the demo's is one a
-    /// browser may trust.
+    /// The PKI (default: a new one for [`crate::pki::SERVER_NAMES`], with a client CA for a
+    /// topology that needs one); the demo's is one a browser may trust.
     pub fn pki(mut self, pki: Pki) -> Builder {
         self.pki = Some(pki);
         self
@@ -179,12 +198,14 @@ impl Builder {
     /// Starts Envoy: ready, or refused with Envoy's output.
     pub fn launch(self) -> Result<Outcome> {
         let version = self.envoy_version();
+        let client_ca = matches!(self.base, Base::Topology(t) if t.needs_client_ca());
         let base = match self.base {
             Base::Topology(topology) => topology.load()?,
             Base::Config(config) => config,
         };
         let pki = match self.pki {
             Some(pki) => pki,
+            None if client_ca => Pki::generate()?.with_client_ca()?,
             None => Pki::generate()?,
         };
         let wasm = match self.module {

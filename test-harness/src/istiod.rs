@@ -103,6 +103,35 @@ pub fn extension_config(wasm_plugin: &Value, module: &Path) -> Result<Value> {
     }))
 }
 
+/// Whether istio-agent accepts fetched bytes as a module (`pkg/wasm/cache.go`,
+/// `isValidWasmBinary`): at least the 8-byte header, starting with the magic `\0asm`. It
+/// checks nothing more: a module with a valid header that Envoy cannot compile reaches Envoy.
+pub fn is_wasm_binary(module: &[u8]) -> bool {
+    module.len() >= 8 && module.starts_with(b"\0asm")
+}
+
+/// What istio-agent sends Envoy under the filter's name when it cannot fetch the module (or
+/// the bytes are no Wasm binary), instead of the Wasm filter (`pkg/wasm/convert.go`,
+/// `createHTTPDefaultFilter`): an RBAC filter without rules (allow all,
+/// `wasm-default-allow`) for `failStrategy: FAIL_OPEN`, with empty rules (deny all,
+/// `wasm-default-deny`) otherwise.
+pub fn fallback_config(wasm_plugin: &Value) -> Result<Value> {
+    let fail_open = match wasm_plugin["spec"]["failStrategy"].as_str() {
+        Some("FAIL_OPEN") => true,
+        None | Some("FAIL_CLOSE") | Some("FAIL_RELOAD") => false,
+        Some(other) => return Err(fail(format!("spec.failStrategy: unknown value {other:?}"))),
+    };
+    let rbac = match fail_open {
+        true => json!({"@type": RBAC_TYPE, "rules_stat_prefix": "wasm-default-allow"}),
+        false => json!({"@type": RBAC_TYPE, "rules": {}, "rules_stat_prefix": "wasm-default-deny"}),
+    };
+    Ok(json!({
+        "@type": EXTENSION_CONFIG_TYPE,
+        "name": filter_name(wasm_plugin),
+        "typed_config": rbac,
+    }))
+}
+
 /// Where istio-agent keeps a module fetched from `url`:
 /// `<data>/<sha256 of the module's name>/<checksum>.wasm`. The name is the URL without an OCI
 /// tag or digest (so every version of one image shares a folder); the checksum is the

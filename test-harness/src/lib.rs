@@ -7,13 +7,16 @@
 //!   overrides the default one), waits for `/ready`, reads counters from `/stats`
 //!   ([`Envoy::counter`]); [`Envoy::stop`] returns stdout (access log) and stderr; dropping
 //!   it kills it. [`Envoy::launch`] also reports an Envoy that refused to start.
-//! - [`topology`]: the two real configuration files (topology (a) [`paths::two_gateways_yaml`],
-//!   the file docker-compose mounts, and the conformance topology (b)), rendered for this
+//! - [`topology`]: the real configuration files (topology (a) [`paths::two_gateways_yaml`],
+//!   the file docker-compose mounts, the conformance topology (b), and (c), a MUTUAL server
+//!   beside a SIMPLE wildcard one), rendered for this
 //!   machine with any [`Filter`] (none, Lua, sni-guard with any plugin configuration JSON);
 //!   [`plugin_slot`]: where sni-guard sits in them.
-//! - [`pki`]: a CA and a leaf for every name used ([`Pki::generate`], [`Pki::write`]).
+//! - [`pki`]: a CA and a leaf for every name used ([`Pki::generate`], [`Pki::write`]), and a
+//!   client CA with a client certificate ([`Pki::with_client_ca`]).
 //! - [`client`]: [`Client`] sends requests with independent SNI and `:authority` over
-//!   HTTP/2 ([`client::H2`], several on one connection) and HTTP/1.1 ([`client::Http1`]).
+//!   HTTP/2 ([`client::H2`], several on one connection) and HTTP/1.1 ([`client::Http1`]),
+//!   with a client certificate or without ([`Client::with_certificate`]).
 //! - [`gateway`]: [`Gateway::builder`]`(topology)` then [`gateway::Builder::start`] does all
 //!   of the above on a free port and Envoy [`suite_version`] (the default version;
 //!   `SNI_GUARD_ENVOY_VERSION` overrides); the builder also takes a filter, a version, a PKI,

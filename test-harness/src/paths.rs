@@ -24,6 +24,11 @@ pub fn conformance_yaml() -> PathBuf {
     harness_dir().join("envoy/conformance.yaml")
 }
 
+/// Topology (c): a MUTUAL server beside a SIMPLE wildcard one on one certificate.
+pub fn mutual_beside_wildcard_yaml() -> PathBuf {
+    harness_dir().join("envoy/mutual-beside-wildcard.yaml")
+}
+
 /// The Lua workaround's source.
 pub fn lua_workaround() -> PathBuf {
     harness_dir().join("envoy/misdirected-request.lua")

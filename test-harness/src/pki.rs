@@ -1,5 +1,6 @@
 //! A throw-away PKI made at test time: one CA and one leaf covering every name the
-//! topologies use (a wildcard and a multi-SAN certificate, as gateways share them).
+//! topologies use (a wildcard and a multi-SAN certificate, as gateways share them), and on
+//! request a client CA with one client certificate (for `tls.mode: MUTUAL` servers).
 
 use crate::error::{Context, Result};
 use rcgen::{
@@ -28,6 +29,18 @@ pub struct Pki {
     pub ca_pem: String,
     pub server_pem: String,
     pub server_key_pem: String,
+    /// The client CA a MUTUAL server trusts and a client certificate it issued
+    /// ([`Pki::with_client_ca`]); written as `client-ca.pem`, `client.pem`, `client-key.pem`.
+    pub client: Option<ClientPki>,
+}
+
+/// A client CA (not the server CA: a gateway trusts its clients' issuer, not its own) and
+/// one client certificate signed by it, in PEM.
+#[derive(Clone)]
+pub struct ClientPki {
+    pub ca_pem: String,
+    pub cert_pem: String,
+    pub key_pem: String,
 }
 
 impl Pki {
@@ -39,18 +52,7 @@ impl Pki {
     /// A new CA and a leaf for `names` (DNS names, wildcards or IP addresses).
     pub fn generate_for(names: &[&str]) -> Result<Pki> {
         let now = OffsetDateTime::now_utc();
-        let ca_key = KeyPair::generate().context(|| "CA key".into())?;
-        let mut ca = CertificateParams::default();
-        ca.distinguished_name
-            .push(DnType::CommonName, "sni-guard demo CA");
-        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        ca.not_before = now - Duration::days(1);
-        ca.not_after = now + Duration::days(365);
-        let ca_cert = ca
-            .self_signed(&ca_key)
-            .context(|| "CA certificate".into())?;
-        let issuer = Issuer::new(ca, ca_key);
+        let (ca_pem, issuer) = authority("sni-guard demo CA")?;
 
         let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
         let mut leaf = CertificateParams::new(names.clone())
@@ -68,10 +70,35 @@ impl Pki {
             .signed_by(&leaf_key, &issuer)
             .context(|| "leaf certificate".into())?;
         Ok(Pki {
-            ca_pem: ca_cert.pem(),
+            ca_pem,
             server_pem: leaf_cert.pem(),
             server_key_pem: leaf_key.serialize_pem(),
+            client: None,
         })
+    }
+
+    /// This PKI with a new client CA and a client certificate (`CN=sni-guard test client`,
+    /// client-auth usage) signed by it.
+    pub fn with_client_ca(mut self) -> Result<Pki> {
+        let now = OffsetDateTime::now_utc();
+        let (ca_pem, issuer) = authority("sni-guard client CA")?;
+        let mut leaf = CertificateParams::default();
+        leaf.distinguished_name
+            .push(DnType::CommonName, "sni-guard test client");
+        leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        leaf.not_before = now - Duration::days(1);
+        leaf.not_after = now + Duration::days(90);
+        let key = KeyPair::generate().context(|| "client key".into())?;
+        let cert = leaf
+            .signed_by(&key, &issuer)
+            .context(|| "client certificate".into())?;
+        self.client = Some(ClientPki {
+            ca_pem,
+            cert_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+        });
+        Ok(self)
     }
 
     /// Reads `ca.pem`, `server.pem` and `server-key.pem` from `dir`.
@@ -84,20 +111,44 @@ impl Pki {
             ca_pem: read("ca.pem")?,
             server_pem: read("server.pem")?,
             server_key_pem: read("server-key.pem")?,
+            client: None,
         })
     }
 
-    /// Writes `ca.pem`, `server.pem` and `server-key.pem` into `dir` (created if missing).
+    /// Writes `ca.pem`, `server.pem` and `server-key.pem` into `dir` (created if missing),
+    /// and with a client CA `client-ca.pem`, `client.pem` and `client-key.pem`.
     pub fn write(&self, dir: &Path) -> Result<()> {
         std::fs::create_dir_all(dir).context(|| format!("creating {}", dir.display()))?;
-        for (name, pem) in [
+        let mut files = vec![
             ("ca.pem", &self.ca_pem),
             ("server.pem", &self.server_pem),
             ("server-key.pem", &self.server_key_pem),
-        ] {
+        ];
+        if let Some(client) = &self.client {
+            files.push(("client-ca.pem", &client.ca_pem));
+            files.push(("client.pem", &client.cert_pem));
+            files.push(("client-key.pem", &client.key_pem));
+        }
+        for (name, pem) in files {
             let path = dir.join(name);
             std::fs::write(&path, pem).context(|| format!("writing {}", path.display()))?;
         }
         Ok(())
     }
+}
+
+/// A new self-signed CA named `name`: its PEM, and the issuer that signs with it.
+fn authority(name: &str) -> Result<(String, Issuer<'static, KeyPair>)> {
+    let now = OffsetDateTime::now_utc();
+    let key = KeyPair::generate().context(|| format!("{name} key"))?;
+    let mut ca = CertificateParams::default();
+    ca.distinguished_name.push(DnType::CommonName, name);
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    ca.not_before = now - Duration::days(1);
+    ca.not_after = now + Duration::days(365);
+    let cert = ca
+        .self_signed(&key)
+        .context(|| format!("{name} certificate"))?;
+    Ok((cert.pem(), Issuer::new(ca, key)))
 }

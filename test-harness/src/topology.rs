@@ -21,6 +21,10 @@ const CONTAINER_CERTS: &str = "/etc/envoy/certs/";
 /// The prefix of the container listener's HTTP statistics (topology (a)'s `stat_prefix`).
 pub const LISTENER_STATS: &str = "http.outbound_0.0.0.0_8443.";
 
+/// The servers table of topology (c).
+pub const MUTUAL_SERVERS: &str =
+    r#"[{"name":"admin","hosts":["admin.example.com"]},{"name":"www","hosts":["*.example.com"]}]"#;
+
 /// The servers table of topology (a).
 pub const TWO_GATEWAYS_SERVERS: &str =
     r#"[{"name":"gw-a","hosts":["a.example.com"]},{"name":"gw-b","hosts":["b.example.com"]}]"#;
@@ -33,6 +37,10 @@ pub enum Topology {
     /// (b) The Gateway API conformance topology: catch-all `https`, `second-example.org`,
     /// `*.wildcard.org`, `fourth-example.wildcard.org` on one port.
     Conformance,
+    /// (c) Gateway `admin` (`admin.example.com`, MUTUAL: a client certificate required)
+    /// beside Gateway `www` (`*.example.com`, SIMPLE) on one certificate, a VirtualService
+    /// bound to both: `www`'s route table serves `admin.example.com` too.
+    MutualBesideWildcard,
 }
 
 impl Topology {
@@ -40,7 +48,13 @@ impl Topology {
         match self {
             Topology::TwoGateways => paths::two_gateways_yaml(),
             Topology::Conformance => paths::conformance_yaml(),
+            Topology::MutualBesideWildcard => paths::mutual_beside_wildcard_yaml(),
         }
+    }
+
+    /// Whether the file reads `client-ca.pem` (a PKI [`crate::Pki::with_client_ca`]).
+    pub fn needs_client_ca(self) -> bool {
+        self == Topology::MutualBesideWildcard
     }
 
     /// The file, parsed.

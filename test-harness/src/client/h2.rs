@@ -10,7 +10,12 @@ pub struct H2 {
     runtime: tokio::runtime::Runtime,
     send: h2::client::SendRequest<Bytes>,
     sni: Option<String>,
+    /// The task driving the connection: why it ended, when a request fails (a TLS alert
+    /// the server sent after the handshake, say).
+    connection: Connection,
 }
+
+type Connection = tokio::task::JoinHandle<std::result::Result<(), h2::Error>>;
 
 impl H2 {
     pub(super) fn connect(client: &Client, sni: Option<&str>) -> Result<H2> {
@@ -19,7 +24,7 @@ impl H2 {
             .enable_all()
             .build()?;
         let addr = client.addr;
-        let send = runtime.block_on(async {
+        let (send, connection) = runtime.block_on(async {
             let tcp = tokio::net::TcpStream::connect(addr).await?;
             let tls = tokio::time::timeout(
                 IO_TIMEOUT,
@@ -37,6 +42,7 @@ impl H2 {
             runtime,
             send,
             sni: sni.map(str::to_string),
+            connection,
         })
     }
 
@@ -45,7 +51,7 @@ impl H2 {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
-        let send = runtime.block_on(async {
+        let (send, connection) = runtime.block_on(async {
             let tcp = tokio::net::TcpStream::connect(addr)
                 .await
                 .context(|| format!("connecting to {addr}"))?;
@@ -55,6 +61,7 @@ impl H2 {
             runtime,
             send,
             sni: None,
+            connection,
         })
     }
 
@@ -99,23 +106,36 @@ impl H2 {
 
     fn exchange(&mut self, request: http::Request<()>, what: String) -> Result<Response> {
         let send = self.send.clone();
-        self.runtime
+        let result = self
+            .runtime
             .block_on(async { tokio::time::timeout(IO_TIMEOUT, exchange(send, request)).await })
-            .map_err(|_| fail(format!("{what}: timed out")))?
-            .context(|| what)
+            .map_err(|_| fail(format!("{what}: timed out")))?;
+        match result {
+            Ok(response) => Ok(response),
+            Err(error) => Err(fail(format!("{what}: {error}{}", self.ended()))),
+        }
+    }
+
+    /// Why the connection ended, if it has: `"; connection: <error>"`, else nothing.
+    fn ended(&mut self) -> String {
+        if !self.connection.is_finished() {
+            return String::new();
+        }
+        match self.runtime.block_on(&mut self.connection) {
+            Ok(Err(error)) => format!("; connection: {error}"),
+            Ok(Ok(())) => "; connection: closed".to_string(),
+            Err(error) => format!("; connection task: {error}"),
+        }
     }
 }
 
 /// The HTTP/2 handshake on a connected stream; the connection runs on the current runtime.
-async fn handshake<T>(io: T) -> Result<h2::client::SendRequest<Bytes>>
+async fn handshake<T>(io: T) -> Result<(h2::client::SendRequest<Bytes>, Connection)>
 where
     T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let (send, connection) = h2::client::handshake(io).await?;
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    Ok(send)
+    Ok((send, tokio::spawn(connection)))
 }
 
 async fn exchange(

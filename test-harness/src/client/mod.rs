@@ -1,5 +1,6 @@
 //! A TLS client that sets SNI and `:authority` independently, as a coalescing browser does:
-//! HTTP/2 (many requests on one connection) and HTTP/1.1, verified against the test CA.
+//! HTTP/2 (many requests on one connection) and HTTP/1.1, verified against the test CA, with
+//! or without a client certificate.
 
 mod h2;
 mod http1;
@@ -8,7 +9,7 @@ pub use self::h2::H2;
 pub use self::http1::Http1;
 
 use crate::error::{fail, Context, Result};
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::{ClientConfig, RootCertStore};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -68,11 +69,19 @@ impl Response {
     }
 }
 
-/// Connects to one loopback port, trusting one CA.
+/// Connects to one loopback port, trusting one CA; presents a client certificate when it
+/// has one ([`Client::with_certificate`]).
 #[derive(Clone)]
 pub struct Client {
     addr: SocketAddr,
     roots: Arc<RootCertStore>,
+    identity: Option<Arc<Identity>>,
+}
+
+/// A client certificate chain and its key.
+struct Identity {
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
 }
 
 impl Client {
@@ -85,6 +94,20 @@ impl Client {
         Ok(Client {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
             roots: Arc::new(roots),
+            identity: None,
+        })
+    }
+
+    /// This client presenting the certificate in `cert_pem` (its key in `key_pem`) to a
+    /// server that asks for one.
+    pub fn with_certificate(&self, cert_pem: &str, key_pem: &str) -> Result<Client> {
+        use rustls::pki_types::pem::PemObject;
+        let chain = rustls_pemfile_certs(cert_pem)?;
+        let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes())
+            .context(|| "reading the client key PEM".into())?;
+        Ok(Client {
+            identity: Some(Arc::new(Identity { chain, key })),
+            ..self.clone()
         })
     }
 
@@ -122,10 +145,15 @@ impl Client {
         sni: Option<&str>,
     ) -> Result<(Arc<ClientConfig>, ServerName<'static>)> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut config = ClientConfig::builder_with_provider(provider)
+        let builder = ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()?
-            .with_root_certificates(Arc::clone(&self.roots))
-            .with_no_client_auth();
+            .with_root_certificates(Arc::clone(&self.roots));
+        let mut config = match &self.identity {
+            Some(identity) => builder
+                .with_client_auth_cert(identity.chain.clone(), identity.key.clone_key())
+                .context(|| "the client certificate".into())?,
+            None => builder.with_no_client_auth(),
+        };
         config.alpn_protocols = vec![alpn.to_vec()];
         // An IP address as server name sends no SNI; the certificate names 127.0.0.1.
         let name = match sni {
@@ -141,9 +169,9 @@ fn rustls_pemfile_certs(pem: &str) -> Result<Vec<CertificateDer<'static>>> {
     use rustls::pki_types::pem::PemObject;
     let certs = CertificateDer::pem_slice_iter(pem.as_bytes())
         .collect::<std::result::Result<Vec<_>, _>>()
-        .context(|| "reading the CA PEM".into())?;
+        .context(|| "reading a certificate PEM".into())?;
     if certs.is_empty() {
-        return Err(fail("the CA PEM holds no certificate"));
+        return Err(fail("the PEM holds no certificate"));
     }
     Ok(certs)
 }
