@@ -120,16 +120,16 @@ fn covered(
             .collect();
         evidence.push(format!("the hosts of {}", weaker.label()));
     }
+    // A shared certificate covers the protected server's hosts (it is that server's own);
+    // otherwise a name must cover the host itself (a `*` on either side says nothing).
+    let named = |host: &str| {
+        sni_host(host) != "*" && names.iter().any(|n| n != "*" && covers(n, host))
+    };
     let hosts: Vec<String> = protected
         .server
         .hosts
         .iter()
-        .filter(|h| {
-            !shared.is_empty()
-                || names
-                    .iter()
-                    .any(|n| n != "*" && covers(n, h) && sni_host(h) != "*")
-        })
+        .filter(|h| !shared.is_empty() || named(h))
         .cloned()
         .collect();
     if hosts.is_empty() {
