@@ -82,6 +82,7 @@ pub mod plugin_slot;
 pub mod podman;
 pub mod process;
 pub mod procfs;
+pub mod quic;
 pub mod rebuild;
 pub mod registry;
 pub mod sha256;
