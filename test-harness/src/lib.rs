@@ -13,7 +13,9 @@
 //!   [`plugin_slot`]: where sni-guard sits in them.
 //! - [`pki`]: a CA and a leaf for every name used ([`Pki::generate`], [`Pki::write`]).
 //! - [`client`]: [`Client`] sends requests with independent SNI and `:authority` over
-//!   HTTP/2 ([`client::H2`], several on one connection) and HTTP/1.1 ([`client::Http1`]).
+//!   HTTP/2 ([`client::H2`]) and HTTP/3 ([`client::H3`], QUIC), several on one connection,
+//!   and HTTP/1.1 ([`client::Http1`]); [`quic`]: the QUIC listeners istiod adds beside a TLS
+//!   listener, applied through [`gateway::Builder::edit`].
 //! - [`gateway`]: [`Gateway::builder`]`(topology)` then [`gateway::Builder::start`] does all
 //!   of the above on a free port and Envoy [`suite_version`] (the default version;
 //!   `SNI_GUARD_ENVOY_VERSION` overrides); the builder also takes a filter, a version, a PKI,
