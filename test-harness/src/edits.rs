@@ -229,7 +229,7 @@ pub fn remove_key(value: &mut Value, key: &str) {
     }
 }
 
-fn listeners(config: &mut Value) -> Result<&mut Vec<Value>> {
+pub(crate) fn listeners(config: &mut Value) -> Result<&mut Vec<Value>> {
     config
         .get_mut("static_resources")
         .and_then(|s| s.get_mut("listeners"))
@@ -249,7 +249,7 @@ fn hcm(chain: &Value) -> Result<&Value> {
         .ok_or_else(|| fail("a filter chain has no HTTP connection manager"))
 }
 
-fn hcm_mut(chain: &mut Value) -> Result<&mut Mapping> {
+pub(crate) fn hcm_mut(chain: &mut Value) -> Result<&mut Mapping> {
     chain
         .get_mut("filters")
         .and_then(Value::as_sequence_mut)
@@ -268,6 +268,6 @@ fn mapping(value: &mut Value) -> Result<&mut Mapping> {
         .ok_or_else(|| fail("a filter chain is not a mapping"))
 }
 
-fn value(json: serde_json::Value) -> Result<Value> {
+pub(crate) fn value(json: serde_json::Value) -> Result<Value> {
     Ok(yaml_serde::to_value(json)?)
 }

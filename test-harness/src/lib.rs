@@ -15,8 +15,10 @@
 //! - [`pki`]: a CA and a leaf for every name used ([`Pki::generate`], [`Pki::write`]), and a
 //!   client CA with a client certificate ([`Pki::with_client_ca`]).
 //! - [`client`]: [`Client`] sends requests with independent SNI and `:authority` over
-//!   HTTP/2 ([`client::H2`], several on one connection) and HTTP/1.1 ([`client::Http1`]),
-//!   with a client certificate or without ([`Client::with_certificate`]).
+//!   HTTP/2 ([`client::H2`]) and HTTP/3 ([`client::H3`], QUIC), several on one connection,
+//!   and HTTP/1.1 ([`client::Http1`]), with a client certificate or without
+//!   ([`Client::with_certificate`]); [`quic`]: the QUIC listeners istiod adds beside a TLS
+//!   listener, applied through [`gateway::Builder::edit`].
 //! - [`gateway`]: [`Gateway::builder`]`(topology)` then [`gateway::Builder::start`] does all
 //!   of the above on a free port and Envoy [`suite_version`] (the default version;
 //!   `SNI_GUARD_ENVOY_VERSION` overrides); the builder also takes a filter, a version, a PKI,
@@ -24,8 +26,9 @@
 //!   arguments, and [`gateway::Builder::launch`] also returns a refusal; [`Gateway::stop`]
 //!   returns the parsed [`access_log`].
 //! - [`conformance`]: the Gateway API conformance cases, read once for every test.
-//! - [`crds`]: Istio's CRD schemas and the one validator of the project's manifests (the
-//!   `jsonschema` crate, plus unknown fields, `ObjectMeta` and the CEL rules by hand).
+//! - [`crds`]: Istio's and the Gateway API's CRD schemas and the one validator of the
+//!   project's manifests (the `jsonschema` crate, plus defaults, unknown fields, `ObjectMeta`
+//!   and the CEL rules).
 //! - [`lua`]: the community Lua workaround; [`comparison`]: the side-by-side table;
 //!   [`demo`]: the README's demo (`demo.sh`).
 //! - [`edits`]: structural edits of a rendered topology (a plain-HTTP listener, another TLS
@@ -85,6 +88,7 @@ pub mod plugin_slot;
 pub mod podman;
 pub mod process;
 pub mod procfs;
+pub mod quic;
 pub mod rebuild;
 pub mod registry;
 pub mod sha256;

@@ -122,9 +122,8 @@ fn covered(
     }
     // A shared certificate covers the protected server's hosts (it is that server's own);
     // otherwise a name must cover the host itself (a `*` on either side says nothing).
-    let named = |host: &str| {
-        sni_host(host) != "*" && names.iter().any(|n| n != "*" && covers(n, host))
-    };
+    let named =
+        |host: &str| sni_host(host) != "*" && names.iter().any(|n| n != "*" && covers(n, host));
     let hosts: Vec<String> = protected
         .server
         .hosts

@@ -1,11 +1,13 @@
 //! A TLS client that sets SNI and `:authority` independently, as a coalescing browser does:
-//! HTTP/2 (many requests on one connection) and HTTP/1.1, verified against the test CA, with
-//! or without a client certificate.
+//! HTTP/2 and HTTP/3 (many requests on one connection) and HTTP/1.1, verified against the
+//! test CA, with or without a client certificate.
 
 mod h2;
+mod h3;
 mod http1;
 
 pub use self::h2::H2;
+pub use self::h3::H3;
 pub use self::http1::Http1;
 
 use crate::error::{fail, Context, Result};
@@ -114,6 +116,12 @@ impl Client {
     /// A new HTTP/2 connection with this SNI (`None`: connect by IP, no SNI).
     pub fn h2(&self, sni: Option<&str>) -> Result<H2> {
         H2::connect(self, sni)
+    }
+
+    /// A new HTTP/3 connection over QUIC with this SNI (`None`: connect by IP, no SNI), to
+    /// the UDP port of the same number.
+    pub fn h3(&self, sni: Option<&str>) -> Result<H3> {
+        H3::connect(self, sni)
     }
 
     /// A new HTTP/1.1 connection with this SNI (`None`: connect by IP, no SNI).
