@@ -55,6 +55,9 @@ pub struct NetLog {
     pub requests: Vec<Request>,
     /// `is_issued_by_known_root` of every certificate verification.
     pub known_root: Vec<bool>,
+    /// Alternative services Chromium found for a request (`quic a.example.com:PORT, expires
+    /// ...`) and whether it held them broken.
+    pub alt_svc: Vec<(String, bool)>,
 }
 
 impl NetLog {
@@ -192,6 +195,12 @@ pub fn parse(text: &str) -> Result<NetLog> {
                     .and_then(Value::as_bool)
                 {
                     log.known_root.push(k);
+                }
+            }
+            "HTTP_STREAM_JOB_CONTROLLER_ALT_SVC_FOUND" => {
+                let broken = params.get("is_broken").and_then(Value::as_bool);
+                if let (Some(alt), Some(broken)) = (str_param(params, "alt_svc"), broken) {
+                    log.alt_svc.push((alt, broken));
                 }
             }
             _ => {}

@@ -246,6 +246,18 @@ fn private_ca_chromium_refuses_quic_and_stays_on_tcp() {
         assert!(closed.contains("certificate unknown"), "{s:?}");
     }
     assert!(visit.loads.iter().flat_map(|l| &l.known_root).all(|k| !k));
+    // The profile remembers: on the last load a.example.com's h3 is known and held broken.
+    let a = format!("quic a.example.com:{}", visit.port);
+    let found: Vec<_> = visit
+        .last()
+        .alt_svc
+        .iter()
+        .filter(|(s, _)| s.starts_with(&a))
+        .collect();
+    assert!(
+        !found.is_empty() && found.iter().all(|(_, broken)| *broken),
+        "{found:?}"
+    );
     // So everything went over TCP, and the 421's retry on a new connection worked.
     assert!(visit.access_log.iter().all(|e| e.protocol == "HTTP/2"));
     let iframe = visit.iframe();
