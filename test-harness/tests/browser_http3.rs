@@ -6,9 +6,9 @@
 //! (and SNI) every attempt of the iframe's request went on; Envoy's access log says which
 //! server answered; the body bytes Chromium handed the frame say what the user saw.
 //!
-//! Chromium's QUIC refuses a certificate that does not chain to a root shipped with the
-//! system's public store (`is_issued_by_known_root`, net/quic/crypto/
-//! proof_verifier_chromium.cc, `ERR_QUIC_CERT_ROOT_NOT_KNOWN`) unless the host is listed in
+//! Chromium's QUIC refuses a certificate that does not chain to a root of its own store
+//! (`is_issued_by_known_root`, net/quic/crypto/proof_verifier_chromium.cc,
+//! `ERR_QUIC_CERT_ROOT_NOT_KNOWN`) unless the host is listed in
 //! `--origin-to-force-quic-on` (quic_session_pool.cc, `HostsFromOrigins`). The test CA is
 //! trusted through NSS, not known: `private_ca_*` shows what that does; the alt-svc tests
 //! list both hosts on port 1, which nothing uses, to waive the check without forcing QUIC
