@@ -16,6 +16,8 @@ const LIMIT: Duration = Duration::from_secs(120);
 pub struct Browser {
     home: TempDir,
     binary: PathBuf,
+    /// Flags replacing `--disable-quic` ([`Browser::with_quic`]); empty: QUIC off.
+    quic: Vec<String>,
 }
 
 impl Browser {
@@ -43,7 +45,37 @@ impl Browser {
             &ca,
         ])?;
         let binary = std::env::var_os("CHROMIUM").map_or("chromium".into(), PathBuf::from);
-        Ok(Browser { home, binary })
+        Ok(Browser {
+            home,
+            binary,
+            quic: Vec::new(),
+        })
+    }
+
+    /// The same profile with QUIC on and `flags` added to every run (e.g. `--enable-quic`,
+    /// `--origin-to-force-quic-on=...`). Every run of one `Browser` shares the profile, so
+    /// what Chromium learnt (alt-svc, broken QUIC) carries over to the next one.
+    pub fn with_quic<S: Into<String>>(mut self, flags: impl IntoIterator<Item = S>) -> Browser {
+        self.quic = flags.into_iter().map(Into::into).collect();
+        if self.quic.is_empty() {
+            self.quic.push("--enable-quic".into());
+        }
+        self
+    }
+
+    /// Loads `url`, saves a screenshot to `png` and Chromium's netlog (default capture mode)
+    /// to `netlog`.
+    pub fn screenshot_with_netlog(&self, url: &str, png: &Path, netlog: &Path) -> Result<()> {
+        let shot = format!("--screenshot={}", png.display());
+        let log = format!("--log-net-log={}", netlog.display());
+        let args = [
+            shot.as_str(),
+            &log,
+            "--net-log-capture-mode=Default",
+            "--window-size=900,420",
+            url,
+        ];
+        self.run(&args).map(drop)
     }
 
     /// Loads `url` and saves a screenshot of it to `png`.
@@ -54,13 +86,18 @@ impl Browser {
 
     fn run(&self, args: &[&str]) -> Result<String> {
         let profile = self.home.path().join("profile");
+        let quic = if self.quic.is_empty() {
+            vec!["--disable-quic".to_string()]
+        } else {
+            self.quic.clone()
+        };
         let mut child = Command::new(&self.binary)
             .env("HOME", self.home.path())
+            .args(&quic)
             .args([
                 "--headless",
                 "--no-sandbox",
                 "--disable-gpu",
-                "--disable-quic",
                 "--no-first-run",
                 "--disable-background-networking",
                 "--disable-component-update",

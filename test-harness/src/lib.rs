@@ -46,6 +46,8 @@
 //!   local image of the pinned Envoy; [`registry`]: an image registry on loopback;
 //!   [`rebuild`]: the module built again elsewhere; [`sha256`]: content digests; [`process`]:
 //!   programs run to the end, a failure reported with their standard error.
+//! - [`browser`]: headless Chromium trusting the test CA, QUIC off or on with any flags;
+//!   [`netlog`]: its netlog read for QUIC sessions (SNI) and each request's attempts.
 //!
 //! ```no_run
 //! use sni_guard_harness::{Gateway, Protocol, Topology};
@@ -82,6 +84,7 @@ pub mod istiod;
 pub mod load;
 pub mod lua;
 pub mod migrate;
+pub mod netlog;
 pub mod paths;
 pub mod pki;
 pub mod plugin_slot;
