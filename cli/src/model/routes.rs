@@ -6,7 +6,7 @@
 use crate::input::Resource;
 use crate::model::gateway::{Gateway, Server};
 use serde_json::Value;
-use sni_guard::pattern::Pattern;
+use sni_guard_decision::pattern::Pattern;
 
 /// A reference to a Gateway in a VirtualService.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

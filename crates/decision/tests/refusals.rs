@@ -1,6 +1,6 @@
 //! Every refused configuration names the field and the value.
 
-use sni_guard::Config;
+use sni_guard_decision::Config;
 
 fn refused(json: &str) -> String {
     match Config::parse(json.as_bytes()) {

@@ -3,7 +3,7 @@
 
 mod common;
 use common::{config, decide, outcome};
-use sni_guard::{Mismatch, Request, Verdict};
+use sni_guard_decision::{Mismatch, Request, Verdict};
 
 const TWO_GATEWAYS: &str = r#"{"servers": [
     {"name": "gw-a", "hosts": ["a.example.com"]},

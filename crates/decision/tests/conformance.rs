@@ -6,10 +6,10 @@ mod common;
 // depend on): topology (b)'s plugin configuration as the real-Envoy test runs it
 // (`test-harness/envoy/conformance.yaml`), and the cases every test shares.
 // Only part of them is used here.
-#[path = "../test-harness/src/conformance.rs"]
+#[path = "../../../test-harness/src/conformance.rs"]
 #[allow(dead_code)]
 mod conformance;
-#[path = "../test-harness/src/plugin_slot.rs"]
+#[path = "../../../test-harness/src/plugin_slot.rs"]
 #[allow(dead_code)]
 mod plugin_slot;
 

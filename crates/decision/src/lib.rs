@@ -1,0 +1,28 @@
+//! sni-guard's decision: from a plugin configuration (JSON, refused with the field and the
+//! value when malformed) and a request's SNI and authority, whether it is misdirected. Pure:
+//! no host, no proxy-wasm, built and tested on any target. The adapters (the Wasm module in
+//! `crates/wasm`) read the request from their host and act on the [`Verdict`].
+
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
+
+pub mod config;
+mod document;
+pub mod hostname;
+pub mod pattern;
+pub mod table;
+mod text;
+pub mod verdict;
+
+pub use config::{Config, ConfigError, Mode, Servers};
+pub use verdict::{Mismatch, Request, Verdict};
