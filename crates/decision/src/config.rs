@@ -6,7 +6,7 @@
 
 use crate::document::{Document, Host, List, Object, Server};
 use crate::table::{Matcher, ServerId};
-use crate::text::{quoted, Ascii};
+use crate::text::{Ascii, quoted};
 use std::fmt;
 
 /// What happens to a misdirected request.

@@ -9,10 +9,10 @@
 
 use crate::config::Mode;
 use crate::pattern::Pattern;
-use crate::text::{shown, write_quoted, Bounded};
+use crate::text::{Bounded, shown, write_quoted};
+use serde::Deserialize;
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
 use std::fmt::{self, Write};
 use std::marker::PhantomData;
 

@@ -3,19 +3,6 @@
 //! no host, no proxy-wasm, built and tested on any target. The adapters (the Wasm module in
 //! `crates/wasm`) read the request from their host and act on the [`Verdict`].
 
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing,
-        clippy::unreachable,
-        clippy::todo,
-        clippy::unimplemented
-    )
-)]
-
 pub mod config;
 mod document;
 pub mod hostname;

@@ -1,6 +1,13 @@
 //! The Kubernetes Gateway API's rules for HTTPS listeners on one port (GEP-3567), as its
 //! conformance test HTTPRouteHTTPSListenerDetectMisdirectedRequests checks them.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // a test may fail loudly
+
 mod common;
 // The one reading of the conformance data, shared with the harness (which this crate cannot
 // depend on): topology (b)'s plugin configuration as the real-Envoy test runs it

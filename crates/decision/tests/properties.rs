@@ -1,5 +1,12 @@
 //! Properties of normalisation and matching over generated names.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // a test may fail loudly
+
 mod common;
 use common::outcome;
 use proptest::prelude::*;

@@ -6,19 +6,6 @@
 //! tested against a recording mock; `exports` and `abi` bind them to the proxy-wasm ABI and
 //! are built for wasm32 only.
 
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing,
-        clippy::unreachable,
-        clippy::todo,
-        clippy::unimplemented
-    )
-)]
-
 pub use sni_guard_decision::*;
 
 #[cfg(any(target_arch = "wasm32", test))]
