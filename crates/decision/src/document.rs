@@ -7,7 +7,7 @@
 //! for lists and objects. What values mean together (a host in two servers, a name used
 //! twice) is checked in `config`.
 
-use crate::config::Mode;
+use crate::mode::Mode;
 use crate::pattern::Pattern;
 use crate::text::{Bounded, shown, write_quoted};
 use serde::Deserialize;

@@ -6,6 +6,7 @@
 pub mod config;
 mod document;
 pub mod hostname;
+pub mod mode;
 pub mod pattern;
 pub mod table;
 mod text;
