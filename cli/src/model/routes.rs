@@ -3,8 +3,8 @@
 //! the names match (exact, `*.suffix` at any depth, `*`), and the server host's `namespace/`
 //! part, if any, is the VirtualService's (`.` the Gateway's, `*` any).
 
-use crate::input::Resource;
 use crate::model::gateway::{Gateway, Server};
+use crate::model::kube::Resource;
 use serde_json::Value;
 use sni_guard_decision::pattern::Pattern;
 

@@ -7,8 +7,8 @@ pub mod drift;
 pub mod select;
 pub mod wasmplugin;
 
-use crate::audit::duplicate_hosts;
 use crate::model::gateway::sni_host;
+use crate::model::groups::duplicate_hosts;
 use crate::model::layout::{ChainRef, Listener};
 use serde::{Serialize, Serializer};
 use sni_guard_decision::pattern::Pattern;
