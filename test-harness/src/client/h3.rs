@@ -82,11 +82,30 @@ impl H3 {
             .body(())
             .context(|| format!("request {request:?}"))?;
         let what = format!("HTTP/3 GET {} (SNI {:?})", request.authority, self.sni);
+        self.exchange(request_value, what)
+    }
+
+    /// `GET {path}` without `:authority`, and with `host` only if given. h3 sends the
+    /// relative URI's pseudo-headers (no `:scheme`) and refuses a request with neither.
+    pub fn get_without_authority(&mut self, path: &str, host: Option<&str>) -> Result<Response> {
+        let mut builder = http::Request::builder().method("GET").uri(path);
+        if let Some(host) = host {
+            builder = builder.header("host", host);
+        }
+        let request = builder
+            .body(())
+            .context(|| format!("request for {path} with host {host:?}"))?;
+        let what = format!(
+            "HTTP/3 GET {path} without :authority, host {host:?} (SNI {:?})",
+            self.sni
+        );
+        self.exchange(request, what)
+    }
+
+    fn exchange(&mut self, request: http::Request<()>, what: String) -> Result<Response> {
         let send = self.send.clone();
         self.runtime
-            .block_on(async {
-                tokio::time::timeout(IO_TIMEOUT, exchange(send, request_value)).await
-            })
+            .block_on(async { tokio::time::timeout(IO_TIMEOUT, exchange(send, request)).await })
             .map_err(|_| fail(format!("{what}: timed out")))?
             .context(|| what)
     }
