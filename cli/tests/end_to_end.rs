@@ -6,7 +6,7 @@
 mod common;
 
 use common::sni_guard;
-use sni_guard::{Config, Request as Decision, Verdict};
+use sni_guard_decision::{Config, Request as Decision, Verdict};
 use sni_guard_harness::{Filter, Gateway, Protocol, Topology};
 
 const FIXTURE: &str = "two-gateways-shared-wildcard.yaml";

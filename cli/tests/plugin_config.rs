@@ -5,7 +5,7 @@ mod common;
 
 use common::{fixture_text, sni_guard, sni_guard_stdin, without_notes, GOOD_FIXTURES};
 use serde_json::{json, Value};
-use sni_guard::{Config, Request, Verdict};
+use sni_guard_decision::{Config, Request, Verdict};
 
 /// Parses `text` with the filter's own parser.
 fn filter_config(text: &str) -> Config {

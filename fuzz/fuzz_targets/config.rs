@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sni_guard::Config;
+use sni_guard_decision::Config;
 
 fuzz_target!(|data: &[u8]| {
     match Config::parse(data) {

@@ -7,8 +7,8 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use sni_guard::hostname::normalize;
-use sni_guard::{Config, Request, Verdict};
+use sni_guard_decision::hostname::normalize;
+use sni_guard_decision::{Config, Request, Verdict};
 
 #[derive(Arbitrary, Debug)]
 struct Input {

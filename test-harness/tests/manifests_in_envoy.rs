@@ -6,7 +6,7 @@
 mod envoyfilter;
 
 use envoyfilter::{of_kind, Manifest};
-use sni_guard::{Config, Mode};
+use sni_guard_decision::{Config, Mode};
 use sni_guard_harness::client::BODY_421;
 use sni_guard_harness::envoy::suite_version;
 use sni_guard_harness::gateway::Outcome;

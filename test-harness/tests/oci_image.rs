@@ -118,7 +118,7 @@ fn the_build_context_holds_the_module_only() {
     ));
     for other in [
         "Cargo.toml",
-        "src/lib.rs",
+        "crates/wasm/src/lib.rs",
         "target/debug/deps/libsni_guard.rlib",
         "target/wasm32-wasip1/release/deps/sni_guard.wasm",
         ".git/config",

@@ -7,9 +7,9 @@
 //! routes the host on the weaker chain; possible otherwise.
 
 use crate::audit::certificates::covers;
-use crate::input::Resource;
 use crate::model::certs::Certificates;
 use crate::model::gateway::{sni_host, Api, ChainKind, TlsMode};
+use crate::model::kube::Resource;
 use crate::model::layout::{ChainRef, Listener};
 use crate::model::routes::{admitted, intersect, GatewayRef, VirtualService};
 

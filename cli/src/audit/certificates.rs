@@ -6,7 +6,7 @@
 use crate::model::certs::Certificates;
 use crate::model::gateway::{sni_host, ChainKind, Credential};
 use crate::model::layout::{ChainRef, Listener};
-use sni_guard::pattern::Pattern;
+use sni_guard_decision::pattern::Pattern;
 use std::collections::{HashMap, HashSet};
 
 /// Hosts of `chain` that the certificate of `credential`, read from `origin`, does not name.

@@ -2,9 +2,9 @@
 
 use crate::audit::certificates::covers_any;
 use crate::model::certs::Certificates;
-use crate::model::gateway::{canonical_host, ChainKind, Credential};
+use crate::model::gateway::{ChainKind, Credential};
+use crate::model::groups::group_by_chains;
 use crate::model::layout::{ChainRef, Listener};
-use std::collections::HashMap;
 
 /// Groups of two or more HTTPS chains that present a common certificate, each with the
 /// certificates they share. Chains sharing several (RSA and ECDSA) are one group. (A
@@ -37,52 +37,4 @@ pub(super) fn shared_credentials<'g>(
     }
     groups.retain(|(_, chains)| chains.len() > 1);
     groups
-}
-
-/// Groups of two or more chains that list a common host, each with the hosts they share.
-pub fn duplicate_hosts<'g>(listener: &Listener<'g>) -> Vec<(Vec<String>, Vec<ChainRef<'g>>)> {
-    let keyed = listener
-        .chains
-        .iter()
-        .enumerate()
-        .flat_map(|(i, c)| c.server.hosts.iter().map(move |h| (canonical_host(h), i)));
-    group_by_chains(keyed, &listener.chains)
-}
-
-/// Turns `(key, chain)` pairs into `keys → chains` for every set of two or more chains, in
-/// order of first appearance.
-fn group_by_chains<'g, K: std::hash::Hash + Eq + Clone>(
-    keyed: impl Iterator<Item = (K, usize)>,
-    chains: &[ChainRef<'g>],
-) -> Vec<(Vec<K>, Vec<ChainRef<'g>>)> {
-    let mut users: Vec<(K, Vec<usize>)> = Vec::new();
-    let mut index: HashMap<K, usize> = HashMap::new();
-    for (key, chain) in keyed {
-        let at = *index.entry(key.clone()).or_insert_with(|| {
-            users.push((key, Vec::new()));
-            users.len() - 1
-        });
-        let list = &mut users[at].1;
-        if list.last() != Some(&chain) {
-            list.push(chain);
-        }
-    }
-    let mut groups: Vec<(Vec<usize>, Vec<K>)> = Vec::new();
-    let mut group_index: HashMap<Vec<usize>, usize> = HashMap::new();
-    for (key, list) in users {
-        if list.len() < 2 {
-            continue;
-        }
-        match group_index.get(&list) {
-            Some(&at) => groups[at].1.push(key),
-            None => {
-                group_index.insert(list.clone(), groups.len());
-                groups.push((list, vec![key]));
-            }
-        }
-    }
-    groups
-        .into_iter()
-        .map(|(list, keys)| (keys, list.iter().map(|&i| chains[i]).collect()))
-        .collect()
 }

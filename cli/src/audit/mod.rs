@@ -13,15 +13,15 @@ mod groups;
 mod settings;
 mod unknown;
 
-use crate::input::Resource;
 use crate::model::certs::Certificates;
 use crate::model::gateway::{ChainKind, Credential};
+pub use crate::model::groups::duplicate_hosts;
 use crate::model::istiod::Dropped;
+use crate::model::kube::Resource;
 use crate::model::layout::{ChainRef, Layout};
 use bypass::Bypass;
 use certificates::{Uncovered, Unread, UnreadList};
 use coverage::Covered;
-pub use groups::duplicate_hosts;
 pub use settings::settings_notes;
 pub use unknown::not_known;
 
@@ -171,7 +171,7 @@ pub fn audit_with<'g>(
                 covered,
             });
         }
-        for (hosts, chains) in groups::duplicate_hosts(listener) {
+        for (hosts, chains) in duplicate_hosts(listener) {
             findings.push(Finding::DuplicateHost {
                 listener: l,
                 hosts,

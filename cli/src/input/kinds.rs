@@ -5,9 +5,9 @@
 use super::{Input, Resource};
 use crate::model::gateway::{Gateway, Source};
 use crate::model::grants::ReferenceGrant;
-use crate::model::istio::Metadata;
+use crate::model::kube::Metadata;
 use crate::model::workload::{PodTemplate, Service};
-use crate::model::{gateway_api, istio};
+use crate::model::{gateway_api, istio, kube};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -53,7 +53,7 @@ impl Input {
             _ if listener_set => {
                 gateway_api::listener_set(kind, value, source).map(|set| self.gateway(set, &what))
             }
-            ("gateway.networking.k8s.io", "GatewayClass") => istio::read::<GatewayClass>(&value)
+            ("gateway.networking.k8s.io", "GatewayClass") => kube::read::<GatewayClass>(&value)
                 .map(|c| {
                     self.classes
                         .add(c.metadata.name, c.spec.controller_name, source)
@@ -61,24 +61,22 @@ impl Input {
             ("gateway.networking.k8s.io", "ReferenceGrant") => {
                 ReferenceGrant::read(&value).map(|g| self.grants.push(g))
             }
-            ("networking.istio.io", "VirtualService") => {
-                istio::read::<Named>(&value).map(|named| {
-                    let metadata = named.metadata;
-                    let namespace = metadata.namespace();
-                    let key = format!("{namespace}/{}", metadata.name);
-                    let title = format!("VirtualService {key}");
-                    let vs = Resource {
-                        namespace,
-                        name: metadata.name,
-                        value,
-                        source,
-                    };
-                    self.notes.extend(
-                        self.virtual_services
-                            .keep(key, vs, &title, |vs| (&vs.value, &vs.source)),
-                    );
-                })
-            }
+            ("networking.istio.io", "VirtualService") => kube::read::<Named>(&value).map(|named| {
+                let metadata = named.metadata;
+                let namespace = metadata.namespace();
+                let key = format!("{namespace}/{}", metadata.name);
+                let title = format!("VirtualService {key}");
+                let vs = Resource {
+                    namespace,
+                    name: metadata.name,
+                    value,
+                    source,
+                };
+                self.notes.extend(
+                    self.virtual_services
+                        .keep(key, vs, &title, |vs| (&vs.value, &vs.source)),
+                );
+            }),
             ("v1", "Secret") => self.certificates.add_secret(&value, &source).map(|tls| {
                 if tls {
                     self.certificate_resources += 1;

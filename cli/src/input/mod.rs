@@ -33,14 +33,7 @@ impl fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
-/// A resource kept as read (a VirtualService), with where it came from.
-#[derive(Debug, Clone)]
-pub struct Resource {
-    pub namespace: String,
-    pub name: String,
-    pub value: Value,
-    pub source: Source,
-}
+pub use crate::model::kube::Resource;
 
 /// Everything read from the input.
 #[derive(Debug, Default)]

@@ -15,8 +15,8 @@ pub mod virtual_service;
 
 use crate::audit::{audit, Finding};
 use crate::input::Input;
-use crate::input::Resource;
 use crate::model::gateway::{Api, Gateway};
+use crate::model::kube::Resource;
 use crate::model::labels::Labels;
 use crate::model::layout::Layout;
 use serde::Serialize;

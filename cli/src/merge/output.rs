@@ -2,7 +2,7 @@
 //! a summary with the `kubectl delete` commands to run after the apply.
 
 use crate::merge::Plan;
-use crate::model::istio::DEFAULT_NAMESPACE;
+use crate::model::kube::DEFAULT_NAMESPACE;
 use serde_json::{json, Value};
 
 /// Fields the API server owns; an object to `kubectl apply` leaves them out.

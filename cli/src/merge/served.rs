@@ -7,11 +7,11 @@
 //! (exact, `*.suffix` at any depth, `*`), and the server host's `namespace/` part, if any,
 //! is the VirtualService's (`.` the Gateway's, `*` any).
 
-use crate::input::Resource;
 use crate::merge::state::State;
 use crate::merge::virtual_service::{GatewayRef, VirtualService};
 use crate::model::classes::GatewayClasses;
 use crate::model::gateway::{Api, Server};
+use crate::model::kube::Resource;
 use crate::model::labels::Labels;
 use crate::model::placement::place;
 pub use crate::model::routes::admitted;

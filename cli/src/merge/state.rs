@@ -1,9 +1,9 @@
 //! The Gateways and VirtualServices as a plan rewrites them, step by step.
 
-use crate::input::Resource;
 use crate::merge::virtual_service::{rewrite_refs, GatewayRef};
 use crate::model::gateway::{Api, Gateway};
 use crate::model::istio;
+use crate::model::kube::Resource;
 use serde_json::Value;
 
 /// A server's identity through the plan: its Gateway's index in the input, and its index in

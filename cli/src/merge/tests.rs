@@ -1,9 +1,9 @@
 use super::choose::{settings_differ, target};
 use super::served::{differences, served, Pods};
 use super::state::State;
-use crate::input::Resource;
 use crate::model::fixtures::{gateway, https};
 use crate::model::gateway::Gateway;
+use crate::model::kube::Resource;
 use serde_json::json;
 
 fn vs(namespace: &str, name: &str, hosts: &[&str], gateways: &[&str]) -> Resource {

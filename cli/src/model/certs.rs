@@ -4,7 +4,7 @@
 //! hosts of the servers that present it.
 
 use crate::model::gateway::{Credential, Source};
-use crate::model::istio::{read, Metadata};
+use crate::model::kube::{read, Metadata};
 use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::Value;

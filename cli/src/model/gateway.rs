@@ -5,7 +5,7 @@
 
 use crate::model::labels::Labels;
 use serde_json::Value;
-use sni_guard::pattern::Pattern;
+use sni_guard_decision::pattern::Pattern;
 use std::fmt;
 
 /// Where a resource was read: the file (or `<stdin>`) and the document in it.

@@ -8,7 +8,7 @@
 use crate::model::gateway::{
     AllowedListeners, Api, Credential, Gateway, ListenerSetOf, Server, Source, Tls, TlsMode,
 };
-use crate::model::istio::{read, read_at, Metadata};
+use crate::model::kube::{read, read_at, Metadata};
 use serde::Deserialize;
 use serde_json::Value;
 

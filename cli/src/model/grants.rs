@@ -4,7 +4,7 @@
 //! listener (its `ResolvedRefs` condition is false) and it makes no filter chain.
 
 use crate::model::gateway::{Api, Credential, Gateway};
-use crate::model::istio::{read, Metadata};
+use crate::model::kube::{read, Metadata};
 use serde::Deserialize;
 use serde_json::Value;
 

@@ -2,6 +2,7 @@
 //! audit and the configuration reason on.
 
 use crate::model::gateway::{Api, Credential, Gateway, Server, Source, Tls, TlsMode};
+use crate::model::kube::{read, read_at, Metadata};
 use crate::model::labels::Labels;
 use serde::Deserialize;
 use serde_json::Value;
@@ -13,32 +14,11 @@ pub const VERSIONS: [&str; 3] = [
     "networking.istio.io/v1alpha3",
 ];
 
-/// The namespace of a resource that names none (as `kubectl apply` would use by default).
-pub const DEFAULT_NAMESPACE: &str = "default";
-
 #[derive(Deserialize)]
 struct Resource {
     metadata: Metadata,
     #[serde(default)]
     spec: Spec,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub(crate) struct Metadata {
-    pub(crate) name: String,
-    #[serde(default)]
-    pub(crate) namespace: Option<String>,
-    #[serde(default, rename = "creationTimestamp")]
-    pub(crate) creation_timestamp: Option<String>,
-}
-
-impl Metadata {
-    pub(crate) fn namespace(&self) -> String {
-        self.namespace
-            .clone()
-            .filter(|ns| !ns.is_empty())
-            .unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned())
-    }
 }
 
 #[derive(Default, Deserialize)]
@@ -89,33 +69,6 @@ struct IstioTls {
 struct CertificateFiles {
     #[serde(default)]
     server_certificate: Option<String>,
-}
-
-/// Deserializes `value` as `T`; the error names the field (`spec.servers[0].port: missing
-/// field `number``).
-pub(crate) fn read<T: serde::de::DeserializeOwned>(value: &Value) -> Result<T, String> {
-    read_at(value, "")
-}
-
-/// [`read`] of a value found at `at` (`spec.servers[1]`), which the error's path starts with.
-pub(crate) fn read_at<T: serde::de::DeserializeOwned>(
-    value: &Value,
-    at: &str,
-) -> Result<T, String> {
-    // Tracking the path costs as much again; it is needed only to say where a value is wrong.
-    T::deserialize(value).or_else(|_| {
-        serde_path_to_error::deserialize(value).map_err(|e| {
-            let path = match (e.path().to_string(), at) {
-                (path, at) if path == "." => at.to_owned(),
-                (path, "") => path,
-                (path, at) => format!("{at}.{path}"),
-            };
-            match path.as_str() {
-                "" => e.inner().to_string(),
-                path => format!("{path}: {}", e.inner()),
-            }
-        })
-    })
 }
 
 /// Reads an Istio `Gateway` resource (kept as read in `raw`), with a problem for each server

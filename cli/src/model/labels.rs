@@ -3,6 +3,9 @@
 
 use std::collections::BTreeMap;
 
+/// The label Istio puts on the pods it deploys for a Gateway API Gateway.
+pub const GATEWAY_NAME_LABEL: &str = "gateway.networking.k8s.io/gateway-name";
+
 /// Labels of a pod, or the pairs of a selector.
 pub type Labels = BTreeMap<String, String>;
 

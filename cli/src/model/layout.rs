@@ -2,36 +2,14 @@
 //! address, every server that TLS names by SNI becomes its own filter chain (chosen by SNI,
 //! with its own certificate and, for HTTPS, its own route table).
 
-use crate::model::gateway::{ChainKind, Gateway, Server};
+pub use crate::model::chain::{gateway_ids, ChainRef};
+use crate::model::gateway::{ChainKind, Gateway};
 use crate::model::istiod::{self, Dropped};
-use crate::model::placement::{Placement, GATEWAY_NAME_LABEL};
+use crate::model::labels::GATEWAY_NAME_LABEL;
+use crate::model::placement::Placement;
 use crate::model::workload::{Service, Workload};
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
-
-/// A server that is a filter chain, with the Gateway that holds it.
-#[derive(Debug, Clone, Copy)]
-pub struct ChainRef<'g> {
-    pub gateway: &'g Gateway,
-    /// The Gateway's index in the input.
-    pub gateway_index: usize,
-    pub server: &'g Server,
-    pub kind: ChainKind,
-}
-
-impl ChainRef<'_> {
-    /// `istio-system/gw-a servers[0] (port https)`.
-    pub fn label(&self) -> String {
-        format!("{} {}", self.gateway.id(), self.server.label())
-    }
-}
-
-/// The Gateways of these chains, `namespace/name`, each once (a Gateway's chains are adjacent).
-pub fn gateway_ids(chains: &[ChainRef<'_>]) -> Vec<String> {
-    let mut ids: Vec<String> = chains.iter().map(|c| c.gateway.id()).collect();
-    ids.dedup();
-    ids
-}
 
 /// One listener of a gateway workload, with its filter chains in input order: those istiod
 /// builds, and the servers it drops for a host already on the port.

@@ -3,12 +3,15 @@
 //! ([`placement`]), and the listeners and filter chains that makes ([`layout`]).
 
 pub mod certs;
+pub mod chain;
 pub mod classes;
 pub mod gateway;
 pub mod gateway_api;
 pub mod grants;
+pub mod groups;
 pub mod istio;
 pub mod istiod;
+pub mod kube;
 pub mod labels;
 pub mod layout;
 pub mod listener_sets;

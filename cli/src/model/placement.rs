@@ -10,7 +10,7 @@
 
 use crate::model::classes::{GatewayClasses, Programmed};
 use crate::model::gateway::{AllowedListeners, Api, Gateway};
-use crate::model::labels::{labels, selects, show_labels, Labels};
+use crate::model::labels::{labels, selects, show_labels, Labels, GATEWAY_NAME_LABEL};
 use crate::model::listener_sets::attach;
 use crate::model::workload::{service_of_address, PodTemplate, Service, Workload};
 use std::collections::{BTreeSet, HashMap};
@@ -22,9 +22,6 @@ pub fn default_ingress_labels() -> Labels {
 
 /// The namespace of Istio's default ingress gateway.
 pub const DEFAULT_INGRESS_NAMESPACE: &str = "istio-system";
-
-/// The label Istio puts on the pods it deploys for a Gateway API Gateway.
-pub const GATEWAY_NAME_LABEL: &str = "gateway.networking.k8s.io/gateway-name";
 
 /// Where every Gateway landed.
 #[derive(Debug, Default)]

@@ -3,10 +3,10 @@
 //! the names match (exact, `*.suffix` at any depth, `*`), and the server host's `namespace/`
 //! part, if any, is the VirtualService's (`.` the Gateway's, `*` any).
 
-use crate::input::Resource;
 use crate::model::gateway::{Gateway, Server};
+use crate::model::kube::Resource;
 use serde_json::Value;
-use sni_guard::pattern::Pattern;
+use sni_guard_decision::pattern::Pattern;
 
 /// A reference to a Gateway in a VirtualService.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

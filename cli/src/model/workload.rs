@@ -3,9 +3,8 @@
 //! in front of them (Gateway API manual deployments, and the port Envoy listens on).
 
 use crate::model::gateway::Source;
-use crate::model::istio::{read, Metadata};
-use crate::model::labels::{show_labels, Labels};
-use crate::model::placement::GATEWAY_NAME_LABEL;
+use crate::model::kube::{read, Metadata};
+use crate::model::labels::{show_labels, Labels, GATEWAY_NAME_LABEL};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;

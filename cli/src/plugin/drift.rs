@@ -4,7 +4,7 @@
 
 use crate::input::documents::{documents, kind_of};
 use crate::model::gateway::canonical_host;
-use crate::model::istio::Metadata;
+use crate::model::kube::Metadata;
 use crate::model::labels::Labels;
 use crate::plugin::FilterServer;
 use serde::Deserialize;
@@ -128,7 +128,7 @@ pub fn read_live(bytes: &[u8]) -> Result<Live, String> {
         }
     };
     let plugin: WasmPlugin =
-        crate::model::istio::read(doc).map_err(|e| format!("WasmPlugin: {e}"))?;
+        crate::model::kube::read(doc).map_err(|e| format!("WasmPlugin: {e}"))?;
     let namespace = plugin.metadata.namespace();
     let gateway = plugin
         .spec

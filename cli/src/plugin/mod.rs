@@ -7,12 +7,12 @@ pub mod drift;
 pub mod select;
 pub mod wasmplugin;
 
-use crate::audit::duplicate_hosts;
 use crate::model::gateway::sni_host;
+use crate::model::groups::duplicate_hosts;
 use crate::model::layout::{ChainRef, Listener};
 use serde::{Serialize, Serializer};
-use sni_guard::pattern::Pattern;
-pub use sni_guard::Mode;
+use sni_guard_decision::pattern::Pattern;
+pub use sni_guard_decision::Mode;
 
 /// The plugin configuration JSON (what a WasmPlugin's `pluginConfig` becomes).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -95,7 +95,7 @@ pub fn plugin_config(listener: &Listener<'_>, mode: Mode) -> Result<PluginConfig
     }
     let config = PluginConfig { mode, servers };
     let json = serde_json::to_vec(&config).map_err(|e| e.to_string())?;
-    sni_guard::Config::parse(&json)
+    sni_guard_decision::Config::parse(&json)
         .map_err(|e| format!("the filter would refuse this configuration: {e}"))?;
     Ok(config)
 }

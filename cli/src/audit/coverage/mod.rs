@@ -11,8 +11,8 @@
 use crate::model::certs::Certificates;
 use crate::model::gateway::{canonical_host, sni_host, ChainKind, Credential};
 use crate::model::layout::{ChainRef, Listener};
-use sni_guard::pattern::Pattern;
-use sni_guard::table::Matcher;
+use sni_guard_decision::pattern::Pattern;
+use sni_guard_decision::table::Matcher;
 use std::collections::{HashMap, HashSet};
 
 /// Chains on one connection (those presenting one certificate), and the hosts of another

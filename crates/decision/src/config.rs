@@ -5,42 +5,10 @@
 //! value, so the one log line says what to fix.
 
 use crate::document::{Document, Host, List, Object, Server};
+pub use crate::mode::Mode;
 use crate::table::{Matcher, ServerId};
-use crate::text::{quoted, Ascii};
+use crate::text::{Ascii, quoted};
 use std::fmt;
-
-/// What happens to a misdirected request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Mode {
-    /// Answer 421 Misdirected Request.
-    #[default]
-    Strict,
-    /// Let it through; log a warning and count it.
-    LogOnly,
-}
-
-impl Mode {
-    /// The mode a configuration names (`strict`, `log_only`).
-    pub fn from_name(name: &str) -> Option<Mode> {
-        [Mode::Strict, Mode::LogOnly]
-            .into_iter()
-            .find(|mode| mode.name() == name)
-    }
-
-    /// Its name in the configuration.
-    pub fn name(self) -> &'static str {
-        match self {
-            Mode::Strict => "strict",
-            Mode::LogOnly => "log_only",
-        }
-    }
-}
-
-impl fmt::Display for Mode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
 
 /// The Gateway servers on one port: which server each name selects.
 #[derive(Debug, Default)]

@@ -1,7 +1,7 @@
 //! Helpers shared by the decision tests.
 #![allow(dead_code)]
 
-use sni_guard::{Config, Request, Verdict};
+use sni_guard_decision::{Config, Request, Verdict};
 
 pub fn config(json: &str) -> Config {
     Config::parse(json.as_bytes()).unwrap_or_else(|e| panic!("{json}: {e}"))

@@ -1,15 +1,22 @@
 //! The Kubernetes Gateway API's rules for HTTPS listeners on one port (GEP-3567), as its
 //! conformance test HTTPRouteHTTPSListenerDetectMisdirectedRequests checks them.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // a test may fail loudly
+
 mod common;
 // The one reading of the conformance data, shared with the harness (which this crate cannot
 // depend on): topology (b)'s plugin configuration as the real-Envoy test runs it
 // (`test-harness/envoy/conformance.yaml`), and the cases every test shares.
 // Only part of them is used here.
-#[path = "../test-harness/src/conformance.rs"]
+#[path = "../../../test-harness/src/conformance.rs"]
 #[allow(dead_code)]
 mod conformance;
-#[path = "../test-harness/src/plugin_slot.rs"]
+#[path = "../../../test-harness/src/plugin_slot.rs"]
 #[allow(dead_code)]
 mod plugin_slot;
 

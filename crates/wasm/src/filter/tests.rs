@@ -1,8 +1,8 @@
 //! The adapter against a recording host: per verdict, exactly which host calls are made and
 //! in which order, and what a failing host call does.
 
-use super::mock::{self, calls, Call, MockHost};
-use super::{Action, Filter, BODY, DETAILS, HEADERS};
+use super::mock::{self, Call, MockHost, calls};
+use super::{Action, BODY, DETAILS, Filter, HEADERS};
 use crate::logger::level_filter;
 use crate::proxy::Status;
 use log::Level;

@@ -2,7 +2,7 @@
 
 use crate::config::{Config, Mode};
 use crate::hostname::{normalize, same_name};
-use crate::text::{quoted, Ascii};
+use crate::text::{Ascii, quoted};
 
 /// What the filter learnt about one request.
 #[derive(Debug, Clone, Copy, Default)]

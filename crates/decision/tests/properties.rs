@@ -1,10 +1,17 @@
 //! Properties of normalisation and matching over generated names.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // a test may fail loudly
+
 mod common;
 use common::outcome;
 use proptest::prelude::*;
-use sni_guard::hostname::normalize;
-use sni_guard::{Config, Request};
+use sni_guard_decision::hostname::normalize;
+use sni_guard_decision::{Config, Request};
 
 fn label() -> impl Strategy<Value = String> {
     "[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?"

@@ -7,12 +7,12 @@
 //! for lists and objects. What values mean together (a host in two servers, a name used
 //! twice) is checked in `config`.
 
-use crate::config::Mode;
+use crate::mode::Mode;
 use crate::pattern::Pattern;
-use crate::text::{shown, write_quoted, Bounded};
+use crate::text::{Bounded, shown, write_quoted};
+use serde::Deserialize;
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
 use std::fmt::{self, Write};
 use std::marker::PhantomData;
 

@@ -79,7 +79,9 @@ impl Scratch {
         if data.is_null() || size == 0 {
             &[]
         } else {
-            std::slice::from_raw_parts(data, size)
+            // SAFETY: the caller's contract: `size` bytes written at `data`, which the arena
+            // holds until this scratch is dropped, and `&self` borrows the scratch as long.
+            unsafe { std::slice::from_raw_parts(data, size) }
         }
     }
 }

@@ -5,7 +5,7 @@
 
 use crate::abi::{self, Abi};
 use crate::filter::{Action, Filter};
-use crate::logger::{level_filter, ProxyLog};
+use crate::logger::{ProxyLog, level_filter};
 use crate::scratch;
 use std::cell::RefCell;
 
@@ -16,12 +16,12 @@ thread_local! {
 
 static LOGGER: ProxyLog = ProxyLog;
 
-extern "C" {
+unsafe extern "C" {
     fn __wasm_call_ctors();
 }
 
 /// WASI reactor start-up: the host calls it once per VM.
-#[no_mangle]
+#[unsafe(no_mangle)]
 pub extern "C" fn _initialize() {
     // SAFETY: the linker-provided constructor runner, called once, first.
     unsafe { __wasm_call_ctors() };
@@ -30,16 +30,16 @@ pub extern "C" fn _initialize() {
     log::set_max_level(log::LevelFilter::Info);
 }
 
-#[no_mangle]
+#[unsafe(no_mangle)]
 pub extern "C" fn proxy_abi_version_0_2_1() {}
 
 /// Called by the host to place a value it returns to the module.
-#[no_mangle]
+#[unsafe(no_mangle)]
 pub extern "C" fn proxy_on_memory_allocate(size: usize) -> *mut u8 {
     scratch::allocate(size)
 }
 
-#[no_mangle]
+#[unsafe(no_mangle)]
 pub extern "C" fn proxy_on_configure(_root_context_id: u32, _size: usize) -> u32 {
     if let Ok(level) = abi::log_level() {
         log::set_max_level(level_filter(level));
@@ -51,7 +51,7 @@ pub extern "C" fn proxy_on_configure(_root_context_id: u32, _size: usize) -> u32
     })
 }
 
-#[no_mangle]
+#[unsafe(no_mangle)]
 pub extern "C" fn proxy_on_request_headers(_context_id: u32, _headers: usize, _eos: u32) -> u32 {
     let Some(host) = begin() else {
         return Action::Continue as u32;

@@ -82,12 +82,12 @@ impl Matcher {
         // Walk from the end; at each dot with a label before it, the bytes to its right are a
         // candidate suffix. The leftmost hit is the longest, so later hits overwrite earlier ones.
         for (at, &byte) in name.iter().enumerate().rev() {
-            if byte == b'.' && at > 0 {
-                if let Some(rest) = name.get(at + 1..) {
-                    if let Some(id) = self.suffix.get(h, rest) {
-                        longest_suffix = Some(id);
-                    }
-                }
+            if byte == b'.'
+                && at > 0
+                && let Some(rest) = name.get(at + 1..)
+                && let Some(id) = self.suffix.get(h, rest)
+            {
+                longest_suffix = Some(id);
             }
             h = step(h, byte);
         }

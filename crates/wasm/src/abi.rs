@@ -6,7 +6,7 @@ use crate::scratch::{Nested, Scratch};
 use std::ptr::null_mut;
 
 #[link(wasm_import_module = "env")]
-extern "C" {
+unsafe extern "C" {
     fn proxy_log(level: u32, message_data: *const u8, message_size: usize) -> u32;
     fn proxy_get_log_level(return_level: *mut u32) -> u32;
     fn proxy_get_buffer_bytes(
@@ -83,14 +83,22 @@ impl Abi {
         Scratch::begin().map(|scratch| Abi { scratch })
     }
 
-    fn fetch(
+    /// Runs `call` with out-pointers for the data and size of a value the host returns, and
+    /// borrows that value from this callback's scratch.
+    ///
+    /// # Safety
+    /// `call` must be a proxy-wasm host call that, when it returns OK, has written through
+    /// the two out-pointers the address and length of a value it placed with
+    /// `proxy_on_memory_allocate` during this call (or null and 0), and nothing else.
+    unsafe fn fetch(
         &self,
         call: impl FnOnce(*mut *mut u8, *mut usize) -> u32,
     ) -> Result<Option<&[u8]>, Status> {
         let mut data = null_mut();
         let mut size = 0;
         match status(call(&mut data, &mut size)) {
-            // SAFETY: on Ok the host wrote `size` bytes at `data`, allocated in this callback.
+            // SAFETY: on OK the host wrote `size` bytes at `data`, allocated in this callback
+            // from this scratch (the caller's contract).
             Ok(()) => Ok(Some(unsafe { self.scratch.value(data, size) })),
             Err(Status::NOT_FOUND) => Ok(None),
             Err(other) => Err(other),
@@ -100,23 +108,30 @@ impl Abi {
 
 impl Host for Abi {
     fn plugin_configuration(&self) -> Result<&[u8], Status> {
-        // SAFETY: out-pointers are valid locals.
-        let got = self.fetch(|d, s| unsafe {
-            proxy_get_buffer_bytes(BUFFER_PLUGIN_CONFIGURATION, 0, usize::MAX, d, s)
-        });
+        // SAFETY: a host call that returns a value as `fetch` requires; its out-pointers are
+        // `fetch`'s locals.
+        let got = unsafe {
+            self.fetch(|d, s| {
+                proxy_get_buffer_bytes(BUFFER_PLUGIN_CONFIGURATION, 0, usize::MAX, d, s)
+            })
+        };
         got.map(Option::unwrap_or_default)
     }
 
     fn property(&self, path: &[u8]) -> Result<Option<&[u8]>, Status> {
-        // SAFETY: valid slice and out-pointers.
-        self.fetch(|d, s| unsafe { proxy_get_property(path.as_ptr(), path.len(), d, s) })
+        // SAFETY: a host call that returns a value as `fetch` requires; `path` is a valid
+        // slice for the call.
+        unsafe { self.fetch(|d, s| proxy_get_property(path.as_ptr(), path.len(), d, s)) }
     }
 
     fn request_header(&self, name: &[u8]) -> Result<Option<&[u8]>, Status> {
-        // SAFETY: valid slice and out-pointers.
-        self.fetch(|d, s| unsafe {
-            proxy_get_header_map_value(MAP_REQUEST_HEADERS, name.as_ptr(), name.len(), d, s)
-        })
+        // SAFETY: a host call that returns a value as `fetch` requires; `name` is a valid
+        // slice for the call.
+        unsafe {
+            self.fetch(|d, s| {
+                proxy_get_header_map_value(MAP_REQUEST_HEADERS, name.as_ptr(), name.len(), d, s)
+            })
+        }
     }
 
     fn send_local_response(

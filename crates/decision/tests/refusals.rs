@@ -1,6 +1,13 @@
 //! Every refused configuration names the field and the value.
 
-use sni_guard::Config;
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // a test may fail loudly
+
+use sni_guard_decision::Config;
 
 fn refused(json: &str) -> String {
     match Config::parse(json.as_bytes()) {
@@ -26,7 +33,10 @@ fn each_refusal_names_field_and_value() {
             r#"{"mod": "strict"}"#,
             "mod: unknown field `mod`, expected one of `mode`, `servers`, `exempt_hosts`, `check_http1`",
         ),
-        ("{\"\": 1}", "configuration: unknown field ``, expected one of `mode`"),
+        (
+            "{\"\": 1}",
+            "configuration: unknown field ``, expected one of `mode`",
+        ),
         (
             "{\"a\\nb\": 1}",
             r"a\nb: unknown field `a\nb`, expected one of `mode`",
@@ -43,7 +53,10 @@ fn each_refusal_names_field_and_value() {
             r#"{"mode": [1, {"a": [true, null, "x\"y"]}, -2.5e3]}"#,
             r#"mode: must be "strict" or "log_only", got [1,{"a":[true,null,"x\"y"]},-2500]"#,
         ),
-        ("{} x", "configuration: not valid JSON: trailing characters at line 1 column 4"),
+        (
+            "{} x",
+            "configuration: not valid JSON: trailing characters at line 1 column 4",
+        ),
         (
             r#"{"mode": "enforce"}"#,
             r#"mode: must be "strict" or "log_only", got "enforce""#,
