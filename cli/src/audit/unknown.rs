@@ -1,9 +1,12 @@
 //! What the audit could not know from its input, in words for every report: certificates not
-//! given (each is then taken to cover only its servers' hosts), workloads assumed, the order
-//! istiod merges Gateways in when their creation times are missing, and resources left out.
+//! given (each is then taken to cover only its servers' hosts), workloads assumed, istiod's
+//! QUIC listeners where a server asks for client certificates, the order istiod merges Gateways
+//! in when their creation times are missing, and resources left out.
 
+use crate::audit::bypass::asks_for_client_certificates;
 use crate::audit::certificates::{kubectl_command, MANY};
 use crate::audit::{Audit, Finding};
+use crate::model::gateway::ChainKind;
 use crate::model::layout::Layout;
 
 /// One sentence for each thing not known; empty when the input said everything used.
@@ -35,6 +38,21 @@ pub fn not_known(audit: &Audit<'_>, layout: &Layout<'_>, left_out: &[String]) ->
         ));
     }
     out.extend(layout.assumptions());
+    let protected: Vec<String> = layout
+        .listeners
+        .iter()
+        .flat_map(|l| &l.chains)
+        .filter(|c| c.kind == ChainKind::Https && asks_for_client_certificates(c))
+        .map(|c| c.label())
+        .collect();
+    if !protected.is_empty() {
+        // pilot/pkg/networking/core: BuildListenerTLSContext sets require_client_certificate
+        // false on every QUIC chain (tests/http3_security.rs shows what Envoy then serves).
+        out.push(format!(
+            "whether istiod runs with PILOT_ENABLE_QUIC_LISTENERS=true: then its QUIC chain for {} asks for no client certificate, and over HTTP/3 those hosts are served without one on their own chain, which sni-guard cannot refuse (the SNI and the authority agree); keep QUIC listeners off on a gateway with such a server",
+            protected.join(", ")
+        ));
+    }
     for finding in &audit.findings {
         if let Finding::DroppedServer { dropped, .. } = finding {
             if let Some(why) = &dropped.unknown_order {
