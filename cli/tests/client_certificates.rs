@@ -64,6 +64,8 @@ fn a_mutual_host_routed_on_the_simple_server_is_a_live_bypass_ranked_first() {
         "{}",
         human.stdout
     );
+    // istiod's QUIC chains ask for no client certificate: the report says what that would do.
+    assert!(flat(&human.stdout).contains("NOT KNOWN: whether istiod runs with PILOT_ENABLE_QUIC_LISTENERS=true: then its QUIC chain for istio-system/admin servers[0] (port https-admin) asks for no client certificate"), "{}", human.stdout);
 }
 
 #[test]
