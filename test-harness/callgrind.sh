@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 test-harness/setup.sh valgrind:valgrind
 cargo build --release --target wasm32-wasip1
+cargo build --release --target wasm32-wasip1 -p sni-guard-bench-noop-abi -p sni-guard-bench-noop-sdk -p sni-guard-bench-reads-abi
 envoy="$(test-harness/install-envoy.sh)"
 dir="$(mktemp -d)"
 trap 'rm -rf "$dir"' EXIT
@@ -17,4 +18,8 @@ exec valgrind --tool=callgrind --smc-check=all-non-file --callgrind-out-file="$d
 WRAP
 chmod +x "$dir/envoy"
 export ENVOY_BIN="$dir/envoy" SNI_GUARD_CALLGRIND_DIR="$dir"
-cargo run -q --release -p sni-guard-harness --bin bench -- --callgrind --requests 2000 --warmup 200 "$@"
+# The defaults unless given (bench refuses a flag given twice).
+args=("$@")
+[[ " $* " == *" --requests "* ]] || args+=(--requests 2000)
+[[ " $* " == *" --warmup "* ]] || args+=(--warmup 200)
+cargo run -q --release -p sni-guard-harness --bin bench -- --callgrind "${args[@]}"
