@@ -1,6 +1,6 @@
 //! HTTP/2 over TLS (or prior knowledge), many requests on one connection.
 
-use super::{Client, Request, Response, IO_TIMEOUT};
+use super::{relative, Client, Request, Response, IO_TIMEOUT};
 use crate::error::{fail, Context, Result};
 use bytes::Bytes;
 use std::net::SocketAddr;
@@ -71,32 +71,14 @@ impl H2 {
     }
 
     pub fn send(&mut self, request: &Request) -> Result<Response> {
-        let mut builder = http::Request::builder()
-            .method("GET")
-            .uri(format!("https://{}{}", request.authority, request.path));
-        for (name, value) in &request.headers {
-            builder = builder.header(name, value);
-        }
-        let request_value = builder
-            .body(())
-            .context(|| format!("request {request:?}"))?;
         let what = format!("HTTP/2 GET {} (SNI {:?})", request.authority, self.sni);
-        self.exchange(request_value, what)
+        self.exchange(request.to_http()?, what)
     }
 
     /// `GET {path}` without `:authority`, and with `host` only if given: a relative request,
     /// which h2 sends with `:scheme: http` (as when it forwards an HTTP/1.x request).
     pub fn get_without_authority(&mut self, path: &str, host: Option<&str>) -> Result<Response> {
-        let mut builder = http::Request::builder()
-            .method("GET")
-            .uri(path)
-            .version(http::Version::HTTP_11);
-        if let Some(host) = host {
-            builder = builder.header("host", host);
-        }
-        let request = builder
-            .body(())
-            .context(|| format!("request for {path} with host {host:?}"))?;
+        let request = relative(path, host, Some(http::Version::HTTP_11))?;
         let what = format!(
             "HTTP/2 GET {path} without :authority, host {host:?} (SNI {:?})",
             self.sni

@@ -4,7 +4,7 @@
 //! ring provider as the TLS client (Debian's curl has no `--http3`, its h2load no QUIC; a
 //! Python aioquic client would bring a second language and runtime into every test).
 
-use super::{Client, Request, Response, IO_TIMEOUT};
+use super::{relative, Client, Request, Response, IO_TIMEOUT};
 use crate::error::{fail, Context, Result};
 use bytes::{Buf, Bytes};
 use std::net::{Ipv4Addr, SocketAddr};
@@ -72,29 +72,14 @@ impl H3 {
     }
 
     pub fn send(&mut self, request: &Request) -> Result<Response> {
-        let mut builder = http::Request::builder()
-            .method("GET")
-            .uri(format!("https://{}{}", request.authority, request.path));
-        for (name, value) in &request.headers {
-            builder = builder.header(name, value);
-        }
-        let request_value = builder
-            .body(())
-            .context(|| format!("request {request:?}"))?;
         let what = format!("HTTP/3 GET {} (SNI {:?})", request.authority, self.sni);
-        self.exchange(request_value, what)
+        self.exchange(request.to_http()?, what)
     }
 
     /// `GET {path}` without `:authority`, and with `host` only if given. h3 sends the
     /// relative URI's pseudo-headers (no `:scheme`) and refuses a request with neither.
     pub fn get_without_authority(&mut self, path: &str, host: Option<&str>) -> Result<Response> {
-        let mut builder = http::Request::builder().method("GET").uri(path);
-        if let Some(host) = host {
-            builder = builder.header("host", host);
-        }
-        let request = builder
-            .body(())
-            .context(|| format!("request for {path} with host {host:?}"))?;
+        let request = relative(path, host, None)?;
         let what = format!(
             "HTTP/3 GET {path} without :authority, host {host:?} (SNI {:?})",
             self.sni

@@ -52,6 +52,35 @@ impl Request {
         self.headers.push((name.to_string(), value.to_string()));
         self
     }
+
+    /// The request as the `http` crate has it, for the h2 and h3 clients.
+    fn to_http(&self) -> Result<http::Request<()>> {
+        let mut builder = http::Request::builder()
+            .method("GET")
+            .uri(format!("https://{}{}", self.authority, self.path));
+        for (name, value) in &self.headers {
+            builder = builder.header(name, value);
+        }
+        builder.body(()).context(|| format!("request {self:?}"))
+    }
+}
+
+/// `GET {path}` with a relative URI (no `:authority`), and `host` only if given.
+fn relative(
+    path: &str,
+    host: Option<&str>,
+    version: Option<http::Version>,
+) -> Result<http::Request<()>> {
+    let mut builder = http::Request::builder().method("GET").uri(path);
+    if let Some(version) = version {
+        builder = builder.version(version);
+    }
+    if let Some(host) = host {
+        builder = builder.header("host", host);
+    }
+    builder
+        .body(())
+        .context(|| format!("request for {path} with host {host:?}"))
 }
 
 /// A response: status, headers (names lower-case), body.
