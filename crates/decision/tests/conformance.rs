@@ -9,19 +9,8 @@
 )] // a test may fail loudly
 
 mod common;
-// The one reading of the conformance data, shared with the harness (which this crate cannot
-// depend on): topology (b)'s plugin configuration as the real-Envoy test runs it
-// (`test-harness/envoy/conformance.yaml`), and the cases every test shares.
-// Only part of them is used here.
-#[path = "../../../test-harness/src/conformance.rs"]
-#[allow(dead_code)]
-mod conformance;
-#[path = "../../../test-harness/src/plugin_slot.rs"]
-#[allow(dead_code)]
-mod plugin_slot;
-
 use common::{config, decide, outcome};
-use conformance::{cases, plugin_config};
+use sni_guard_conformance::conformance::{cases, plugin_config};
 
 #[test]
 fn the_fifteen_conformance_cases() {

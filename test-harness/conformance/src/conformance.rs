@@ -2,9 +2,8 @@
 //! configuration topology (b) gives sni-guard (`envoy/conformance.yaml`), read here and only
 //! here: for the module's unit tests, the real-Envoy tests and comparison.md.
 //!
-//! Self-contained (std, yaml_serde and [`crate::plugin_slot`]): the module's own tests
-//! (`tests/conformance.rs` at the repository root) include this file by path, as the module
-//! cannot depend on the harness.
+//! In a crate of its own so that the decision's tests (`crates/decision/tests/conformance.rs`)
+//! read the same data as the harness without depending on it.
 
 /// One case: SNI, `:authority`, the status a correct gateway answers, a note.
 #[derive(Debug, Clone, Copy)]
@@ -15,8 +14,8 @@ pub struct ConformanceCase {
     pub note: &'static str,
 }
 
-const TABLE: &str = include_str!("../envoy/conformance-cases.tsv");
-const TOPOLOGY: &str = include_str!("../envoy/conformance.yaml");
+const TABLE: &str = include_str!("../../envoy/conformance-cases.tsv");
+const TOPOLOGY: &str = include_str!("../../envoy/conformance.yaml");
 
 /// The 15 cases, in the conformance test's order. Both files are built in, so a malformed
 /// line is a bug in the repository: it panics, naming the line.

@@ -1,9 +1,7 @@
 //! Where sni-guard sits in an Envoy configuration: the `http_filters` entry istiod writes for
 //! a WasmPlugin, and the plugin configuration it carries.
 //!
-//! Self-contained (std and yaml_serde only): the module's own tests at the repository root
-//! include this file by path with [`crate::conformance`], as the module cannot depend on the
-//! harness.
+//! Here, beside [`crate::conformance`], which reads the conformance topology's table with it.
 
 use yaml_serde::Value;
 
