@@ -7,17 +7,15 @@
 //! [`Engine::in_network`] run programs and the test's clients there, where the published
 //! ports and a registry on loopback are.
 
+use crate::docker_api::ping;
 use crate::error::{fail, Result};
 use crate::paths;
 use crate::podman::Service;
 use crate::process::{checked, require};
-use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
-use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
 const DOCKER_SOCKET: &str = "/var/run/docker.sock";
 /// What `test-harness/setup.sh` installs for these tests.
@@ -234,21 +232,4 @@ fn docker_socket() -> Result<Option<PathBuf>> {
         };
     }
     Ok(ping(Path::new(DOCKER_SOCKET)).then(|| PathBuf::from(DOCKER_SOCKET)))
-}
-
-/// Whether a Docker API answers `/_ping` on `socket`.
-pub(crate) fn ping(socket: &Path) -> bool {
-    let Ok(mut stream) = UnixStream::connect(socket) else {
-        return false;
-    };
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-    if stream
-        .write_all(b"GET /_ping HTTP/1.0\r\nHost: engine\r\n\r\n")
-        .is_err()
-    {
-        return false;
-    }
-    let mut answer = String::new();
-    let _ = stream.read_to_string(&mut answer);
-    answer.starts_with("HTTP/1.") && answer.ends_with("OK")
 }

@@ -72,6 +72,7 @@ pub mod compose;
 pub use sni_guard_conformance::conformance;
 pub mod crds;
 pub mod demo;
+mod docker_api;
 pub mod ecds;
 pub mod edits;
 pub mod engine;

@@ -18,7 +18,7 @@
 //! that on cgroup v1): the `libpod_parent` groups the service created are removed at the end,
 //! and the groups of a killed run's containers by the next run.
 
-use crate::engine::ping;
+use crate::docker_api::ping;
 use crate::error::{fail, Context, Result};
 use std::collections::BTreeSet;
 use std::fs::File;
