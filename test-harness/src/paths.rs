@@ -54,9 +54,13 @@ pub fn target_dir() -> PathBuf {
         .unwrap_or_else(|| workspace_root().join("target"))
 }
 
-/// The module, `target/wasm32-wasip1/release/sni_guard.wasm`; an error says how to build it.
+/// The module, `target/wasm32-wasip1/release/sni_guard.wasm`; an error says how to build it,
+/// and refuses a module older than one of the files it was built from (a test must not pass
+/// on an old build).
 pub fn module() -> Result<PathBuf> {
-    module_in(&target_dir())
+    let wasm = module_in(&target_dir())?;
+    fresh(&wasm, &wasm.with_file_name("sni_guard.d"))?;
+    Ok(wasm)
 }
 
 /// The module under a cargo target folder.
@@ -70,5 +74,87 @@ pub fn module_in(target: &Path) -> Result<PathBuf> {
             wasm.display(),
             workspace_root().display()
         )))
+    }
+}
+
+/// `Err` naming a source that changed after `module` was built: the sources are those cargo
+/// lists in the build's dep-info file (`dep_info`), and compared as cargo compares them, so
+/// the build command the error gives always clears it.
+pub fn fresh(module: &Path, dep_info: &Path) -> Result<()> {
+    let built = std::fs::metadata(module)?.modified()?;
+    let listing = std::fs::read_to_string(dep_info).map_err(|e| {
+        fail(format!(
+            "{}: {e}: build the module with `{BUILD_MODULE}`",
+            dep_info.display()
+        ))
+    })?;
+    let first = listing.lines().next().unwrap_or_default();
+    let sources = first.split_once(": ").map_or("", |(_, rest)| rest);
+    // Paths are separated by spaces; a space inside one is escaped with a backslash.
+    let mut paths = Vec::new();
+    let mut current = String::new();
+    let mut chars = sources.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => current.extend(chars.next()),
+            ' ' => paths.push(std::mem::take(&mut current)),
+            c => current.push(c),
+        }
+    }
+    paths.push(current);
+    for path in paths.iter().filter(|p| !p.is_empty()) {
+        if std::fs::metadata(path)?.modified()? > built {
+            return Err(fail(format!(
+                "the module {} is older than {path}: build it again with `{BUILD_MODULE}` in {}",
+                module.display(),
+                workspace_root().display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, SystemTime};
+
+    #[test]
+    fn a_module_older_than_a_source_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let module = dir.path().join("sni_guard.wasm");
+        let source = dir.path().join("a dir/filter.rs");
+        let other = dir.path().join("lib.rs");
+        std::fs::create_dir_all(source.parent().unwrap()).unwrap();
+        for file in [&module, &source, &other] {
+            std::fs::write(file, b"x").unwrap();
+        }
+        let dep_info = dir.path().join("sni_guard.d");
+        let escaped = source.display().to_string().replace(' ', "\\ ");
+        std::fs::write(
+            &dep_info,
+            format!(
+                "{}: {} {}\n\n{}:\n",
+                module.display(),
+                other.display(),
+                escaped,
+                other.display()
+            ),
+        )
+        .unwrap();
+        let set = |path: &Path, at: SystemTime| {
+            let file = std::fs::File::options().write(true).open(path).unwrap();
+            file.set_modified(at).unwrap();
+        };
+        let now = SystemTime::now();
+        set(&module, now);
+        set(&other, now - Duration::from_secs(60));
+        set(&source, now - Duration::from_secs(60));
+        fresh(&module, &dep_info).unwrap();
+        set(&source, now + Duration::from_secs(60));
+        let error = fresh(&module, &dep_info).unwrap_err().to_string();
+        assert!(error.contains("is older than"), "{error}");
+        assert!(error.contains("a dir/filter.rs"), "{error}");
+        assert!(error.contains(BUILD_MODULE), "{error}");
     }
 }
