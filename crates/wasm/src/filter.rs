@@ -65,6 +65,8 @@ pub struct Filter {
     plugins: Vec<Plugin>,
     /// A host call failed and that was logged: once per VM, as it may fail on every request.
     failure_logged: Cell<bool>,
+    /// A stream named no configured plugin and that was logged: once per VM, likewise.
+    unknown_logged: Cell<bool>,
 }
 
 impl Filter {
@@ -72,6 +74,7 @@ impl Filter {
         Filter {
             plugins: Vec::new(),
             failure_logged: Cell::new(false),
+            unknown_logged: Cell::new(false),
         }
     }
 
@@ -103,7 +106,7 @@ impl Filter {
                 return false;
             }
         };
-        log::info!("configured: {}", config.summary());
+        let summary = config.summary();
         let plugin = Plugin {
             name: name.into(),
             config,
@@ -112,6 +115,14 @@ impl Filter {
         match self.plugins.iter_mut().find(|p| p.name == plugin.name) {
             Some(slot) => *slot = plugin,
             None => self.plugins.push(plugin),
+        }
+        // Sharing changes the per-request cost (one more host read): say so where it starts.
+        match self.plugins.len() {
+            1 => log::info!("configured: {summary}"),
+            n => log::info!(
+                "configured: {summary} (plugin {:?}; {n} plugins share this VM)",
+                String::from_utf8_lossy(name)
+            ),
         }
         true
     }
@@ -129,7 +140,7 @@ impl Filter {
                 };
                 match several.iter().find(|p| Some(&*p.name) == name) {
                     Some(plugin) => plugin,
-                    None => return Action::Continue,
+                    None => return self.unknown_plugin(name),
                 }
             }
         };
@@ -168,6 +179,23 @@ impl Filter {
                 }
             }
         }
+    }
+
+    /// A stream of a plugin with no configuration in this VM (Envoy configures every plugin
+    /// before its streams, so this is not expected): let through, the first one logged.
+    fn unknown_plugin(&self, name: Option<&[u8]>) -> Action {
+        if !self.unknown_logged.replace(true) {
+            let name = match name {
+                Some(name) => format!("{:?}", String::from_utf8_lossy(name)),
+                None => "(plugin_name not found)".to_owned(),
+            };
+            log::warn!(
+                "no configuration for plugin {name} among the {} in this VM: its requests are \
+                 let through unchecked (logged once)",
+                self.plugins.len()
+            );
+        }
+        Action::Continue
     }
 
     /// A failed host call: the request goes through; the first failure in this VM is logged.

@@ -206,9 +206,51 @@ fn plugin_name_is_read_only_when_several_configurations_share_the_vm() {
         matches!(&logged[4], Call::Log(Level::Warn, _)),
         "{logged:?}"
     );
-    // A stream of a plugin this VM has no configuration for is not checked.
-    assert_eq!(filter.request_headers(&request("other")), Action::Continue);
+}
+
+#[test]
+fn a_stream_of_an_unconfigured_plugin_is_let_through_and_logged_once() {
+    let _turn = mock::begin();
+    let filter = configured(&[("strict", TWO_GATEWAYS), ("audit", LOG_ONLY)]);
+    let coalesced = || MockHost::request(Some("a.example.com"), Some("b.example.com"));
+    let other = coalesced().with("plugin_name", Ok(Some("other")));
+    let warning = "no configuration for plugin \"other\" among the 2 in this VM: its requests \
+                   are let through unchecked (logged once)";
+    assert_eq!(filter.request_headers(&other), Action::Continue);
+    assert_eq!(
+        calls(),
+        [plugin_name(), Call::Log(Level::Warn, warning.into())]
+    );
+    for _ in 0..3 {
+        assert_eq!(filter.request_headers(&other), Action::Continue);
+        assert_eq!(calls(), [plugin_name()], "logged again");
+    }
+    // Once per VM: a stream with no plugin_name at all is not logged either.
+    assert_eq!(filter.request_headers(&coalesced()), Action::Continue);
     assert_eq!(calls(), [plugin_name()]);
+    let filter = configured(&[("strict", TWO_GATEWAYS), ("audit", LOG_ONLY)]);
+    let warning = "no configuration for plugin (plugin_name not found) among the 2 in this \
+                   VM: its requests are let through unchecked (logged once)";
+    assert_eq!(filter.request_headers(&coalesced()), Action::Continue);
+    assert_eq!(
+        calls(),
+        [plugin_name(), Call::Log(Level::Warn, warning.into())]
+    );
+    // The configured plugins are still decided by their own tables.
+    let strict = coalesced().with("plugin_name", Ok(Some("strict")));
+    assert_eq!(filter.request_headers(&strict), Action::Pause);
+}
+
+#[test]
+fn a_second_plugin_in_the_vm_is_logged_as_sharing_it() {
+    let _turn = mock::begin();
+    let mut filter = configured(&[("strict", TWO_GATEWAYS)]);
+    let host = MockHost::default()
+        .with("plugin_name", Ok(Some("audit")))
+        .with_configuration(Ok(LOG_ONLY));
+    assert!(filter.configure(&host));
+    let line = "configured: log_only, 2 servers (plugin \"audit\"; 2 plugins share this VM)";
+    assert_eq!(calls().last(), Some(&Call::Log(Level::Info, line.into())));
 }
 
 #[test]
