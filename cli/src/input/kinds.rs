@@ -41,73 +41,75 @@ impl Input {
         let what = format!("{kind}{name} ({source})");
         let group = api_version.split('/').next().unwrap_or_default();
         let listener_set = gateway_api::LISTENER_SETS.contains(&(api_version, kind));
-        let read = match (group, kind) {
-            ("networking.istio.io", "Gateway") if istio::VERSIONS.contains(&api_version) => {
-                istio::gateway(value, source).map(|gw| self.gateway(gw, &what))
-            }
-            ("gateway.networking.k8s.io", "Gateway")
-                if gateway_api::VERSIONS.contains(&api_version) =>
-            {
-                gateway_api::gateway(value, source).map(|gw| self.gateway(gw, &what))
-            }
-            _ if listener_set => {
-                gateway_api::listener_set(kind, value, source).map(|set| self.gateway(set, &what))
-            }
-            ("gateway.networking.k8s.io", "GatewayClass") => kube::read::<GatewayClass>(&value)
-                .map(|c| {
-                    self.classes
-                        .add(c.metadata.name, c.spec.controller_name, source)
-                }),
-            ("gateway.networking.k8s.io", "ReferenceGrant") => {
-                ReferenceGrant::read(&value).map(|g| self.grants.push(g))
-            }
-            ("networking.istio.io", "VirtualService") => kube::read::<Named>(&value).map(|named| {
-                let metadata = named.metadata;
-                let namespace = metadata.namespace();
-                let key = format!("{namespace}/{}", metadata.name);
-                let title = format!("VirtualService {key}");
-                let vs = Resource {
-                    namespace,
-                    name: metadata.name,
-                    value,
-                    source,
-                };
-                self.notes.extend(
-                    self.virtual_services
-                        .keep(key, vs, &title, |vs| (&vs.value, &vs.source)),
-                );
-            }),
-            ("v1", "Secret") => self.certificates.add_secret(&value, &source).map(|tls| {
-                if tls {
-                    self.certificate_resources += 1;
-                } else {
-                    self.ignore("v1 Secret");
+        let read =
+            match (group, kind) {
+                ("networking.istio.io", "Gateway") if istio::VERSIONS.contains(&api_version) => {
+                    istio::gateway(value, source).map(|gw| self.gateway(gw, &what))
                 }
-            }),
-            ("cert-manager.io", "Certificate") => {
-                self.certificates.add_certificate(&value).map(|()| {
-                    self.certificate_resources += 1;
-                })
-            }
-            ("apps", "Deployment" | "DaemonSet" | "StatefulSet" | "ReplicaSet") | ("v1", "Pod") => {
-                PodTemplate::read(kind, &value, source).map(|t| {
+                ("gateway.networking.k8s.io", "Gateway")
+                    if gateway_api::VERSIONS.contains(&api_version) =>
+                {
+                    gateway_api::gateway(value, source).map(|gw| self.gateway(gw, &what))
+                }
+                _ if listener_set => gateway_api::listener_set(kind, value, source)
+                    .map(|set| self.gateway(set, &what)),
+                ("gateway.networking.k8s.io", "GatewayClass") => kube::read::<GatewayClass>(&value)
+                    .map(|c| {
+                        self.classes
+                            .add(c.metadata.name, c.spec.controller_name, source)
+                    })
+                    .map_err(String::from),
+                ("gateway.networking.k8s.io", "ReferenceGrant") => ReferenceGrant::read(&value)
+                    .map(|g| self.grants.push(g))
+                    .map_err(String::from),
+                ("networking.istio.io", "VirtualService") => kube::read::<Named>(&value)
+                    .map(|named| {
+                        let metadata = named.metadata;
+                        let namespace = metadata.namespace();
+                        let key = format!("{namespace}/{}", metadata.name);
+                        let title = format!("VirtualService {key}");
+                        let vs = Resource {
+                            namespace,
+                            name: metadata.name,
+                            value,
+                            source,
+                        };
+                        self.notes.extend(
+                            self.virtual_services
+                                .keep(key, vs, &title, |vs| (&vs.value, &vs.source)),
+                        );
+                    })
+                    .map_err(String::from),
+                ("v1", "Secret") => self.certificates.add_secret(&value, &source).map(|tls| {
+                    if tls {
+                        self.certificate_resources += 1;
+                    } else {
+                        self.ignore("v1 Secret");
+                    }
+                }),
+                ("cert-manager.io", "Certificate") => {
+                    self.certificates.add_certificate(&value).map(|()| {
+                        self.certificate_resources += 1;
+                    })
+                }
+                ("apps", "Deployment" | "DaemonSet" | "StatefulSet" | "ReplicaSet")
+                | ("v1", "Pod") => PodTemplate::read(kind, &value, source).map(|t| {
                     let title = t.title();
                     self.notes.extend(
                         self.templates
                             .keep(title.clone(), t, &title, |t| (&t.raw, &t.source)),
                     );
-                })
-            }
-            ("v1", "Service") => Service::read(&value, source).map(|s| {
-                let (key, title) = (s.id(), format!("Service {}", s.id()));
-                self.notes
-                    .extend(self.services.keep(key, s, &title, |s| (&s.raw, &s.source)));
-            }),
-            _ => {
-                self.ignore(&format!("{api_version} {kind}"));
-                Ok(())
-            }
-        };
+                }),
+                ("v1", "Service") => Service::read(&value, source).map(|s| {
+                    let (key, title) = (s.id(), format!("Service {}", s.id()));
+                    self.notes
+                        .extend(self.services.keep(key, s, &title, |s| (&s.raw, &s.source)));
+                }),
+                _ => {
+                    self.ignore(&format!("{api_version} {kind}"));
+                    Ok(())
+                }
+            };
         if let Err(problem) = read {
             self.left_out.push(format!("{what}: {problem}: left out"));
         }

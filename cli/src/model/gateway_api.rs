@@ -276,7 +276,7 @@ fn listeners(raw: &[Value], namespace: &str) -> (Vec<Server>, Vec<String>) {
     for (index, value) in raw.iter().enumerate() {
         match read_at::<Listener>(value, &format!("spec.listeners[{index}]")) {
             Ok(l) => servers.push(listener(index, l, namespace)),
-            Err(e) => problems.push(e),
+            Err(e) => problems.push(e.to_string()),
         }
     }
     (servers, problems)

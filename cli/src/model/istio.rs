@@ -80,7 +80,7 @@ pub fn gateway(value: Value, source: Source) -> Result<(Gateway, Vec<String>), S
     for (index, raw) in resource.spec.servers.iter().enumerate() {
         match read_at::<IstioServer>(raw, &format!("spec.servers[{index}]")) {
             Ok(s) => servers.push(server(index, s)),
-            Err(e) => problems.push(e),
+            Err(e) => problems.push(e.to_string()),
         }
     }
     let gateway = Gateway {
