@@ -1,7 +1,8 @@
 //! `sni-guard plugin-config`: the configuration, a WasmPlugin, or a drift check.
 
-use super::{print_notes, PluginConfigArgs, EXIT_FOUND, EXIT_OK, EXIT_USAGE};
+use super::{print_notes, PluginConfigArgs, EXIT_FOUND, EXIT_OK};
 use crate::audit::bypass::asks_for_client_certificates;
+use crate::error::Error;
 use crate::model::layout::{Layout, Listener};
 use crate::output::text::count;
 use crate::plugin::drift::{differences, read_live};
@@ -16,7 +17,7 @@ pub(super) fn run(
     notes: Vec<String>,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
-) -> std::io::Result<i32> {
+) -> Result<i32, Error> {
     print_notes(&notes, stderr)?;
     let mut selection = Selection {
         selector: args
@@ -37,13 +38,11 @@ pub(super) fn run(
             let read = std::fs::read(path)
                 .map_err(|e| format!("cannot read: {e}"))
                 .and_then(|bytes| read_live(&bytes));
-            match read {
-                Ok(live) => Some(live),
-                Err(problem) => {
-                    writeln!(stderr, "sni-guard: error: {name}: {problem}")?;
-                    return Ok(EXIT_USAGE);
-                }
-            }
+            let live = read.map_err(|problem| Error::LiveWasmPlugin {
+                file: name,
+                problem,
+            })?;
+            Some(live)
         }
     };
     if let Some(live) = &live {
@@ -56,24 +55,12 @@ pub(super) fn run(
             selection.envoy_port = live.port;
         }
     }
-    let listener = match choose(layout, &selection) {
-        Ok(listener) => listener,
-        Err(problem) => {
-            writeln!(stderr, "sni-guard: error: {problem}")?;
-            return Ok(EXIT_USAGE);
-        }
-    };
+    let listener = choose(layout, &selection).map_err(Error::Selection)?;
     let name = layout.describe(listener);
-    let config = match plugin_config(listener, args.mode) {
-        Ok(config) => config,
-        Err(problem) => {
-            writeln!(
-                stderr,
-                "sni-guard: error: no configuration for {name}:\n{problem}"
-            )?;
-            return Ok(EXIT_FOUND);
-        }
-    };
+    let config = plugin_config(listener, args.mode).map_err(|problem| Error::NoConfiguration {
+        listener: name.to_string(),
+        problem,
+    })?;
     let others: Vec<String> = layout
         .other_https_ports(listener)
         .iter()
@@ -128,16 +115,10 @@ pub(super) fn run(
             selector: selection.selector.clone(),
             listener_port: args.listener_port,
         };
-        match wasm_plugin(&config, layout, listener, &options) {
-            Ok((yaml, notes)) => {
-                print_notes(&notes, stderr)?;
-                yaml
-            }
-            Err(problem) => {
-                writeln!(stderr, "sni-guard: error: {problem}")?;
-                return Ok(EXIT_USAGE);
-            }
-        }
+        let (yaml, notes) =
+            wasm_plugin(&config, layout, listener, &options).map_err(Error::WasmPlugin)?;
+        print_notes(&notes, stderr)?;
+        yaml
     } else {
         let json = serde_json::to_string_pretty(&config).map_err(std::io::Error::other)?;
         format!("{json}\n")
