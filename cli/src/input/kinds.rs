@@ -59,11 +59,13 @@ impl Input {
                     .map_err(String::from),
                 ("networking.istio.io", "VirtualService") => self.virtual_service(value, source),
                 ("v1", "Secret") => self.secret(&value, &source),
-                ("cert-manager.io", "Certificate") => {
-                    self.certificates.add_certificate(&value).map(|()| {
+                ("cert-manager.io", "Certificate") => self
+                    .certificates
+                    .add_certificate(&value)
+                    .map(|()| {
                         self.certificate_resources += 1;
                     })
-                }
+                    .map_err(String::from),
                 ("apps", "Deployment" | "DaemonSet" | "StatefulSet" | "ReplicaSet")
                 | ("v1", "Pod") => self.template(kind, &value, source),
                 ("v1", "Service") => self.service(&value, source),
