@@ -15,7 +15,7 @@ pub struct FieldError {
     pub problem: String,
 }
 
-/// The model readers still carry their own messages as text; a field error is one of them.
+/// For the callers that still carry messages as text (the merge, the plugin writers).
 impl From<FieldError> for String {
     fn from(e: FieldError) -> String {
         e.to_string()

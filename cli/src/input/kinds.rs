@@ -3,6 +3,7 @@
 //! is still read; a field the audit does not use is never read, so never refuses.
 
 use super::{Input, Resource};
+use crate::error::FieldError;
 use crate::model::gateway::{Gateway, Source};
 use crate::model::grants::ReferenceGrant;
 use crate::model::kube::Metadata;
@@ -54,18 +55,16 @@ impl Input {
                 _ if listener_set => gateway_api::listener_set(kind, value, source)
                     .map(|set| self.gateway(set, &what)),
                 ("gateway.networking.k8s.io", "GatewayClass") => self.class(&value, source),
-                ("gateway.networking.k8s.io", "ReferenceGrant") => ReferenceGrant::read(&value)
-                    .map(|g| self.grants.push(g))
-                    .map_err(String::from),
+                ("gateway.networking.k8s.io", "ReferenceGrant") => {
+                    ReferenceGrant::read(&value).map(|g| self.grants.push(g))
+                }
                 ("networking.istio.io", "VirtualService") => self.virtual_service(value, source),
                 ("v1", "Secret") => self.secret(&value, &source),
-                ("cert-manager.io", "Certificate") => self
-                    .certificates
-                    .add_certificate(&value)
-                    .map(|()| {
+                ("cert-manager.io", "Certificate") => {
+                    self.certificates.add_certificate(&value).map(|()| {
                         self.certificate_resources += 1;
                     })
-                    .map_err(String::from),
+                }
                 ("apps", "Deployment" | "DaemonSet" | "StatefulSet" | "ReplicaSet")
                 | ("v1", "Pod") => self.template(kind, &value, source),
                 ("v1", "Service") => self.service(&value, source),
@@ -79,14 +78,14 @@ impl Input {
         }
     }
 
-    fn class(&mut self, value: &Value, source: Source) -> Result<(), String> {
+    fn class(&mut self, value: &Value, source: Source) -> Result<(), FieldError> {
         let class = kube::read::<GatewayClass>(value)?;
         let (name, controller) = (class.metadata.name, class.spec.controller_name);
         self.classes.add(name, controller, source);
         Ok(())
     }
 
-    fn virtual_service(&mut self, value: Value, source: Source) -> Result<(), String> {
+    fn virtual_service(&mut self, value: Value, source: Source) -> Result<(), FieldError> {
         let metadata = kube::read::<Named>(&value)?.metadata;
         let namespace = metadata.namespace();
         let key = format!("{namespace}/{}", metadata.name);
@@ -105,7 +104,7 @@ impl Input {
     }
 
     /// A TLS Secret's certificate is read; other Secrets are only counted.
-    fn secret(&mut self, value: &Value, source: &Source) -> Result<(), String> {
+    fn secret(&mut self, value: &Value, source: &Source) -> Result<(), FieldError> {
         if self.certificates.add_secret(value, source)? {
             self.certificate_resources += 1;
         } else {
@@ -114,7 +113,7 @@ impl Input {
         Ok(())
     }
 
-    fn template(&mut self, kind: &str, value: &Value, source: Source) -> Result<(), String> {
+    fn template(&mut self, kind: &str, value: &Value, source: Source) -> Result<(), FieldError> {
         let t = PodTemplate::read(kind, value, source)?;
         let title = t.title();
         self.notes.extend(
@@ -124,7 +123,7 @@ impl Input {
         Ok(())
     }
 
-    fn service(&mut self, value: &Value, source: Source) -> Result<(), String> {
+    fn service(&mut self, value: &Value, source: Source) -> Result<(), FieldError> {
         let s = Service::read(value, source)?;
         let (key, title) = (s.id(), format!("Service {}", s.id()));
         self.notes
@@ -138,7 +137,7 @@ impl Input {
 
     /// Keeps a Gateway or ListenerSet read with `problems` (servers left out); one whose every
     /// server was left out is left out whole.
-    fn gateway(&mut self, (gw, problems): (Gateway, Vec<String>), what: &str) {
+    fn gateway(&mut self, (gw, problems): (Gateway, Vec<FieldError>), what: &str) {
         let whole = gw.servers.is_empty() && !problems.is_empty();
         for problem in &problems {
             let tail = if whole {
