@@ -15,13 +15,6 @@ pub struct FieldError {
     pub problem: String,
 }
 
-/// For the callers that still carry messages as text (the merge, the plugin writers).
-impl From<FieldError> for String {
-    fn from(e: FieldError) -> String {
-        e.to_string()
-    }
-}
-
 /// Why a file's text gives no resources to read.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum Unusable {
