@@ -6,10 +6,11 @@
 //! their listeners; [`audit`] finds the conflicts; [`plugin`] writes the filter's
 //! configuration and WasmPlugin and checks a live one for drift; [`merge`] plans the merge of
 //! servers sharing a certificate, routing checked; [`output`] prints reports;
-//! [`commands`] is the command line.
+//! [`commands`] is the command line; [`error`] says what went wrong.
 
 pub mod audit;
 pub mod commands;
+pub mod error;
 pub mod input;
 pub mod merge;
 pub mod model;

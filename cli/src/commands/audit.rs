@@ -2,6 +2,7 @@
 
 use super::{print_notes, Format, EXIT_FOUND, EXIT_OK};
 use crate::audit::{audit_with, not_known};
+use crate::error::Error;
 use crate::input::Input;
 use crate::model::layout::Layout;
 use crate::output::{human, json};
@@ -14,7 +15,7 @@ pub(super) fn run(
     notes: Vec<String>,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
-) -> std::io::Result<i32> {
+) -> Result<i32, Error> {
     let audit = audit_with(layout, &input.certificates, &input.virtual_services.items);
     let not_known = not_known(&audit, layout, &input.left_out);
     // The report says these itself.

@@ -1,11 +1,11 @@
 //! `sni-guard merge`: the merge plan.
 
-use super::{print_notes, Format, EXIT_FOUND, EXIT_OK, EXIT_USAGE};
+use super::{print_notes, Format, EXIT_FOUND, EXIT_OK};
+use crate::error::Error;
 use crate::input::Input;
 use crate::merge::{output, plan};
 use crate::model::labels::Labels;
 use crate::model::layout::Layout;
-use serde_json::json;
 use std::io::Write;
 
 /// The merge command's own flags.
@@ -23,21 +23,13 @@ pub(super) fn run(
     notes: Vec<String>,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
-) -> std::io::Result<i32> {
+) -> Result<i32, Error> {
     print_notes(&notes, stderr)?;
     let plan = match plan(input, layout, flags, options.no_virtual_services) {
         Ok(plan) => plan,
-        Err(problem) => {
-            writeln!(stderr, "sni-guard: error: {problem}")?;
-            // A machine reading stdout gets the error too, not an empty document; the shape
-            // `{"error": String}` is meant to be shared by every command.
-            if let Format::Json = options.format {
-                let text = serde_json::to_string_pretty(&json!({ "error": problem }))
-                    .map_err(std::io::Error::other)?;
-                writeln!(stdout, "{text}")?;
-            }
-            return Ok(EXIT_USAGE);
-        }
+        // A machine reading stdout gets the error too (`{"error": String}`), not an empty
+        // document: `commands::fail` writes it.
+        Err(problem) => return Err(Error::Merge(problem)),
     };
     match options.format {
         Format::Human => {

@@ -8,6 +8,7 @@ mod audit;
 mod merge;
 mod plugin_config;
 
+use crate::error::Error;
 use crate::input::Input;
 use crate::model::labels::{parse_labels, Labels};
 use crate::model::layout::Layout;
@@ -176,17 +177,14 @@ pub fn run(
     let mut notes = Vec::new();
     let mut input = match read_input(&input_args.files, stdin, &mut notes) {
         Ok(input) => input,
-        Err(problem) => return refuse(format, &problem, stdout, stderr),
+        Err(e) => return fail(&e, format, stdout, stderr),
     };
     if input.gateways.items.is_empty() {
-        let mut problem = format!(
-            "the input has no Gateway (networking.istio.io or gateway.networking.k8s.io) that could be read; it holds {}",
-            input.contents()
-        );
-        for left_out in &input.left_out {
-            problem.push_str(&format!("\n  {left_out}"));
-        }
-        return refuse(format, &problem, stdout, stderr);
+        let e = Error::NoGateway {
+            contents: input.contents(),
+            left_out: input.left_out.clone(),
+        };
+        return fail(&e, format, stdout, stderr);
     }
     input.resolve_references();
     let gateways = &input.gateways.items;
@@ -228,26 +226,32 @@ pub fn run(
     };
     match outcome {
         Ok(code) => code,
-        Err(e) => {
-            let _ = writeln!(stderr, "sni-guard: error: writing the output: {e}");
-            EXIT_USAGE
-        }
+        Err(e) => fail(&e, format, stdout, stderr),
     }
 }
 
-/// Says why the input cannot be used, on stderr and, for `--format json`, as `{"error": ...}`
-/// on stdout (so that a pipeline reading JSON reads the reason); exit 2.
-fn refuse(
-    format: Option<Format>,
-    problem: &str,
-    stdout: &mut dyn Write,
-    stderr: &mut dyn Write,
-) -> i32 {
-    let _ = writeln!(stderr, "sni-guard: error: {problem}");
+/// Says what stopped the command on stderr and, for `--format json`, as `{"error": ...}` on
+/// stdout where one is owed (so that a pipeline reading JSON reads the reason); returns the
+/// exit code: 1 when the Gateways give no configuration, else 2.
+fn fail(e: &Error, format: Option<Format>, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
+    let _ = writeln!(stderr, "sni-guard: error: {e}");
     if matches!(format, Some(Format::Json)) {
-        let _ = writeln!(stdout, "{}", serde_json::json!({ "error": problem }));
+        let said = serde_json::json!({ "error": e.to_string() });
+        // Unusable input is said before any output, on one line; merge's in the plan's layout.
+        let _ = if e.is_input() {
+            writeln!(stdout, "{said}")
+        } else if matches!(e, Error::Merge(_)) {
+            serde_json::to_string_pretty(&said)
+                .map_err(std::io::Error::other)
+                .and_then(|text| writeln!(stdout, "{text}"))
+        } else {
+            Ok(())
+        };
     }
-    EXIT_USAGE
+    match e {
+        Error::NoConfiguration { .. } => EXIT_FOUND,
+        _ => EXIT_USAGE,
+    }
 }
 
 /// Reads every file once (a file named twice is read once, and said so).
@@ -255,31 +259,37 @@ fn read_input(
     files: &[PathBuf],
     stdin: &mut dyn Read,
     notes: &mut Vec<String>,
-) -> Result<Input, String> {
+) -> Result<Input, Error> {
     let mut input = Input::default();
     let mut seen = HashSet::new();
     for path in files {
         let (name, bytes) = if path.as_os_str() == "-" {
             if !seen.insert(PathBuf::from("-")) {
-                return Err("-: standard input is named twice".to_owned());
+                return Err(Error::StdinTwice);
             }
             let mut bytes = Vec::new();
             stdin
                 .read_to_end(&mut bytes)
-                .map_err(|e| format!("<stdin>: cannot read: {e}"))?;
+                .map_err(|source| Error::Unreadable {
+                    file: "<stdin>".to_owned(),
+                    source,
+                })?;
             ("<stdin>".to_owned(), bytes)
         } else {
             let name = path.display().to_string();
-            let canonical =
-                std::fs::canonicalize(path).map_err(|e| format!("{name}: cannot read: {e}"))?;
+            let unreadable = |source| Error::Unreadable {
+                file: name.clone(),
+                source,
+            };
+            let canonical = std::fs::canonicalize(path).map_err(unreadable)?;
             if !seen.insert(canonical) {
                 notes.push(format!("{name} is named twice: read once"));
                 continue;
             }
-            let bytes = std::fs::read(path).map_err(|e| format!("{name}: cannot read: {e}"))?;
+            let bytes = std::fs::read(path).map_err(unreadable)?;
             (name, bytes)
         };
-        input.add(&name, &bytes).map_err(|e| e.to_string())?;
+        input.add(&name, &bytes)?;
     }
     Ok(input)
 }

@@ -1,14 +1,16 @@
 //! `sni-guard plugin-config`: the configuration, a WasmPlugin, or a drift check.
 
-use super::{print_notes, PluginConfigArgs, EXIT_FOUND, EXIT_OK, EXIT_USAGE};
+use super::{print_notes, PluginConfigArgs, EXIT_FOUND, EXIT_OK};
 use crate::audit::bypass::asks_for_client_certificates;
+use crate::error::Error;
 use crate::model::layout::{Layout, Listener};
 use crate::output::text::count;
-use crate::plugin::drift::{differences, read_live};
-use crate::plugin::plugin_config;
+use crate::plugin::drift::{differences, read_live, Live};
 use crate::plugin::select::{choose, plugin_config_flags, Selection};
 use crate::plugin::wasmplugin::{wasm_plugin, FailStrategy, Options};
+use crate::plugin::{plugin_config, PluginConfig};
 use std::io::Write;
+use std::path::Path;
 
 pub(super) fn run(
     layout: &Layout<'_>,
@@ -16,64 +18,16 @@ pub(super) fn run(
     notes: Vec<String>,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
-) -> std::io::Result<i32> {
+) -> Result<i32, Error> {
     print_notes(&notes, stderr)?;
-    let mut selection = Selection {
-        selector: args
-            .selector
-            .iter()
-            .flatten()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-        port: args.port,
-        bind: args.bind.clone(),
-        gateway: args.gateway.clone(),
-        envoy_port: None,
-    };
-    let live = match &args.check {
-        None => None,
-        Some(path) => {
-            let name = path.display().to_string();
-            let read = std::fs::read(path)
-                .map_err(|e| format!("cannot read: {e}"))
-                .and_then(|bytes| read_live(&bytes));
-            match read {
-                Ok(live) => Some(live),
-                Err(problem) => {
-                    writeln!(stderr, "sni-guard: error: {name}: {problem}")?;
-                    return Ok(EXIT_USAGE);
-                }
-            }
-        }
-    };
-    if let Some(live) = &live {
-        let unset = selection.selector.is_empty() && selection.gateway.is_none();
-        if unset {
-            selection.selector = live.selector.clone();
-            selection.gateway = live.gateway.clone();
-        }
-        if selection.port.is_none() {
-            selection.envoy_port = live.port;
-        }
-    }
-    let listener = match choose(layout, &selection) {
-        Ok(listener) => listener,
-        Err(problem) => {
-            writeln!(stderr, "sni-guard: error: {problem}")?;
-            return Ok(EXIT_USAGE);
-        }
-    };
-    let name = layout.describe(listener);
-    let config = match plugin_config(listener, args.mode) {
-        Ok(config) => config,
-        Err(problem) => {
-            writeln!(
-                stderr,
-                "sni-guard: error: no configuration for {name}:\n{problem}"
-            )?;
-            return Ok(EXIT_FOUND);
-        }
-    };
+    let live = args.check.as_deref().map(read_check).transpose()?;
+    let selection = selection(args, live.as_ref());
+    let listener = choose(layout, &selection).map_err(Error::Selection)?;
+    let name = layout.describe(listener).to_string();
+    let config = plugin_config(listener, args.mode).map_err(|problem| Error::NoConfiguration {
+        listener: name.clone(),
+        problem,
+    })?;
     let others: Vec<String> = layout
         .other_https_ports(listener)
         .iter()
@@ -88,56 +42,10 @@ pub(super) fn run(
         )?;
     }
     if let Some(live) = &live {
-        let drift = differences(&live.servers, &config.servers);
-        if drift.is_empty() {
-            writeln!(
-                stderr,
-                "sni-guard: no drift: WasmPlugin {} matches the Gateways on {name} ({})",
-                live.id,
-                count(config.servers.len(), "server")
-            )?;
-            return Ok(EXIT_OK);
-        }
-        writeln!(
-            stdout,
-            "DRIFT: WasmPlugin {} differs from the Gateways on {name}:",
-            live.id
-        )?;
-        for line in &drift {
-            writeln!(stdout, "  {line}")?;
-        }
-        writeln!(
-            stdout,
-            "Regenerate it: sni-guard plugin-config {} --wasmplugin --url URL FILE... | kubectl apply -f -",
-            plugin_config_flags(layout, listener)
-        )?;
-        return Ok(EXIT_FOUND);
+        return drift(layout, listener, &name, live, &config, stdout, stderr);
     }
     let text = if args.wasmplugin {
-        let (fail_strategy, why) = fail_strategy(listener, args.fail_strategy);
-        if let Some(why) = why {
-            writeln!(stderr, "sni-guard: {why}")?;
-        }
-        let options = Options {
-            name: args.name.clone(),
-            namespace: args.namespace.clone(),
-            url: args.url.clone(),
-            placeholder: args.placeholder_url,
-            sha256: args.sha256.clone(),
-            fail_strategy,
-            selector: selection.selector.clone(),
-            listener_port: args.listener_port,
-        };
-        match wasm_plugin(&config, layout, listener, &options) {
-            Ok((yaml, notes)) => {
-                print_notes(&notes, stderr)?;
-                yaml
-            }
-            Err(problem) => {
-                writeln!(stderr, "sni-guard: error: {problem}")?;
-                return Ok(EXIT_USAGE);
-            }
-        }
+        manifest(layout, listener, args, &selection, &config, stderr)?
     } else {
         let json = serde_json::to_string_pretty(&config).map_err(std::io::Error::other)?;
         format!("{json}\n")
@@ -149,6 +57,110 @@ pub(super) fn run(
     )?;
     stdout.write_all(text.as_bytes())?;
     Ok(EXIT_OK)
+}
+
+/// `--check`'s live WasmPlugin.
+fn read_check(path: &Path) -> Result<Live, Error> {
+    let read = std::fs::read(path)
+        .map_err(|e| format!("cannot read: {e}"))
+        .and_then(|bytes| read_live(&bytes));
+    read.map_err(|problem| Error::LiveWasmPlugin {
+        file: path.display().to_string(),
+        problem,
+    })
+}
+
+/// The listener asked for; with `--check` and no selection of its own, the live
+/// WasmPlugin's.
+fn selection(args: &PluginConfigArgs, live: Option<&Live>) -> Selection {
+    let mut selection = Selection {
+        selector: args
+            .selector
+            .iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        port: args.port,
+        bind: args.bind.clone(),
+        gateway: args.gateway.clone(),
+        envoy_port: None,
+    };
+    if let Some(live) = live {
+        let unset = selection.selector.is_empty() && selection.gateway.is_none();
+        if unset {
+            selection.selector = live.selector.clone();
+            selection.gateway = live.gateway.clone();
+        }
+        if selection.port.is_none() {
+            selection.envoy_port = live.port;
+        }
+    }
+    selection
+}
+
+/// `--check`: what differs between the live WasmPlugin and the Gateways (exit 1 on drift).
+fn drift(
+    layout: &Layout<'_>,
+    listener: &Listener<'_>,
+    name: &str,
+    live: &Live,
+    config: &PluginConfig,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<i32, Error> {
+    let drift = differences(&live.servers, &config.servers);
+    if drift.is_empty() {
+        writeln!(
+            stderr,
+            "sni-guard: no drift: WasmPlugin {} matches the Gateways on {name} ({})",
+            live.id,
+            count(config.servers.len(), "server")
+        )?;
+        return Ok(EXIT_OK);
+    }
+    writeln!(
+        stdout,
+        "DRIFT: WasmPlugin {} differs from the Gateways on {name}:",
+        live.id
+    )?;
+    for line in &drift {
+        writeln!(stdout, "  {line}")?;
+    }
+    writeln!(
+        stdout,
+        "Regenerate it: sni-guard plugin-config {} --wasmplugin --url URL FILE... | kubectl apply -f -",
+        plugin_config_flags(layout, listener)
+    )?;
+    Ok(EXIT_FOUND)
+}
+
+/// `--wasmplugin`: the manifest's YAML; its notes go to stderr.
+fn manifest(
+    layout: &Layout<'_>,
+    listener: &Listener<'_>,
+    args: &PluginConfigArgs,
+    selection: &Selection,
+    config: &PluginConfig,
+    stderr: &mut dyn Write,
+) -> Result<String, Error> {
+    let (fail_strategy, why) = fail_strategy(listener, args.fail_strategy);
+    if let Some(why) = why {
+        writeln!(stderr, "sni-guard: {why}")?;
+    }
+    let options = Options {
+        name: args.name.clone(),
+        namespace: args.namespace.clone(),
+        url: args.url.clone(),
+        placeholder: args.placeholder_url,
+        sha256: args.sha256.clone(),
+        fail_strategy,
+        selector: selection.selector.clone(),
+        listener_port: args.listener_port,
+    };
+    let (yaml, notes) =
+        wasm_plugin(config, layout, listener, &options).map_err(Error::WasmPlugin)?;
+    print_notes(&notes, stderr)?;
+    Ok(yaml)
 }
 
 /// The WasmPlugin's `failStrategy`, and what to say of it. Where the table holds a server

@@ -2,15 +2,16 @@
 //! like JSON, else multi-document YAML, with YAML merge keys (`<<: *anchor`) applied. A field
 //! whose value is `null` (`args:` left empty) is absent, as the API server reads it.
 
+use crate::error::Unusable;
 use serde::Deserialize;
 use serde_json::Value;
 
 /// The documents of a file, in order; empty documents (`---` alone) are dropped.
-pub fn documents(text: &str) -> Result<Vec<Value>, String> {
+pub fn documents(text: &str) -> Result<Vec<Value>, Unusable> {
     let trimmed = text.trim_start();
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
         let value: Value =
-            serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+            serde_json::from_str(text).map_err(|e| Unusable::NotJson(e.to_string()))?;
         let mut items = match value {
             Value::Array(items) => items,
             value => vec![value],
@@ -20,7 +21,10 @@ pub fn documents(text: &str) -> Result<Vec<Value>, String> {
     }
     let mut out = Vec::new();
     for (i, document) in yaml_serde::Deserializer::from_str(text).enumerate() {
-        let bad = |e: String| format!("not valid YAML (document {}): {e}", i + 1);
+        let bad = |message: String| Unusable::NotYaml {
+            document: i + 1,
+            message,
+        };
         let mut value = yaml_serde::Value::deserialize(document).map_err(|e| bad(e.to_string()))?;
         value.apply_merge().map_err(|e| bad(e.to_string()))?;
         let mut value = serde_json::to_value(&value).map_err(|e| bad(e.to_string()))?;
@@ -104,14 +108,14 @@ spec:
         assert_eq!(documents("[{\"a\": 1}, {\"b\": 2}]").unwrap().len(), 2);
         assert_eq!(documents("{\"a\": 1}").unwrap().len(), 1);
         assert_eq!(documents("---\na: 1\n---\n---\nb: 2\n").unwrap().len(), 2);
-        assert!(documents("{\"a\": ")
-            .unwrap_err()
-            .starts_with("not valid JSON"));
-        assert!(documents("a: [1, 2\n")
-            .unwrap_err()
-            .starts_with("not valid YAML (document 1)"));
-        assert!(documents("a: 1\n---\n? [1, 2]\n: x\n")
-            .unwrap_err()
+        let problem = |text| documents(text).unwrap_err();
+        assert!(matches!(problem("{\"a\": "), Unusable::NotJson(_)));
+        assert!(matches!(
+            problem("a: [1, 2\n"),
+            Unusable::NotYaml { document: 1, .. }
+        ));
+        assert!(problem("a: 1\n---\n? [1, 2]\n: x\n")
+            .to_string()
             .starts_with("not valid YAML (document 2)"));
     }
 }

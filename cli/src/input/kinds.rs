@@ -3,6 +3,7 @@
 //! is still read; a field the audit does not use is never read, so never refuses.
 
 use super::{Input, Resource};
+use crate::error::FieldError;
 use crate::model::gateway::{Gateway, Source};
 use crate::model::grants::ReferenceGrant;
 use crate::model::kube::Metadata;
@@ -41,76 +42,93 @@ impl Input {
         let what = format!("{kind}{name} ({source})");
         let group = api_version.split('/').next().unwrap_or_default();
         let listener_set = gateway_api::LISTENER_SETS.contains(&(api_version, kind));
-        let read = match (group, kind) {
-            ("networking.istio.io", "Gateway") if istio::VERSIONS.contains(&api_version) => {
-                istio::gateway(value, source).map(|gw| self.gateway(gw, &what))
-            }
-            ("gateway.networking.k8s.io", "Gateway")
-                if gateway_api::VERSIONS.contains(&api_version) =>
-            {
-                gateway_api::gateway(value, source).map(|gw| self.gateway(gw, &what))
-            }
-            _ if listener_set => {
-                gateway_api::listener_set(kind, value, source).map(|set| self.gateway(set, &what))
-            }
-            ("gateway.networking.k8s.io", "GatewayClass") => kube::read::<GatewayClass>(&value)
-                .map(|c| {
-                    self.classes
-                        .add(c.metadata.name, c.spec.controller_name, source)
-                }),
-            ("gateway.networking.k8s.io", "ReferenceGrant") => {
-                ReferenceGrant::read(&value).map(|g| self.grants.push(g))
-            }
-            ("networking.istio.io", "VirtualService") => kube::read::<Named>(&value).map(|named| {
-                let metadata = named.metadata;
-                let namespace = metadata.namespace();
-                let key = format!("{namespace}/{}", metadata.name);
-                let title = format!("VirtualService {key}");
-                let vs = Resource {
-                    namespace,
-                    name: metadata.name,
-                    value,
-                    source,
-                };
-                self.notes.extend(
-                    self.virtual_services
-                        .keep(key, vs, &title, |vs| (&vs.value, &vs.source)),
-                );
-            }),
-            ("v1", "Secret") => self.certificates.add_secret(&value, &source).map(|tls| {
-                if tls {
-                    self.certificate_resources += 1;
-                } else {
-                    self.ignore("v1 Secret");
+        let read =
+            match (group, kind) {
+                ("networking.istio.io", "Gateway") if istio::VERSIONS.contains(&api_version) => {
+                    istio::gateway(value, source).map(|gw| self.gateway(gw, &what))
                 }
-            }),
-            ("cert-manager.io", "Certificate") => {
-                self.certificates.add_certificate(&value).map(|()| {
-                    self.certificate_resources += 1;
-                })
-            }
-            ("apps", "Deployment" | "DaemonSet" | "StatefulSet" | "ReplicaSet") | ("v1", "Pod") => {
-                PodTemplate::read(kind, &value, source).map(|t| {
-                    let title = t.title();
-                    self.notes.extend(
-                        self.templates
-                            .keep(title.clone(), t, &title, |t| (&t.raw, &t.source)),
-                    );
-                })
-            }
-            ("v1", "Service") => Service::read(&value, source).map(|s| {
-                let (key, title) = (s.id(), format!("Service {}", s.id()));
-                self.notes
-                    .extend(self.services.keep(key, s, &title, |s| (&s.raw, &s.source)));
-            }),
-            _ => {
-                self.ignore(&format!("{api_version} {kind}"));
-                Ok(())
-            }
-        };
+                ("gateway.networking.k8s.io", "Gateway")
+                    if gateway_api::VERSIONS.contains(&api_version) =>
+                {
+                    gateway_api::gateway(value, source).map(|gw| self.gateway(gw, &what))
+                }
+                _ if listener_set => gateway_api::listener_set(kind, value, source)
+                    .map(|set| self.gateway(set, &what)),
+                ("gateway.networking.k8s.io", "GatewayClass") => self.class(&value, source),
+                ("gateway.networking.k8s.io", "ReferenceGrant") => {
+                    ReferenceGrant::read(&value).map(|g| self.grants.push(g))
+                }
+                ("networking.istio.io", "VirtualService") => self.virtual_service(value, source),
+                ("v1", "Secret") => self.secret(&value, &source),
+                ("cert-manager.io", "Certificate") => {
+                    self.certificates.add_certificate(&value).map(|()| {
+                        self.certificate_resources += 1;
+                    })
+                }
+                ("apps", "Deployment" | "DaemonSet" | "StatefulSet" | "ReplicaSet")
+                | ("v1", "Pod") => self.template(kind, &value, source),
+                ("v1", "Service") => self.service(&value, source),
+                _ => {
+                    self.ignore(&format!("{api_version} {kind}"));
+                    Ok(())
+                }
+            };
         if let Err(problem) = read {
             self.left_out.push(format!("{what}: {problem}: left out"));
         }
+    }
+
+    fn class(&mut self, value: &Value, source: Source) -> Result<(), FieldError> {
+        let class = kube::read::<GatewayClass>(value)?;
+        let (name, controller) = (class.metadata.name, class.spec.controller_name);
+        self.classes.add(name, controller, source);
+        Ok(())
+    }
+
+    fn virtual_service(&mut self, value: Value, source: Source) -> Result<(), FieldError> {
+        let metadata = kube::read::<Named>(&value)?.metadata;
+        let namespace = metadata.namespace();
+        let key = format!("{namespace}/{}", metadata.name);
+        let title = format!("VirtualService {key}");
+        let vs = Resource {
+            namespace,
+            name: metadata.name,
+            value,
+            source,
+        };
+        self.notes.extend(
+            self.virtual_services
+                .keep(key, vs, &title, |vs| (&vs.value, &vs.source)),
+        );
+        Ok(())
+    }
+
+    /// A TLS Secret's certificate is read; other Secrets are only counted.
+    fn secret(&mut self, value: &Value, source: &Source) -> Result<(), FieldError> {
+        if self.certificates.add_secret(value, source)? {
+            self.certificate_resources += 1;
+        } else {
+            self.ignore("v1 Secret");
+        }
+        Ok(())
+    }
+
+    fn template(&mut self, kind: &str, value: &Value, source: Source) -> Result<(), FieldError> {
+        let t = PodTemplate::read(kind, value, source)?;
+        let title = t.title();
+        self.notes.extend(
+            self.templates
+                .keep(title.clone(), t, &title, |t| (&t.raw, &t.source)),
+        );
+        Ok(())
+    }
+
+    fn service(&mut self, value: &Value, source: Source) -> Result<(), FieldError> {
+        let s = Service::read(value, source)?;
+        let (key, title) = (s.id(), format!("Service {}", s.id()));
+        self.notes
+            .extend(self.services.keep(key, s, &title, |s| (&s.raw, &s.source)));
+        Ok(())
     }
 
     fn ignore(&mut self, what: &str) {
@@ -119,7 +137,7 @@ impl Input {
 
     /// Keeps a Gateway or ListenerSet read with `problems` (servers left out); one whose every
     /// server was left out is left out whole.
-    fn gateway(&mut self, (gw, problems): (Gateway, Vec<String>), what: &str) {
+    fn gateway(&mut self, (gw, problems): (Gateway, Vec<FieldError>), what: &str) {
         let whole = gw.servers.is_empty() && !problems.is_empty();
         for problem in &problems {
             let tail = if whole {

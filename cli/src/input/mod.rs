@@ -16,22 +16,8 @@ use documents::kind_of;
 pub use keyed::Keyed;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::fmt;
 
-/// Input that cannot be used: the file, and what is wrong with it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InputError {
-    pub file: String,
-    pub problem: String,
-}
-
-impl fmt::Display for InputError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.file, self.problem)
-    }
-}
-
-impl std::error::Error for InputError {}
+pub use crate::error::{InputError, Unusable};
 
 pub use crate::model::kube::Resource;
 
@@ -59,27 +45,20 @@ pub struct Input {
 impl Input {
     /// Adds one file's text. `file` names it in errors (`<stdin>` for standard input).
     pub fn add(&mut self, file: &str, bytes: &[u8]) -> Result<(), InputError> {
-        let fail = |problem: String| InputError {
+        let fail = |problem: Unusable| InputError {
             file: file.to_owned(),
+            place: String::new(),
             problem,
         };
         if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
-            return Err(fail(
-                "UTF-16 text (as Windows PowerShell pipes it): give it as UTF-8, for example with `kubectl ... -o json > gateways.json` in cmd, or `| Out-File -Encoding utf8`".to_owned(),
-            ));
+            return Err(fail(Unusable::Utf16));
         }
         let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
-        let text = std::str::from_utf8(bytes).map_err(|e| {
-            fail(format!(
-                "not text (invalid UTF-8 at byte {}): expected YAML or JSON",
-                e.valid_up_to()
-            ))
-        })?;
+        let text =
+            std::str::from_utf8(bytes).map_err(|e| fail(Unusable::NotUtf8(e.valid_up_to())))?;
         let documents = documents::documents(text).map_err(fail)?;
         if documents.is_empty() {
-            return Err(fail(
-                "no Kubernetes resources in it (empty, or only comments)".to_owned(),
-            ));
+            return Err(fail(Unusable::Empty));
         }
         let single = documents.len() == 1;
         for (i, document) in documents.into_iter().enumerate() {
@@ -88,7 +67,7 @@ impl Input {
             } else {
                 format!("document {}", i + 1)
             };
-            self.resource(file, &place, document, None).map_err(fail)?;
+            self.resource(file, &place, document, None)?;
         }
         Ok(())
     }
@@ -99,34 +78,21 @@ impl Input {
         place: &str,
         value: Value,
         inherited: Option<(&str, &str)>,
-    ) -> Result<(), String> {
-        let at = |problem: String| {
-            if place.is_empty() {
-                problem
-            } else {
-                format!("{place}: {problem}")
-            }
+    ) -> Result<(), InputError> {
+        let at = |problem: Unusable| InputError {
+            file: file.to_owned(),
+            place: place.to_owned(),
+            problem,
         };
         let Value::Object(fields) = &value else {
-            return Err(at(format!(
-                "not a Kubernetes resource: expected a mapping with apiVersion and kind, found {}",
-                kind_of(&value)
-            )));
+            return Err(at(Unusable::NotMapping(kind_of(&value))));
         };
         let text = |key: &str| fields.get(key).and_then(Value::as_str).map(str::to_owned);
         let (api_version, kind) = match (text("apiVersion"), text("kind"), inherited) {
             (Some(v), Some(k), _) => (v, k),
             (None, None, Some((v, k))) => (v.to_owned(), k.to_owned()),
-            (None, _, _) => {
-                return Err(at(
-                    "not a Kubernetes resource: no apiVersion (a string)".to_owned()
-                ))
-            }
-            (_, None, _) => {
-                return Err(at(
-                    "not a Kubernetes resource: no kind (a string)".to_owned()
-                ))
-            }
+            (None, _, _) => return Err(at(Unusable::NoApiVersion)),
+            (_, None, _) => return Err(at(Unusable::NoKind)),
         };
         if let Some(item_kind) = kind.strip_suffix("List") {
             if fields.contains_key("items") {
@@ -135,10 +101,7 @@ impl Input {
                 };
                 let items = fields.remove("items").unwrap_or_default();
                 let Value::Array(items) = items else {
-                    return Err(at(format!(
-                        "items: expected a list, found {}",
-                        kind_of(&items)
-                    )));
+                    return Err(at(Unusable::ItemsNotList(kind_of(&items))));
                 };
                 // Typed lists (`GatewayList`) from the API server leave out each item's kind.
                 let inherit = (!item_kind.is_empty()).then_some((api_version.as_str(), item_kind));

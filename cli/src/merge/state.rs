@@ -80,9 +80,14 @@ impl State {
             }
             let gateway = match state.read.api {
                 Api::Istio => istio::gateway(self.raw(g), state.read.source.clone())
+                    .map_err(|e| e.to_string())
                     .and_then(|(gw, problems)| match problems.is_empty() {
                         true => Ok(gw),
-                        false => Err(problems.join("; ")),
+                        false => Err(problems
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join("; ")),
                     })
                     .map_err(|e| format!("{} as planned: {e}", state.read.title()))?,
                 Api::GatewayApi => state.read.clone(),

@@ -3,6 +3,7 @@
 //! for the Secret it writes. Without them the audit knows only that a certificate covers the
 //! hosts of the servers that present it.
 
+use crate::error::FieldError;
 use crate::model::gateway::{Credential, Source};
 use crate::model::kube::{read, Metadata};
 use base64::Engine as _;
@@ -61,7 +62,7 @@ const CERT_KEYS: [&str; 2] = ["tls.crt", "cert"];
 impl Certificates {
     /// Adds a `v1 Secret`; `false` when it holds no certificate key (it is not kept). One
     /// whose certificate cannot be read is listed in `unreadable`.
-    pub fn add_secret(&mut self, value: &Value, source: &Source) -> Result<bool, String> {
+    pub fn add_secret(&mut self, value: &Value, source: &Source) -> Result<bool, FieldError> {
         let secret: Secret = read(value)?;
         let namespace = secret.metadata.namespace();
         let name = secret.metadata.name;
@@ -91,7 +92,7 @@ impl Certificates {
 
     /// Adds a cert-manager `Certificate`: its `dnsNames` (and `commonName`) are what the
     /// Secret `secretName` will hold. A Secret read from the input wins.
-    pub fn add_certificate(&mut self, value: &Value) -> Result<(), String> {
+    pub fn add_certificate(&mut self, value: &Value) -> Result<(), FieldError> {
         let c: Certificate = read(value)?;
         let namespace = c.metadata.namespace();
         let mut names = c.spec.dns_names;
@@ -245,12 +246,13 @@ mod tests {
         assert!(!kept, "no certificate in it");
         assert!(certs.lookup(&secret_ref(None, "pull"), None).is_empty());
         assert!(certs.lookup(&secret_ref(None, "bad"), None).is_empty());
-        assert!(certs
+        let err = certs
             .add_secret(
                 &json!({"metadata": {"name": "x"}, "data": {"tls.crt": 3}}),
-                &Source::default()
+                &Source::default(),
             )
-            .unwrap_err()
-            .starts_with("data.tls.crt: invalid type"));
+            .unwrap_err();
+        assert_eq!(err.path, "data.tls.crt");
+        assert!(err.problem.starts_with("invalid type"), "{err}");
     }
 }

@@ -5,6 +5,7 @@
 //! in `Passthrough` mode passes it through. A ListenerSet's listeners are its parent
 //! Gateway's, on the parent's deployment ([`crate::model::placement`] puts them there).
 
+use crate::error::FieldError;
 use crate::model::gateway::{
     AllowedListeners, Api, Credential, Gateway, ListenerSetOf, Server, Source, Tls, TlsMode,
 };
@@ -176,7 +177,7 @@ struct ParentRef {
 
 /// Reads a Gateway API `Gateway` resource (kept as read in `raw`), with a problem for each
 /// listener left out because a field it needs is malformed.
-pub fn gateway(value: Value, source: Source) -> Result<(Gateway, Vec<String>), String> {
+pub fn gateway(value: Value, source: Source) -> Result<(Gateway, Vec<FieldError>), FieldError> {
     let resource: Resource = read(&value)?;
     let namespace = resource.metadata.namespace();
     let (mut servers, problems) = listeners(&resource.spec.listeners, &namespace);
@@ -232,7 +233,7 @@ pub fn listener_set(
     kind: &str,
     value: Value,
     source: Source,
-) -> Result<(Gateway, Vec<String>), String> {
+) -> Result<(Gateway, Vec<FieldError>), FieldError> {
     let resource: ListenerSetResource = read(&value)?;
     let namespace = resource.metadata.namespace();
     let parent = resource.spec.parent_ref;
@@ -242,9 +243,10 @@ pub fn listener_set(
         .as_deref()
         .unwrap_or("gateway.networking.k8s.io");
     if parent_kind != "Gateway" || parent_group != "gateway.networking.k8s.io" {
-        return Err(format!(
-            "spec.parentRef: a {parent_group} {parent_kind}, not a Gateway API Gateway"
-        ));
+        return Err(FieldError {
+            path: "spec.parentRef".to_owned(),
+            problem: format!("a {parent_group} {parent_kind}, not a Gateway API Gateway"),
+        });
     }
     let (servers, problems) = listeners(&resource.spec.listeners, &namespace);
     let of = ListenerSetOf {
@@ -270,7 +272,7 @@ pub fn listener_set(
 }
 
 /// The listeners that read, and a problem for each that did not.
-fn listeners(raw: &[Value], namespace: &str) -> (Vec<Server>, Vec<String>) {
+fn listeners(raw: &[Value], namespace: &str) -> (Vec<Server>, Vec<FieldError>) {
     let mut servers = Vec::new();
     let mut problems = Vec::new();
     for (index, value) in raw.iter().enumerate() {

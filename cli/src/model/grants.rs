@@ -3,6 +3,7 @@
 //! Gateway (or ListenerSet) namespace and kind; otherwise istiod does not program the
 //! listener (its `ResolvedRefs` condition is false) and it makes no filter chain.
 
+use crate::error::FieldError;
 use crate::model::gateway::{Api, Credential, Gateway};
 use crate::model::kube::{read, Metadata};
 use serde::Deserialize;
@@ -39,7 +40,7 @@ struct To {
 }
 
 impl ReferenceGrant {
-    pub fn read(value: &Value) -> Result<ReferenceGrant, String> {
+    pub fn read(value: &Value) -> Result<ReferenceGrant, FieldError> {
         read(value)
     }
 

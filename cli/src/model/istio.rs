@@ -1,6 +1,7 @@
 //! Istio `Gateway` resources (`networking.istio.io` v1, v1beta1, v1alpha3): the parts the
 //! audit and the configuration reason on.
 
+use crate::error::FieldError;
 use crate::model::gateway::{Api, Credential, Gateway, Server, Source, Tls, TlsMode};
 use crate::model::kube::{read, read_at, Metadata};
 use crate::model::labels::Labels;
@@ -73,7 +74,7 @@ struct CertificateFiles {
 
 /// Reads an Istio `Gateway` resource (kept as read in `raw`), with a problem for each server
 /// left out because a field it needs is malformed (`spec.servers[1].port: missing field ...`).
-pub fn gateway(value: Value, source: Source) -> Result<(Gateway, Vec<String>), String> {
+pub fn gateway(value: Value, source: Source) -> Result<(Gateway, Vec<FieldError>), FieldError> {
     let resource: Resource = read(&value)?;
     let mut servers = Vec::new();
     let mut problems = Vec::new();
@@ -221,14 +222,19 @@ mod tests {
         .unwrap();
         assert_eq!(problems.len(), 2);
         assert!(
-            problems[0].starts_with("spec.servers[0].port.number: invalid type"),
+            problems[0]
+                .to_string()
+                .starts_with("spec.servers[0].port.number: invalid type"),
             "{problems:?}"
         );
-        assert_eq!(problems[1], "spec.servers[1]: missing field `port`");
+        assert_eq!(
+            problems[1].to_string(),
+            "spec.servers[1]: missing field `port`"
+        );
         assert_eq!(gw.servers.len(), 1);
         assert_eq!(gw.servers[0].index, 2);
         let err = gateway(json!({"metadata": {}}), source()).unwrap_err();
-        assert_eq!(err, "metadata: missing field `name`");
+        assert_eq!(err.to_string(), "metadata: missing field `name`");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! `default`, as `kubectl apply` uses), reading with the failing field named, and a resource
 //! kept as read.
 
+use crate::error::FieldError;
 use crate::model::gateway::Source;
 use serde::Deserialize;
 use serde_json::Value;
@@ -29,12 +30,12 @@ impl Metadata {
 
 /// Deserializes `value` as `T`; the error names the field (`spec.servers[0].port: missing
 /// field `number``).
-pub fn read<T: serde::de::DeserializeOwned>(value: &Value) -> Result<T, String> {
+pub fn read<T: serde::de::DeserializeOwned>(value: &Value) -> Result<T, FieldError> {
     read_at(value, "")
 }
 
 /// [`read`] of a value found at `at` (`spec.servers[1]`), which the error's path starts with.
-pub fn read_at<T: serde::de::DeserializeOwned>(value: &Value, at: &str) -> Result<T, String> {
+pub fn read_at<T: serde::de::DeserializeOwned>(value: &Value, at: &str) -> Result<T, FieldError> {
     // Tracking the path costs as much again; it is needed only to say where a value is wrong.
     T::deserialize(value).or_else(|_| {
         serde_path_to_error::deserialize(value).map_err(|e| {
@@ -43,9 +44,9 @@ pub fn read_at<T: serde::de::DeserializeOwned>(value: &Value, at: &str) -> Resul
                 (path, "") => path,
                 (path, at) => format!("{at}.{path}"),
             };
-            match path.as_str() {
-                "" => e.inner().to_string(),
-                path => format!("{path}: {}", e.inner()),
+            FieldError {
+                path,
+                problem: e.inner().to_string(),
             }
         })
     })

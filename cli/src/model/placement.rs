@@ -212,6 +212,46 @@ pub fn place(
         index: HashMap::new(),
         by_pair: HashMap::new(),
     };
+    let selectors = given_workloads(&mut b, gateways, templates, flag_workloads);
+    let given = !b.workloads.is_empty();
+    let mut landing = vec![Vec::new(); gateways.len()];
+    let mut unplaced = Vec::new();
+    for (g, gw) in gateways.iter().enumerate() {
+        if gw.api != Api::GatewayApi || gw.listener_set.is_some() {
+            continue;
+        }
+        let placed = match classes.programmed(&gw.class) {
+            Programmed::Istio => b.gateway_api(gw),
+            Programmed::Elsewhere(why) | Programmed::Unknown(why) => Err(why),
+        };
+        match placed {
+            Ok(found) => landing[g] = found,
+            Err(why) => unplaced.push((g, why)),
+        }
+    }
+    let notes = attach_listener_sets(gateways, &mut landing, &mut unplaced);
+    if !given && gateways.iter().any(|g| g.api == Api::Istio) {
+        assume_workloads(&mut b, gateways, selectors);
+    }
+    place_istio(&b, gateways, &mut landing, &mut unplaced);
+    let services = services_in_front(&b.workloads, services);
+    Placement {
+        workloads: b.workloads,
+        landing,
+        unplaced,
+        services,
+        notes,
+    }
+}
+
+/// Adds the workloads of `--workload-labels`, and the pod templates that look like a gateway
+/// or that a Gateway selects (or its Service fronts); returns the Istio Gateways' selectors.
+fn given_workloads<'g>(
+    b: &mut Builder<'_>,
+    gateways: &'g [Gateway],
+    templates: &[PodTemplate],
+    flag_workloads: &[Labels],
+) -> BTreeSet<&'g Labels> {
     for labels in flag_workloads {
         b.add(Workload {
             name: format!("pods labelled {}", show_labels(labels)),
@@ -234,7 +274,7 @@ pub fn place(
                 .filter_map(|a| service_of_address(a, &g.namespace))
         })
         .filter_map(|(ns, name)| {
-            services
+            b.services
                 .iter()
                 .find(|s| s.namespace == ns && s.name == name)
         })
@@ -256,25 +296,18 @@ pub fn place(
             });
         }
     }
-    let given = !b.workloads.is_empty();
-    let mut landing = vec![Vec::new(); gateways.len()];
-    let mut unplaced = Vec::new();
+    selectors
+}
+
+/// ListenerSets land where their parent Gateway does; returns what is assumed of them.
+fn attach_listener_sets(
+    gateways: &[Gateway],
+    landing: &mut [Vec<usize>],
+    unplaced: &mut Vec<(usize, String)>,
+) -> Vec<String> {
     let mut notes = Vec::new();
     for (g, gw) in gateways.iter().enumerate() {
-        if gw.api != Api::GatewayApi || gw.listener_set.is_some() {
-            continue;
-        }
-        let placed = match classes.programmed(&gw.class) {
-            Programmed::Istio => b.gateway_api(gw),
-            Programmed::Elsewhere(why) | Programmed::Unknown(why) => Err(why),
-        };
-        match placed {
-            Ok(found) => landing[g] = found,
-            Err(why) => unplaced.push((g, why)),
-        }
-    }
-    for (g, gw) in gateways.iter().enumerate() {
-        match attach(gateways, gw, &unplaced) {
+        match attach(gateways, gw, unplaced) {
             Some(Ok(parent)) => {
                 landing[g] = landing[parent].clone();
                 if let AllowedListeners::Selector(selector) = &gateways[parent].allowed_listeners {
@@ -288,30 +321,42 @@ pub fn place(
             None => {}
         }
     }
-    let istio = gateways.iter().any(|g| g.api == Api::Istio);
-    if !given && istio {
-        b.default_ingress();
-        // Each selector that selects none of these has pods of its own, labelled with it
-        // (a broader selector selects those too).
-        let known = b.workloads.len();
-        for selector in selectors {
-            if !b.select(selector).iter().any(|&w| w < known) {
-                let owner = gateways
-                    .iter()
-                    .find(|g| g.api == Api::Istio && g.selector == *selector)
-                    .map(Gateway::id)
-                    .unwrap_or_default();
-                b.add(Workload {
-                    name: format!("pods labelled {}", show_labels(selector)),
-                    namespace: None,
-                    labels: selector.clone(),
-                    assumed: Some(format!(
-                        "the selector of Gateway {owner} does not select Istio's default ingress gateway"
-                    )),
-                });
-            }
+    notes
+}
+
+/// No workload given: Istio's default ingress gateway, and pods of their own for each
+/// selector that selects none of it.
+fn assume_workloads(b: &mut Builder<'_>, gateways: &[Gateway], selectors: BTreeSet<&Labels>) {
+    b.default_ingress();
+    // Each selector that selects none of these has pods of its own, labelled with it
+    // (a broader selector selects those too).
+    let known = b.workloads.len();
+    for selector in selectors {
+        if !b.select(selector).iter().any(|&w| w < known) {
+            let owner = gateways
+                .iter()
+                .find(|g| g.api == Api::Istio && g.selector == *selector)
+                .map(Gateway::id)
+                .unwrap_or_default();
+            b.add(Workload {
+                name: format!("pods labelled {}", show_labels(selector)),
+                namespace: None,
+                labels: selector.clone(),
+                assumed: Some(format!(
+                    "the selector of Gateway {owner} does not select Istio's default ingress gateway"
+                )),
+            });
         }
     }
+}
+
+/// Istio Gateways land on the workloads their selector selects.
+fn place_istio(
+    b: &Builder<'_>,
+    gateways: &[Gateway],
+    landing: &mut [Vec<usize>],
+    unplaced: &mut Vec<(usize, String)>,
+) {
     let mut by_selector: HashMap<&Labels, Vec<usize>> = HashMap::new();
     for (g, gw) in gateways
         .iter()
@@ -334,8 +379,11 @@ pub fn place(
         }
         landing[g] = found;
     }
-    let services = b
-        .workloads
+}
+
+/// For each workload, the Services (indexes) whose selector selects its pods.
+fn services_in_front(workloads: &[Workload], services: &[Service]) -> Vec<Vec<usize>> {
+    workloads
         .iter()
         .map(|w| {
             (0..services.len())
@@ -351,12 +399,5 @@ pub fn place(
                 })
                 .collect()
         })
-        .collect();
-    Placement {
-        workloads: b.workloads,
-        landing,
-        unplaced,
-        services,
-        notes,
-    }
+        .collect()
 }

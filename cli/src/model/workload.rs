@@ -2,6 +2,7 @@
 //! StatefulSets or Pods in the input, from `--workload-labels`, or assumed; and the Services
 //! in front of them (Gateway API manual deployments, and the port Envoy listens on).
 
+use crate::error::FieldError;
 use crate::model::gateway::Source;
 use crate::model::kube::{read, Metadata};
 use crate::model::labels::{show_labels, Labels, GATEWAY_NAME_LABEL};
@@ -120,7 +121,7 @@ struct PodMetadata {
 
 impl PodTemplate {
     /// Reads a `Deployment`, `DaemonSet`, `StatefulSet` or `ReplicaSet` (`kind`), or a `Pod`.
-    pub fn read(kind: &str, value: &Value, source: Source) -> Result<PodTemplate, String> {
+    pub fn read(kind: &str, value: &Value, source: Source) -> Result<PodTemplate, FieldError> {
         let (namespace, name, meta, spec) = if kind == "Pod" {
             let pod: Pod = read(value)?;
             let metadata = Metadata {
@@ -217,7 +218,7 @@ struct RawServicePort {
 }
 
 impl Service {
-    pub fn read(value: &Value, source: Source) -> Result<Service, String> {
+    pub fn read(value: &Value, source: Source) -> Result<Service, FieldError> {
         let s: ServiceResource = read(value)?;
         let mut ports = Vec::new();
         for (i, p) in s.spec.ports.into_iter().enumerate() {
@@ -226,15 +227,17 @@ impl Service {
                 Some(Value::Number(n)) => Some(
                     n.as_u64()
                         .and_then(|n| u32::try_from(n).ok())
-                        .ok_or_else(|| {
-                            format!("spec.ports[{i}].targetPort: {n} is not a port number")
+                        .ok_or_else(|| FieldError {
+                            path: format!("spec.ports[{i}].targetPort"),
+                            problem: format!("{n} is not a port number"),
                         })?,
                 ),
                 Some(Value::String(_)) => None,
                 Some(other) => {
-                    return Err(format!(
-                        "spec.ports[{i}].targetPort: expected a number or a name, found {other}"
-                    ))
+                    return Err(FieldError {
+                        path: format!("spec.ports[{i}].targetPort"),
+                        problem: format!("expected a number or a name, found {other}"),
+                    })
                 }
             };
             ports.push(ServicePort {
@@ -344,7 +347,7 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(
-            err,
+            err.to_string(),
             "spec.ports[0].targetPort: expected a number or a name, found true"
         );
     }

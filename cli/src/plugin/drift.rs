@@ -87,7 +87,7 @@ pub fn read_live(bytes: &[u8]) -> Result<Live, String> {
         .map_err(|e| format!("not text (invalid UTF-8 at byte {})", e.valid_up_to()))?;
     let mut found = Vec::new();
     let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
-    let mut pending = documents(text)?;
+    let mut pending = documents(text).map_err(|e| e.to_string())?;
     while let Some(doc) = pending.pop() {
         let kind = doc.get("kind").and_then(Value::as_str).unwrap_or_default();
         if kind.ends_with("List") {

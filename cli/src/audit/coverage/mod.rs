@@ -117,7 +117,16 @@ pub fn covered<'g>(
 ) -> Vec<Covered<'g>> {
     let chains = &listener.chains;
     let index = Index::new(chains);
-    let mut sources: Vec<Source> = Vec::new();
+    let sources = sources(chains, workload_namespace, certificates);
+    let mut out: Vec<Covered<'g>> = Vec::new();
+    for source in &sources {
+        findings(chains, &index, source, &mut out);
+    }
+    out
+}
+
+/// Each credential and the chains that present it, in order of first use.
+fn users(chains: &[ChainRef<'_>]) -> Vec<(Credential, Vec<usize>)> {
     let mut users: Vec<(Credential, Vec<usize>)> = Vec::new();
     let mut user_index: HashMap<&Credential, usize> = HashMap::new();
     for (id, chain) in chains.iter().enumerate() {
@@ -129,11 +138,22 @@ pub fn covered<'g>(
             users[at].1.push(id);
         }
     }
+    users
+}
+
+/// The connections made for HTTPS chains, and the names their certificate is known (or,
+/// unread, taken) to cover.
+fn sources(
+    chains: &[ChainRef<'_>],
+    workload_namespace: Option<&str>,
+    certificates: &Certificates,
+) -> Vec<Source> {
+    let mut sources: Vec<Source> = Vec::new();
     // Connections the gateway routes by HTTP are made for HTTPS chains; a certificate also
     // presented by a TLS-to-TCP chain covers that chain's hosts too.
     let https = |id: &usize| chains[*id].kind == ChainKind::Https;
     let mut unknown = vec![false; chains.len()];
-    for (credential, ids) in &users {
+    for (credential, ids) in &users(chains) {
         let connection: Vec<usize> = ids.iter().copied().filter(https).collect();
         if connection.is_empty() {
             continue;
@@ -153,16 +173,7 @@ pub fn covered<'g>(
         connection.iter().for_each(|&id| unknown[id] = true);
         let tcp: Vec<usize> = ids.iter().copied().filter(|id| !https(id)).collect();
         if !tcp.is_empty() {
-            let names = tcp
-                .iter()
-                .flat_map(|&id| {
-                    chains[id]
-                        .server
-                        .hosts
-                        .iter()
-                        .map(|h| sni_host(h).to_owned())
-                })
-                .collect();
+            let names = tcp.iter().flat_map(|&id| sni_hosts(chains[id])).collect();
             let labels: Vec<String> = tcp.iter().map(|&id| chains[id].label()).collect();
             let evidence = format!("{credential}, also presented by {}", labels.join(", "));
             sources.push(source(names, evidence));
@@ -173,72 +184,78 @@ pub fn covered<'g>(
         {
             sources.push(Source {
                 users: vec![id],
-                names: chain
-                    .server
-                    .hosts
-                    .iter()
-                    .map(|h| sni_host(h).to_owned())
-                    .collect(),
+                names: sni_hosts(*chain).collect(),
                 evidence: Evidence::Hosts(id),
             });
         }
     }
-    let mut out: Vec<Covered<'g>> = Vec::new();
-    for source in &sources {
-        // HTTPS chains that share a certificate with the connection's are a finding of their
-        // own (shared credential), not this one.
-        let own: HashSet<usize> = source.users.iter().copied().collect();
-        let presented: HashSet<&Credential> = source
-            .users
-            .iter()
-            .flat_map(|&id| chains[id].server.credentials())
-            .collect();
-        // A host the connection's own servers list too is a duplicate host, a finding of
-        // its own.
-        let own_hosts: HashSet<String> = source
-            .users
-            .iter()
-            .flat_map(|&id| chains[id].server.hosts.iter().map(|h| canonical_host(h)))
-            .collect();
-        let shares = |chain: usize| {
-            own.contains(&chain)
-                || chains[chain].kind == ChainKind::Https
-                    && chains[chain]
-                        .server
-                        .credentials()
-                        .iter()
-                        .any(|c| presented.contains(c))
-        };
-        let mut by_chain: HashMap<usize, usize> = HashMap::new();
-        for name in &source.names {
-            index.covered_by(name, |chain, host| {
-                if shares(chain) || own_hosts.contains(&host) {
-                    return;
-                }
-                let slot = *by_chain.entry(chain).or_insert_with(|| {
-                    out.push(Covered {
-                        connection: source.users.iter().map(|&id| chains[id]).collect(),
-                        evidence: match &source.evidence {
-                            Evidence::Hosts(id) => format!("the hosts of {}", chains[*id].label()),
-                            Evidence::Read(text) => text.clone(),
-                        },
-                        request: chains[chain],
-                        hosts: Vec::new(),
-                        names: Vec::new(),
-                    });
-                    out.len() - 1
+    sources
+}
+
+/// A chain's hosts as SNI names.
+fn sni_hosts<'c>(chain: ChainRef<'c>) -> impl Iterator<Item = String> + 'c {
+    chain.server.hosts.iter().map(|h| sni_host(h).to_owned())
+}
+
+/// Adds to `out` the other chains whose hosts `source`'s certificate covers.
+fn findings<'g>(
+    chains: &[ChainRef<'g>],
+    index: &Index,
+    source: &Source,
+    out: &mut Vec<Covered<'g>>,
+) {
+    // HTTPS chains that share a certificate with the connection's are a finding of their
+    // own (shared credential), not this one.
+    let own: HashSet<usize> = source.users.iter().copied().collect();
+    let presented: HashSet<&Credential> = source
+        .users
+        .iter()
+        .flat_map(|&id| chains[id].server.credentials())
+        .collect();
+    // A host the connection's own servers list too is a duplicate host, a finding of
+    // its own.
+    let own_hosts: HashSet<String> = source
+        .users
+        .iter()
+        .flat_map(|&id| chains[id].server.hosts.iter().map(|h| canonical_host(h)))
+        .collect();
+    let shares = |chain: usize| {
+        own.contains(&chain)
+            || chains[chain].kind == ChainKind::Https
+                && chains[chain]
+                    .server
+                    .credentials()
+                    .iter()
+                    .any(|c| presented.contains(c))
+    };
+    let mut by_chain: HashMap<usize, usize> = HashMap::new();
+    for name in &source.names {
+        index.covered_by(name, |chain, host| {
+            if shares(chain) || own_hosts.contains(&host) {
+                return;
+            }
+            let slot = *by_chain.entry(chain).or_insert_with(|| {
+                out.push(Covered {
+                    connection: source.users.iter().map(|&id| chains[id]).collect(),
+                    evidence: match &source.evidence {
+                        Evidence::Hosts(id) => format!("the hosts of {}", chains[*id].label()),
+                        Evidence::Read(text) => text.clone(),
+                    },
+                    request: chains[chain],
+                    hosts: Vec::new(),
+                    names: Vec::new(),
                 });
-                let finding = &mut out[slot];
-                if !finding.hosts.contains(&host) {
-                    finding.hosts.push(host);
-                }
-                if !finding.names.contains(name) {
-                    finding.names.push(name.clone());
-                }
+                out.len() - 1
             });
-        }
+            let finding = &mut out[slot];
+            if !finding.hosts.contains(&host) {
+                finding.hosts.push(host);
+            }
+            if !finding.names.contains(name) {
+                finding.names.push(name.clone());
+            }
+        });
     }
-    out
 }
 
 #[cfg(test)]

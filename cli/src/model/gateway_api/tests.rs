@@ -69,7 +69,9 @@ fn a_malformed_listener_leaves_out_itself() {
     .unwrap();
     assert_eq!(problems.len(), 1);
     assert!(
-        problems[0].starts_with("spec.listeners[0].port: invalid type"),
+        problems[0]
+            .to_string()
+            .starts_with("spec.listeners[0].port: invalid type"),
         "{problems:?}"
     );
     assert_eq!(gw.servers.len(), 1);
@@ -79,7 +81,7 @@ fn a_malformed_listener_leaves_out_itself() {
         Source::default(),
     )
     .unwrap_err();
-    assert_eq!(err, "spec: missing field `gatewayClassName`");
+    assert_eq!(err.to_string(), "spec: missing field `gatewayClassName`");
 }
 
 #[test]
@@ -120,7 +122,10 @@ fn listener_sets_name_their_parent() {
         Source::default(),
     )
     .unwrap_err();
-    assert_eq!(err, "spec.parentRef: a  Service, not a Gateway API Gateway");
+    assert_eq!(
+        err.to_string(),
+        "spec.parentRef: a  Service, not a Gateway API Gateway"
+    );
 }
 
 #[test]
