@@ -12,7 +12,9 @@ use crate::model::classes::{GatewayClasses, Programmed};
 use crate::model::gateway::{AllowedListeners, Api, Gateway};
 use crate::model::labels::{labels, selects, show_labels, Labels, GATEWAY_NAME_LABEL};
 use crate::model::listener_sets::attach;
-use crate::model::workload::{service_of_address, PodTemplate, Service, Workload};
+use crate::model::workload::{
+    service_of_address, services_in_front, PodTemplate, Service, Workload,
+};
 use std::collections::{BTreeSet, HashMap};
 
 /// The labels of Istio's default ingress gateway pods (`istio-ingressgateway`).
@@ -379,25 +381,4 @@ fn place_istio(
         }
         landing[g] = found;
     }
-}
-
-/// For each workload, the Services (indexes) whose selector selects its pods.
-fn services_in_front(workloads: &[Workload], services: &[Service]) -> Vec<Vec<usize>> {
-    workloads
-        .iter()
-        .map(|w| {
-            (0..services.len())
-                .filter(|&s| {
-                    let service = &services[s];
-                    w.namespace
-                        .as_deref()
-                        .is_none_or(|ns| ns == service.namespace)
-                        && service
-                            .selector
-                            .as_ref()
-                            .is_some_and(|sel| selects(sel, &w.labels))
-                })
-                .collect()
-        })
-        .collect()
 }

@@ -5,7 +5,7 @@
 use crate::error::FieldError;
 use crate::model::gateway::Source;
 use crate::model::kube::{read, Metadata};
-use crate::model::labels::{show_labels, Labels, GATEWAY_NAME_LABEL};
+use crate::model::labels::{selects, show_labels, Labels, GATEWAY_NAME_LABEL};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -269,6 +269,27 @@ pub fn service_of_address(address: &str, gateway_namespace: &str) -> Option<(Str
         [name, namespace, "svc", ..] => Some(((*namespace).to_owned(), (*name).to_owned())),
         _ => None,
     }
+}
+
+/// For each workload, the Services (indexes) whose selector selects its pods.
+pub fn services_in_front(workloads: &[Workload], services: &[Service]) -> Vec<Vec<usize>> {
+    workloads
+        .iter()
+        .map(|w| {
+            (0..services.len())
+                .filter(|&s| {
+                    let service = &services[s];
+                    w.namespace
+                        .as_deref()
+                        .is_none_or(|ns| ns == service.namespace)
+                        && service
+                            .selector
+                            .as_ref()
+                            .is_some_and(|sel| selects(sel, &w.labels))
+                })
+                .collect()
+        })
+        .collect()
 }
 
 #[cfg(test)]
