@@ -343,6 +343,24 @@ fn admin_on_loopback(config: &mut Value) -> Result<()> {
     Ok(())
 }
 
+/// `case(version)` as two tests, `case::envoy_default` and `case::envoy_oldest`, for a test
+/// file whose cases take the Envoy version to run.
+#[macro_export]
+macro_rules! on_both_versions {
+    ($($case:ident),*) => {$(
+        mod $case {
+            #[test]
+            fn envoy_default() {
+                super::$case($crate::default_version());
+            }
+            #[test]
+            fn envoy_oldest() {
+                super::$case($crate::oldest_version());
+            }
+        }
+    )*};
+}
+
 #[cfg(test)]
 mod tests {
     use super::{default_version, oldest_version, wasm_failures};

@@ -13,23 +13,7 @@ const GW_A: &str = "gw-a: a.example.com\n";
 const GW_B: &str = "gw-b: b.example.com\n";
 const WARNING: &str = r#"sni-guard: misdirected request let through (log_only): sni "a.example.com" (server gw-a), authority "b.example.com" (server gw-b)"#;
 
-/// `case(version)` as two tests, `case::envoy_default` and `case::envoy_oldest`.
-macro_rules! on_both_versions {
-    ($($case:ident),*) => {$(
-        mod $case {
-            #[test]
-            fn envoy_default() {
-                super::$case(sni_guard_harness::default_version());
-            }
-            #[test]
-            fn envoy_oldest() {
-                super::$case(sni_guard_harness::oldest_version());
-            }
-        }
-    )*};
-}
-
-on_both_versions!(
+sni_guard_harness::on_both_versions!(
     without_a_filter_a_coalesced_request_gets_the_wrong_gateways_404,
     strict_answers_421_and_the_retry_reaches_gw_b,
     log_only_lets_it_through_and_counts,

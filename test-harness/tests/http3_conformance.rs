@@ -7,23 +7,7 @@
 use sni_guard_harness::client::BODY_421;
 use sni_guard_harness::{conformance, quic, Filter, Gateway, Topology};
 
-/// `case(version)` as two tests, `case::envoy_default` and `case::envoy_oldest`.
-macro_rules! on_both_versions {
-    ($($case:ident),*) => {$(
-        mod $case {
-            #[test]
-            fn envoy_default() {
-                super::$case(sni_guard_harness::default_version());
-            }
-            #[test]
-            fn envoy_oldest() {
-                super::$case(sni_guard_harness::oldest_version());
-            }
-        }
-    )*};
-}
-
-on_both_versions!(
+sni_guard_harness::on_both_versions!(
     strict_answers_every_case_as_over_http2,
     log_only_lets_the_421_cases_through_and_counts_them
 );
