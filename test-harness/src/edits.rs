@@ -196,21 +196,14 @@ pub fn add_loopback_cluster(config: &mut Value, name: &str, port: u16) -> Result
 /// when Envoy answers HTTP/1.0 with 426).
 pub fn accept_http_10(config: &mut Value) -> Result<()> {
     let mut managers = 0;
-    for listener in listeners(config)?.iter_mut() {
-        let Some(chains) = listener
-            .get_mut("filter_chains")
-            .and_then(Value::as_sequence_mut)
-        else {
-            continue;
-        };
-        for chain in chains {
-            hcm_mut(chain)?.insert(
-                "http_protocol_options".into(),
-                value(json!({"accept_http_10": true}))?,
-            );
-            managers += 1;
-        }
-    }
+    for_each_chain(config, |chain| {
+        hcm_mut(chain)?.insert(
+            "http_protocol_options".into(),
+            value(json!({"accept_http_10": true}))?,
+        );
+        managers += 1;
+        Ok(())
+    })?;
     match managers {
         0 => Err(fail("no HTTP connection manager to accept HTTP/1.0")),
         _ => Ok(()),
@@ -235,6 +228,22 @@ pub(crate) fn listeners(config: &mut Value) -> Result<&mut Vec<Value>> {
         .and_then(|s| s.get_mut("listeners"))
         .and_then(Value::as_sequence_mut)
         .ok_or_else(|| fail("the configuration has no static_resources.listeners"))
+}
+
+/// `f` on every filter chain of every listener.
+pub(crate) fn for_each_chain(
+    config: &mut Value,
+    mut f: impl FnMut(&mut Value) -> Result<()>,
+) -> Result<()> {
+    for listener in listeners(config)?.iter_mut() {
+        let chains = listener
+            .get_mut("filter_chains")
+            .and_then(Value::as_sequence_mut);
+        for chain in chains.into_iter().flatten() {
+            f(chain)?;
+        }
+    }
+    Ok(())
 }
 
 fn hcm(chain: &Value) -> Result<&Value> {

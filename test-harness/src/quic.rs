@@ -8,7 +8,7 @@
 //! HTTPS server's route name); and every route of those tables adding `alt-svc`
 //! (route.go, `buildHTTP3AltSvcHeader`), so the TCP listener advertises h3.
 
-use crate::edits::{hcm_mut, listeners, value};
+use crate::edits::{for_each_chain, hcm_mut, listeners, value};
 use crate::error::{fail, Result};
 use serde_json::json;
 use yaml_serde::Value;
@@ -60,18 +60,7 @@ pub fn enable(config: &mut Value) -> Result<()> {
         "header": {"key": "alt-svc", "value": alt_svc(port)},
         "append_action": "APPEND_IF_EXISTS_OR_ADD",
     }))?;
-    for listener in listeners(config)? {
-        let Some(chains) = listener
-            .get_mut("filter_chains")
-            .and_then(Value::as_sequence_mut)
-        else {
-            continue;
-        };
-        for chain in chains {
-            add_to_routes(chain, &header)?;
-        }
-    }
-    Ok(())
+    for_each_chain(config, |chain| add_to_routes(chain, &header))
 }
 
 /// A TCP TLS filter chain as its QUIC mirror: same name, match, certificate, filters and
