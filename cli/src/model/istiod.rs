@@ -11,7 +11,7 @@
 //! ListenerSet's) creation time, and hosts `<namespace>/<hostname>`.
 
 use crate::model::chain::ChainRef;
-use crate::model::gateway::{sni_host, Api, Gateway, Server};
+use crate::model::gateway::{Api, Gateway, Server};
 use std::collections::HashMap;
 
 /// A server istiod leaves out on a listener, and the server that took its host first.
@@ -122,11 +122,6 @@ fn unknown_order(kept: &ChainRef<'_>, dropped: &ChainRef<'_>) -> Option<String> 
             kept.gateway.id()
         )
     })
-}
-
-/// The SNI name of a host (no namespace, lower case), to find chains that share one.
-pub fn sni_name(host: &str) -> String {
-    sni_host(host).to_ascii_lowercase()
 }
 
 #[cfg(test)]
