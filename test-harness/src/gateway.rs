@@ -8,8 +8,10 @@ use crate::error::{fail, Result};
 use crate::paths;
 use crate::pki::Pki;
 use crate::topology::{self, Filter, Layout, Topology};
-use std::net::TcpListener;
+use std::collections::BTreeSet;
+use std::net::{TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use tempfile::TempDir;
 use yaml_serde::Value;
 
@@ -277,7 +279,41 @@ pub fn launch_on_free_port(
     )))
 }
 
-/// A port free on 127.0.0.1 right now (the caller retries if it is taken before use).
+/// A port free for TCP and UDP on every address right now, never handed out before by this
+/// process (the caller retries if another process takes it before use). Envoy binds its
+/// listeners with SO_REUSEPORT, so two Envoys given one port would both bind it and share its
+/// connections silently: a QUIC client then met another test's certificate.
 pub fn free_port() -> Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    static GIVEN: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
+    for _ in 0..PORT_ATTEMPTS * 10 {
+        let tcp = TcpListener::bind("0.0.0.0:0")?;
+        let port = tcp.local_addr()?.port();
+        if UdpSocket::bind(("0.0.0.0", port)).is_err() {
+            continue;
+        }
+        let mut given = GIVEN
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if given.insert(port) {
+            return Ok(port);
+        }
+    }
+    Err(fail(
+        "no port free for both TCP and UDP, not handed out before",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::free_port;
+    use std::collections::BTreeSet;
+
+    /// 500 ports drawn at random from the ephemeral range would repeat one (the birthday
+    /// bound); the suite starts about as many gateways.
+    #[test]
+    fn free_port_never_hands_out_a_port_twice() {
+        let ports: Vec<u16> = (0..500).map(|_| free_port().unwrap()).collect();
+        let distinct: BTreeSet<u16> = ports.iter().copied().collect();
+        assert_eq!(distinct.len(), ports.len());
+    }
 }
