@@ -14,10 +14,12 @@ use crate::gateway::Gateway;
 use crate::h2load::{self, Run};
 use crate::paths;
 use crate::procfs::{cpu_ns, rss_kib};
+use crate::shared_vm;
 use crate::topology::{Filter, Topology, TWO_GATEWAYS_SERVERS};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
+use yaml_serde::Value;
 
 /// One filter under test.
 #[derive(Debug, Clone)]
@@ -26,6 +28,8 @@ pub struct Variant {
     pub filter: Filter,
     /// Another build of sni-guard in place of the built module (same configuration).
     pub module: Option<PathBuf>,
+    /// A change to the rendered configuration beyond the filter.
+    pub edit: Option<fn(&mut Value) -> Result<()>>,
 }
 
 impl Variant {
@@ -34,6 +38,7 @@ impl Variant {
             name,
             filter,
             module: None,
+            edit: None,
         }
     }
 }
@@ -99,6 +104,10 @@ pub fn variants() -> Result<Vec<Variant>> {
         Variant::new(LUA, Filter::Lua),
         Variant::new(SNI_GUARD, Filter::AsWritten),
         Variant::new(SNI_GUARD_10K, Filter::SniGuard(ten_thousand_hosts())),
+        Variant {
+            edit: Some(shared_vm::one_plugin_per_chain),
+            ..Variant::new(SNI_GUARD_SHARED_VM, Filter::AsWritten)
+        },
     ])
 }
 
@@ -122,6 +131,8 @@ pub fn other_build(label: &str, module: &Path) -> [Variant; 2] {
 
 pub const SNI_GUARD: &str = "sni-guard, 2 hosts";
 pub const SNI_GUARD_10K: &str = "sni-guard, 10,000 hosts";
+/// One plugin per filter chain in one VM: the stream's plugin is looked up by name.
+pub const SNI_GUARD_SHARED_VM: &str = "sni-guard, 2 plugins in one VM";
 pub const LUA: &str = "Lua workaround";
 pub const NONE: &str = "no filter";
 
@@ -173,10 +184,14 @@ pub fn start(variant: &Variant, workload: Workload, backend: Option<u16>) -> Res
         (true, Some(port)) => Some(port),
         (true, None) => return Err(fail(format!("{}: no backend", workload.name))),
     };
+    let edit = variant.edit;
     let builder = Gateway::builder(Topology::TwoGateways)
         .filter(&variant.filter)
         .edit(move |config| {
             remove_key(config, "access_log");
+            if let Some(edit) = edit {
+                edit(config)?;
+            }
             if let Some(port) = upstream {
                 proxy_to(config, port)?;
             }

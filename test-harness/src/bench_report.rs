@@ -3,7 +3,9 @@
 //! `docs/benchmark.md` ends with a part written by hand (comparisons of builds, instruction
 //! counts); [`with_kept`] carries it over when the benchmark writes the page again.
 
-use crate::bench::{Load, Sample, LUA, NONE, SNI_GUARD, SNI_GUARD_10K, WORKLOADS};
+use crate::bench::{
+    Load, Sample, LUA, NONE, SNI_GUARD, SNI_GUARD_10K, SNI_GUARD_SHARED_VM, WORKLOADS,
+};
 use std::fmt::Write;
 
 /// What the run was.
@@ -115,6 +117,7 @@ pub fn markdown(setup: &Setup, medians: &[Sample]) -> String {
         }
         .unwrap_or_default();
     }
+    md.push_str(&shared_vm(medians));
     let ready = |v| find(medians, v, "matching").map_or(0.0, |s| s.ready_ms);
     let _ = writeln!(
         md,
@@ -124,6 +127,26 @@ pub fn markdown(setup: &Setup, medians: &[Sample]) -> String {
         ready(SNI_GUARD),
         ready(SNI_GUARD_10K)
     );
+    md
+}
+
+/// What sharing a VM adds: the same table as one plugin per filter chain in one VM, where
+/// each request also reads `plugin_name` to find its plugin.
+fn shared_vm(medians: &[Sample]) -> String {
+    let mut md = format!(
+        "\n**{SNI_GUARD_SHARED_VM}**: the 2-host table as one plugin per filter chain in one \
+         VM (as Istio loads several WasmPlugins of this module), so each request also reads \
+         `plugin_name`. Above the one-plugin row:"
+    );
+    for workload in WORKLOADS {
+        let one = overhead(medians, SNI_GUARD, workload.name);
+        let shared = overhead(medians, SNI_GUARD_SHARED_VM, workload.name);
+        if let (Some(one), Some(shared)) = (one, shared) {
+            let _ = write!(md, " {} {:+.2} µs;", workload.name, shared - one);
+        }
+    }
+    md.pop();
+    md.push_str(".\n");
     md
 }
 

@@ -96,6 +96,7 @@ pub mod quic;
 pub mod rebuild;
 pub mod registry;
 pub mod sha256;
+pub mod shared_vm;
 pub mod soak;
 pub mod topology;
 

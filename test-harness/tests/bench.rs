@@ -42,6 +42,9 @@ fn one_small_round_through_every_filter() {
     }
     assert!(svg.starts_with("<svg") && svg.contains(bench::SNI_GUARD_10K));
     assert!(md.contains("## proxied requests") && md.contains("share of Envoy CPU"));
+    assert!(
+        md.contains("each request also reads `plugin_name`. Above the one-plugin row: matching ")
+    );
     assert_eq!(bench_report::ratios(&medians).len(), 6);
     // The hand-written end of the page is kept when the benchmark writes it again.
     let previous = format!("stale figures\n{}\nby hand\n", bench_report::KEPT);

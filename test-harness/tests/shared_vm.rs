@@ -5,25 +5,17 @@
 //! finds by the `plugin_name` property (Envoy's `config.name`).
 
 use sni_guard_harness::client::BODY_421;
+use sni_guard_harness::shared_vm::{self, VM_ID};
 use sni_guard_harness::topology::TWO_GATEWAYS_SERVERS;
 use sni_guard_harness::{plugin_slot, Gateway, Topology};
 use yaml_serde::Value;
 
 const A: Option<&str> = Some("a.example.com");
 const B: Option<&str> = Some("b.example.com");
-const VM_ID: &str = "sni-guard";
-
-/// The file's sni-guard entry as plugin `name` (its root_id too) with `mode`, in the shared VM.
+/// The file's sni-guard entry as plugin `name` with `mode`, in the shared VM.
 fn plugin(entry: &Value, name: &str, mode: &str) -> Value {
-    let mut entry = entry.clone();
-    entry["name"] = name.into();
-    let config = &mut entry["typed_config"]["config"];
-    config["name"] = name.into();
-    config["root_id"] = name.into();
-    config["vm_config"]["vm_id"] = VM_ID.into();
     let json = format!(r#"{{"mode":"{mode}","servers":{TWO_GATEWAYS_SERVERS}}}"#);
-    config["configuration"]["value"] = json.into();
-    entry
+    shared_vm::plugin(entry, name, &json)
 }
 
 /// gw-a's chain: log-b, strict-a, router; gw-b's: log-b, router.
@@ -107,4 +99,28 @@ fn each_stream_is_decided_by_its_own_plugin_in_a_shared_vm() {
         .iter()
         .filter(|e| e.status == 421)
         .all(|e| e.details == "sni_guard_misdirected_request"));
+}
+
+/// The benchmark's shared-VM row (`shared_vm::one_plugin_per_chain`): Envoy puts both chains'
+/// plugins in one VM, and each still answers as the one-plugin filter does.
+#[test]
+fn one_plugin_per_chain_shares_one_vm_and_decides_as_one_plugin() {
+    let gateway = Gateway::builder(Topology::TwoGateways)
+        .edit(shared_vm::one_plugin_per_chain)
+        .start()
+        .unwrap();
+    let client = gateway.client().unwrap();
+    for (sni, own, other) in [
+        (A, "a.example.com", "b.example.com"),
+        (B, "b.example.com", "a.example.com"),
+    ] {
+        let mut h2 = client.h2(sni).unwrap();
+        assert_eq!(h2.get(own).unwrap().status, 200);
+        let coalesced = h2.get(other).unwrap();
+        assert_eq!((coalesced.status, coalesced.body.as_str()), (421, BODY_421));
+    }
+    assert_eq!(gateway.counter("misdirected").unwrap(), 2);
+    let stderr = gateway.stop().unwrap().exited.stderr;
+    assert!(stderr.contains("plugins share this VM"), "{stderr}");
+    assert!(!stderr.contains("no configuration for plugin"), "{stderr}");
 }

@@ -77,11 +77,14 @@ fn run(args: Args) -> Result<()> {
         name: Box::leak(name.into_boxed_str()),
         filter: Filter::Module(path),
         module: None,
+        edit: None,
     });
     let mut variants = bench::variants()?;
     if args.callgrind {
-        // The requests' cost, not the table's: no filter, and sni-guard of each build.
-        variants.retain(|v| v.name == bench::NONE || v.name == bench::SNI_GUARD);
+        // The requests' cost, not the table's: no filter, sni-guard of each build, and the
+        // shared VM's extra read.
+        let counted = [bench::NONE, bench::SNI_GUARD, bench::SNI_GUARD_SHARED_VM];
+        variants.retain(|v| counted.contains(&v.name));
         for (label, path) in builds {
             variants.push(bench::other_build(label, path)[0].clone());
         }
