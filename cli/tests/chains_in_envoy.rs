@@ -8,8 +8,8 @@
 mod common;
 
 use common::sni_guard;
-use sni_guard_harness::edits::add_passthrough_chain;
-use sni_guard_harness::gateway::free_port;
+use sni_guard_harness::envoy::edits::add_passthrough_chain;
+use sni_guard_harness::envoy::gateway::free_port;
 use sni_guard_harness::{conformance, Filter, Gateway, Protocol, Topology};
 use yaml_serde::Value;
 

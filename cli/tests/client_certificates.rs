@@ -7,7 +7,7 @@ mod common;
 
 use common::{documents, flat, sni_guard, write_checked, TempDir};
 use serde_json::{json, Value};
-use sni_guard_harness::crds;
+use sni_guard_harness::checks::crds;
 
 const GATEWAYS: &str = "apiVersion: networking.istio.io/v1
 kind: Gateway

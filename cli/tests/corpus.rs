@@ -10,7 +10,7 @@ mod common;
 use common::{documents, sni_guard};
 use serde::Deserialize;
 use serde_json::Value;
-use sni_guard_harness::crds;
+use sni_guard_harness::checks::crds;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 

@@ -1,7 +1,7 @@
 //! The manifests match Istio's own CRD schemas: the generated WasmPlugin
 //! (extensions.istio.io/v1alpha1) and every fixture Gateway and VirtualService
 //! (networking.istio.io v1, v1beta1, v1alpha3). Checked with the harness's validator
-//! (`sni_guard_harness::crds`): the JSON Schema, plus what the API server adds to it: unknown
+//! (`sni_guard_harness::checks::crds`): the JSON Schema, plus what the API server adds to it: unknown
 //! fields are refused (strict field validation), and the CEL rules
 //! (`x-kubernetes-validations`) the manifest reaches are evaluated.
 
@@ -9,7 +9,7 @@ mod common;
 
 use common::{documents, fixture_text, sni_guard, GOOD_FIXTURES};
 use serde_json::{json, Value};
-use sni_guard_harness::crds;
+use sni_guard_harness::checks::crds;
 
 /// The CEL rules a targetRefs WasmPlugin reaches: url and selector-or-targetRefs (the entries'
 /// rule, on namespace, is not reached: the manifest sets none).

@@ -7,7 +7,7 @@ mod common;
 
 use common::{conflict_titles, flat, sni_guard, write_checked, TempDir};
 use serde_json::{json, Value};
-use sni_guard_harness::crds;
+use sni_guard_harness::checks::crds;
 
 fn https(hosts: &[&str], credential: &str) -> Value {
     json!({"port": {"number": 443, "name": "https", "protocol": "HTTPS"}, "hosts": hosts,

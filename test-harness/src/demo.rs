@@ -2,15 +2,15 @@
 //! (SNI `a.example.com`, authority `b.example.com`) gets without sni-guard, with it in
 //! strict mode, and in log_only mode.
 
-use crate::access_log::Entry;
 use crate::browser::Browser;
 use crate::client::Response;
+use crate::envoy::access_log::Entry;
 use crate::envoy::default_version;
+use crate::envoy::gateway::Gateway;
+use crate::envoy::topology::{Filter, Topology};
 use crate::error::Result;
-use crate::gateway::Gateway;
 use crate::paths;
 use crate::pki::Pki;
-use crate::topology::{Filter, Topology};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 

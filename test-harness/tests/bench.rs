@@ -2,8 +2,8 @@
 //! from `test-harness/bench.sh`), and every filter answers as it must under load, with a
 //! direct response and proxied to the backend.
 
+use sni_guard_harness::bench::report::{self, Setup};
 use sni_guard_harness::bench::{self, Load};
-use sni_guard_harness::bench_report::{self, Setup};
 
 #[test]
 fn one_small_round_through_every_filter() {
@@ -35,8 +35,8 @@ fn one_small_round_through_every_filter() {
         cpu: "test".into(),
         module_bytes: 1,
     };
-    let md = bench_report::markdown(&setup, &medians);
-    let svg = bench_report::svg(&medians);
+    let md = report::markdown(&setup, &medians);
+    let svg = report::svg(&medians);
     for v in &variants {
         assert!(md.contains(v.name), "{} missing from the table", v.name);
     }
@@ -45,9 +45,9 @@ fn one_small_round_through_every_filter() {
     assert!(
         md.contains("each request also reads `plugin_name`. Above the one-plugin row: matching ")
     );
-    assert_eq!(bench_report::ratios(&medians).len(), 6);
+    assert_eq!(report::ratios(&medians).len(), 6);
     // The hand-written end of the page is kept when the benchmark writes it again.
-    let previous = format!("stale figures\n{}\nby hand\n", bench_report::KEPT);
-    let page = bench_report::with_kept(&md, Some(&previous));
+    let previous = format!("stale figures\n{}\nby hand\n", report::KEPT);
+    let page = report::with_kept(&md, Some(&previous));
     assert!(page.starts_with(&md) && page.ends_with("by hand\n") && !page.contains("stale"));
 }

@@ -2,8 +2,8 @@
 //! embeds https://b.example.com in an iframe, over one shared wildcard certificate, and
 //! Envoy's access log shows where each request went.
 
-use sni_guard_harness::access_log::Entry;
 use sni_guard_harness::demo::{self, BrowserRun};
+use sni_guard_harness::envoy::access_log::Entry;
 use sni_guard_harness::{Filter, Pki};
 
 /// One page load, as the demo shows it (screenshot included).

@@ -1,7 +1,7 @@
 //! The comparison table, measured live; `comparison.md` must hold what was measured
 //! (`SNI_GUARD_BLESS=1` rewrites it).
 
-use sni_guard_harness::comparison::{cases, measure};
+use sni_guard_harness::checks::comparison::{cases, measure};
 use sni_guard_harness::{default_version, paths};
 
 #[test]

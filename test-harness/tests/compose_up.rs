@@ -8,12 +8,12 @@
 //! access log line in `docker-compose logs`; `docker-compose down` leaves no container or
 //! network behind.
 
-use sni_guard_harness::access_log;
-use sni_guard_harness::admin;
 use sni_guard_harness::client::BODY_421;
-use sni_guard_harness::compose::Project;
-use sni_guard_harness::engine::Engine;
-use sni_guard_harness::envoy_image;
+use sni_guard_harness::container::compose::Project;
+use sni_guard_harness::container::engine::Engine;
+use sni_guard_harness::container::envoy_image;
+use sni_guard_harness::envoy::access_log;
+use sni_guard_harness::envoy::admin;
 use sni_guard_harness::{default_version, demo, paths, Client, Protocol, Response};
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpListener};

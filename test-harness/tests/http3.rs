@@ -4,7 +4,7 @@
 
 use sni_guard_harness::client::BODY_421;
 use sni_guard_harness::plugin_slot::{is_sni_guard, visit_http_filters_mut};
-use sni_guard_harness::{paths, quic, Filter, Gateway, Layout, Protocol, Topology};
+use sni_guard_harness::{envoy::quic, paths, Filter, Gateway, Layout, Protocol, Topology};
 use yaml_serde::Value;
 
 const A: Option<&str> = Some("a.example.com");
@@ -165,7 +165,8 @@ fn the_quic_listener_mirrors_the_tcp_one_as_istiod_renders_it() {
     };
     let filter = Filter::two_gateways("strict", true);
     let mut config =
-        sni_guard_harness::topology::render(Topology::TwoGateways, &filter, &layout).unwrap();
+        sni_guard_harness::envoy::topology::render(Topology::TwoGateways, &filter, &layout)
+            .unwrap();
     quic::enable(&mut config).unwrap();
     let listeners = config["static_resources"]["listeners"]
         .as_sequence()

@@ -5,7 +5,7 @@
 //! SNI's listener and counts each. On the default and on the oldest Envoy.
 
 use sni_guard_harness::client::BODY_421;
-use sni_guard_harness::{conformance, quic, Filter, Gateway, Topology};
+use sni_guard_harness::{conformance, envoy::quic, Filter, Gateway, Topology};
 
 sni_guard_harness::on_both_versions!(
     strict_answers_every_case_as_over_http2,

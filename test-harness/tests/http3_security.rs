@@ -13,10 +13,10 @@
 //! requirement on a QUIC chain (istiod's reason); Envoy 1.40.0 accepts and enforces it.
 
 use sni_guard_harness::client::BODY_421;
-use sni_guard_harness::gateway::{Builder, Outcome};
-use sni_guard_harness::topology::MUTUAL_SERVERS;
+use sni_guard_harness::envoy::gateway::{Builder, Outcome};
+use sni_guard_harness::envoy::topology::MUTUAL_SERVERS;
 use sni_guard_harness::{
-    default_version, oldest_version, quic, Filter, Gateway, Protocol, Topology,
+    default_version, envoy::quic, oldest_version, Filter, Gateway, Protocol, Topology,
 };
 use yaml_serde::Value;
 

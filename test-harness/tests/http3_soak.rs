@@ -7,11 +7,13 @@
 //! after the warm-up wave against the end, with the tolerance of the HTTP/2 soak
 //! (`soak::RSS_GROWTH`, `soak::RSS_SLACK_KIB`: allocator and stats growth, not leaks).
 
-use sni_guard_harness::h2load::{self, Run};
-use sni_guard_harness::procfs::rss_kib;
-use sni_guard_harness::soak::{RSS_GROWTH, RSS_SLACK_KIB};
-use sni_guard_harness::topology::LISTENER_STATS;
-use sni_guard_harness::{admin, edits, quic, Client, Filter, Gateway, Protocol, Topology};
+use sni_guard_harness::envoy::topology::LISTENER_STATS;
+use sni_guard_harness::load::h2load::{self, Run};
+use sni_guard_harness::load::procfs::rss_kib;
+use sni_guard_harness::load::soak::{RSS_GROWTH, RSS_SLACK_KIB};
+use sni_guard_harness::{
+    envoy::admin, envoy::edits, envoy::quic, Client, Filter, Gateway, Protocol, Topology,
+};
 use std::collections::BTreeMap;
 use std::time::Instant;
 

@@ -3,7 +3,7 @@
 //! in the middle and at the end of the table, over HTTP/2 and HTTP/1.1.
 
 use sni_guard_harness::bench::ten_thousand_hosts;
-use sni_guard_harness::edits;
+use sni_guard_harness::envoy::edits;
 use sni_guard_harness::envoy::wasm_failures;
 use sni_guard_harness::pki::SERVER_NAMES;
 use sni_guard_harness::{Filter, Gateway, Pki, Protocol, Topology};

@@ -2,14 +2,14 @@
 //! `kubectl apply --validate=strict` would check it; the validator provably rejects bad ones;
 //! the set covers the deployment variants the guide describes.
 //!
-//! The CRD schemas are found as `sni_guard_harness::crds` says; where they are absent, the CRD
+//! The CRD schemas are found as `sni_guard_harness::checks::crds` says; where they are absent, the CRD
 //! tests say so and skip (CI fails instead).
 
 mod envoyfilter;
 
 use envoyfilter::{manifests, of_kind, Manifest};
 use serde_json::{json, Value};
-use sni_guard_harness::crds::{self, Crds};
+use sni_guard_harness::checks::crds::{self, Crds};
 
 /// The errors for `object`, which must not validate.
 fn rejected(crds: &Crds, object: &Value) -> String {

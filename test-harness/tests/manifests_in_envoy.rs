@@ -8,13 +8,13 @@ mod envoyfilter;
 use envoyfilter::{of_kind, Manifest};
 use sni_guard_decision::{Config, Mode};
 use sni_guard_harness::client::BODY_421;
+use sni_guard_harness::envoy::gateway::Outcome;
 use sni_guard_harness::envoy::suite_version;
-use sni_guard_harness::gateway::Outcome;
-use sni_guard_harness::istiod::{
+use sni_guard_harness::istio::istiod::{
     configuration as istiod_configuration, filter_name as istiod_filter_name,
 };
 use sni_guard_harness::plugin_slot::{is_sni_guard, visit_http_filters_mut};
-use sni_guard_harness::{lua, Filter, Gateway, Topology};
+use sni_guard_harness::{envoy::lua, Filter, Gateway, Topology};
 use yaml_serde::Value as Yaml;
 
 /// The hosts topology (a) has a filter chain for.

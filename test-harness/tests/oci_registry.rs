@@ -8,9 +8,9 @@
 
 use flate2::read::GzDecoder;
 use serde_json::Value;
-use sni_guard_harness::engine::Engine;
+use sni_guard_harness::container::engine::Engine;
+use sni_guard_harness::container::registry::Registry;
 use sni_guard_harness::process::checked;
-use sni_guard_harness::registry::Registry;
 use sni_guard_harness::{paths, rebuild, sha256, Filter, Gateway, Protocol, Topology};
 use std::io::Read;
 

@@ -1,7 +1,7 @@
 //! The configuration's two options in the real Envoy, on topology (a): `check_http1: false`
 //! checks HTTP/2 only, and `exempt_hosts` are served on any connection.
 
-use sni_guard_harness::topology::TWO_GATEWAYS_SERVERS;
+use sni_guard_harness::envoy::topology::TWO_GATEWAYS_SERVERS;
 use sni_guard_harness::{Filter, Gateway, Protocol, Topology};
 
 fn start(options: &str) -> Gateway {

@@ -5,8 +5,8 @@
 //! finds by the `plugin_name` property (Envoy's `config.name`).
 
 use sni_guard_harness::client::BODY_421;
-use sni_guard_harness::shared_vm::{self, VM_ID};
-use sni_guard_harness::topology::TWO_GATEWAYS_SERVERS;
+use sni_guard_harness::envoy::shared_vm::{self, VM_ID};
+use sni_guard_harness::envoy::topology::TWO_GATEWAYS_SERVERS;
 use sni_guard_harness::{plugin_slot, Gateway, Topology};
 use yaml_serde::Value;
 

@@ -162,7 +162,7 @@ pub fn tls_secret_yaml(namespace: &str, name: &str, names: &[&str]) -> String {
 /// Writes `text` as `name` in `dir`, after checking each object whose kind has a CRD in
 /// ../shared (Istio's, the Gateway API's) against it; the path written.
 pub fn write_checked(dir: &TempDir, name: &str, text: &str) -> String {
-    use sni_guard_harness::crds;
+    use sni_guard_harness::checks::crds;
     if let (Some(istio), Some(gateway_api)) = (crds::istio(name), crds::gateway_api(name)) {
         for doc in documents(text) {
             let v = doc["apiVersion"].as_str().unwrap_or_default();

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use sni_guard_cli::input::Input;
 use sni_guard_cli::merge::served::{served, Pods};
 use sni_guard_cli::merge::state::State;
-use sni_guard_harness::crds;
+use sni_guard_harness::checks::crds;
 
 /// `merge --format json` on a fixture: the exit code and the plan.
 fn plan(fixture: &str) -> (i32, Value) {

@@ -10,10 +10,10 @@
 //!                         (instructions per request under callgrind, no timing)
 
 use clap::Parser;
+use sni_guard_harness::bench::callgrind;
+use sni_guard_harness::bench::report::{self, Setup};
 use sni_guard_harness::bench::{self, Load, Variant, WORKLOADS};
-use sni_guard_harness::bench_callgrind;
-use sni_guard_harness::bench_report::{self, Setup};
-use sni_guard_harness::h2load::count;
+use sni_guard_harness::load::h2load::count;
 use sni_guard_harness::Filter;
 use sni_guard_harness::{default_version, paths, Result};
 use std::path::PathBuf;
@@ -117,12 +117,12 @@ fn run(args: Args) -> Result<()> {
     std::fs::create_dir_all(&out)?;
     let page = out.join("benchmark.md");
     let previous = std::fs::read_to_string(&page).ok();
-    let md = bench_report::markdown(&setup, &medians);
-    std::fs::write(&page, bench_report::with_kept(&md, previous.as_deref()))?;
-    std::fs::write(out.join("benchmark.svg"), bench_report::svg(&medians))?;
+    let md = report::markdown(&setup, &medians);
+    std::fs::write(&page, report::with_kept(&md, previous.as_deref()))?;
+    std::fs::write(out.join("benchmark.svg"), report::svg(&medians))?;
     println!("{md}");
     println!("wrote {}", out.join("benchmark.md").display());
-    for (what, ratio) in bench_report::ratios(&medians) {
+    for (what, ratio) in report::ratios(&medians) {
         println!("sni-guard / Lua overhead ratio ({what}): {ratio:.2}");
     }
     Ok(())
@@ -142,7 +142,7 @@ fn instructions(variants: &[Variant], load: Load) -> Result<()> {
     let mut counts = Vec::new();
     for workload in WORKLOADS {
         for variant in variants {
-            let c = bench_callgrind::count(variant, workload, load, Some(backend.port))?;
+            let c = callgrind::count(variant, workload, load, Some(backend.port))?;
             eprintln!(
                 "{:>9} {:<28} {:>10.0} instructions/request",
                 c.workload, c.variant, c.per_request

@@ -10,9 +10,9 @@
 //! Ctrl-C, for curl and a browser.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use sni_guard_harness::gateway::{Gateway, Outcome};
-use sni_guard_harness::topology::{Filter, Topology, CONTAINER_PORT};
-use sni_guard_harness::{default_version, demo, migrate, Result};
+use sni_guard_harness::envoy::gateway::{Gateway, Outcome};
+use sni_guard_harness::envoy::topology::{Filter, Topology, CONTAINER_PORT};
+use sni_guard_harness::{default_version, demo, istio::migrate, Result};
 
 /// What a coalesced request gets from two Gateways sharing one certificate, without
 /// sni-guard, with it (strict) and in log_only mode; the live switch; Chromium. Runs

@@ -1,11 +1,11 @@
-//! The soak: a sustained mixed load through Envoy with sni-guard (see `src/soak/`). Prints
+//! The soak: a sustained mixed load through Envoy with sni-guard (see `src/load/soak/`). Prints
 //! the report; exits 1 if anything was not as expected.
 //!
 //!   test-harness/soak.sh [--requests 500000] [--waves 10]
 
 use clap::Parser;
-use sni_guard_harness::h2load::count;
-use sni_guard_harness::soak::{self, Options};
+use sni_guard_harness::load::h2load::count;
+use sni_guard_harness::load::soak::{self, Options};
 use sni_guard_harness::Result;
 
 /// A sustained mixed load through Envoy with sni-guard strict and topology (a)'s servers

@@ -11,11 +11,13 @@
 //! no matching request may fail, reset or get a 5xx; the counters must match what was sent.
 
 use serde_json::json;
-use sni_guard_harness::ecds::{self, Discovered};
-use sni_guard_harness::h2load::Run;
+use sni_guard_harness::envoy::topology::LISTENER_STATS;
+use sni_guard_harness::istio::ecds::{self, Discovered};
+use sni_guard_harness::load::h2load::Run;
 use sni_guard_harness::load::Load;
-use sni_guard_harness::topology::LISTENER_STATS;
-use sni_guard_harness::{admin, envoy, istiod, migrate, paths, rebuild, Protocol};
+use sni_guard_harness::{
+    envoy, envoy::admin, istio::istiod, istio::migrate, paths, rebuild, Protocol,
+};
 use std::collections::BTreeMap;
 use std::time::Instant;
 

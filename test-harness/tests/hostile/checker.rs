@@ -4,7 +4,7 @@
 use crate::cases::{Expect, Got, A, MISDIRECTED, ROUTED};
 use sni_guard_harness::client::{Http1, H2};
 use sni_guard_harness::envoy::wasm_failures;
-use sni_guard_harness::{h2load, Gateway, Protocol, Request};
+use sni_guard_harness::{load::h2load, Gateway, Protocol, Request};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 

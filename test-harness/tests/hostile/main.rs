@@ -16,8 +16,8 @@ mod checker;
 use cases::{authorities, envoy, no_sni_authorities, Expect, A, RAW_HTTP1};
 use cases::{MISDIRECTED, NO_SNI, NO_SNI_NOT_FOUND, RESET, ROUTED};
 use checker::{Checker, Send, Via};
-use sni_guard_harness::edits::{self, PLAIN_LISTENER};
-use sni_guard_harness::gateway::free_port;
+use sni_guard_harness::envoy::edits::{self, PLAIN_LISTENER};
+use sni_guard_harness::envoy::gateway::free_port;
 use sni_guard_harness::{Filter, Gateway, Protocol, Topology};
 use std::net::SocketAddr;
 

@@ -1,14 +1,14 @@
 //! `failStrategy` where sni-guard guards a client-certificate boundary: topology (c) with
 //! sni-guard delivered as Istio delivers `envoyfilter/wasmplugin.yaml` (istiod's
-//! `config_discovery` reference, the resource through ECDS; src/ecds.rs), its `servers` table
+//! `config_discovery` reference, the resource through ECDS; src/istio/ecds.rs), its `servers` table
 //! for topology (c), and a module that cannot load: the bytes istio-agent fetched are no Wasm
 //! module, so istio-agent sends its RBAC stand-in under the filter's name (deny-all for
-//! `FAIL_CLOSE`, allow-all for `FAIL_OPEN`; src/istiod.rs).
+//! `FAIL_CLOSE`, allow-all for `FAIL_OPEN`; src/istio/istiod.rs).
 
 use super::*;
 use serde_json::{json, Value};
-use sni_guard_harness::ecds::Discovered;
-use sni_guard_harness::{istiod, migrate, paths};
+use sni_guard_harness::istio::ecds::Discovered;
+use sni_guard_harness::{istio::istiod, istio::migrate, paths};
 
 /// A corrupt download: no Wasm header.
 const CORRUPT: &[u8] = b"<html>502 Bad Gateway</html>\n";
@@ -122,7 +122,7 @@ fn fail_open_serves_the_bypass_when_the_module_cannot_load() {
 /// filter's (`extension_config_discovery.http_filter.istio-system.sni-guard.rbac.`); summed,
 /// should a version keep both.
 fn rbac_stats(gateway: &Gateway) -> std::collections::BTreeMap<String, u64> {
-    let all = sni_guard_harness::admin::stats(gateway.envoy.admin(), "rbac\\.").unwrap();
+    let all = sni_guard_harness::envoy::admin::stats(gateway.envoy.admin(), "rbac\\.").unwrap();
     let mut stats = std::collections::BTreeMap::new();
     for (name, value) in all {
         if let Some((_, name)) = name.split_once("rbac.") {

@@ -4,8 +4,8 @@
 
 use super::*;
 use sni_guard_harness::client::BODY_421;
+use sni_guard_harness::envoy::topology::TWO_GATEWAYS_SERVERS;
 use sni_guard_harness::suite_version;
-use sni_guard_harness::topology::TWO_GATEWAYS_SERVERS;
 
 const A: Option<&str> = Some("a.example.com");
 

@@ -18,8 +18,8 @@ mod fronting;
 mod no_sni;
 mod one_server;
 
-use sni_guard_harness::access_log::Entry;
-use sni_guard_harness::topology::MUTUAL_SERVERS;
+use sni_guard_harness::envoy::access_log::Entry;
+use sni_guard_harness::envoy::topology::MUTUAL_SERVERS;
 use sni_guard_harness::{Filter, Gateway, Protocol, Response, Result, Topology};
 
 const WWW: Option<&str> = Some("www.example.com");

@@ -3,7 +3,7 @@
 //! refused in the handshake when there is none.
 
 use super::*;
-use sni_guard_harness::{edits, suite_version};
+use sni_guard_harness::{envoy::edits, suite_version};
 
 /// A default chain (a copy of `www`, SIMPLE, whose one route answers any authority with
 /// "default"): the request for admin.example.com is served there, on its route table, without
@@ -47,7 +47,8 @@ fn without_sni_and_without_a_default_chain_the_handshake_fails() {
         assert!(error.to_string().contains("TLS handshake"), "{error}");
     }
     let listener = format!("listener.127.0.0.1_{}.no_filter_chain_match", gateway.port);
-    let unmatched = sni_guard_harness::admin::stat(gateway.envoy.admin(), &listener).unwrap();
+    let unmatched =
+        sni_guard_harness::envoy::admin::stat(gateway.envoy.admin(), &listener).unwrap();
     assert_eq!(unmatched, Some(2));
     assert_eq!(counters(&gateway), [0, 0, 0]);
     assert!(gateway.stop().unwrap().access_log.is_empty());

@@ -3,7 +3,7 @@
 //! the shared libraries `ldd` lists, at their paths. Built with the engine, never pushed;
 //! removed when dropped.
 
-use crate::engine::{Engine, Image};
+use crate::container::engine::{Engine, Image};
 use crate::envoy;
 use crate::error::{fail, Result};
 use crate::process::checked;

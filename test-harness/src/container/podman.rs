@@ -18,7 +18,7 @@
 //! that on cgroup v1): the `libpod_parent` groups the service created are removed at the end,
 //! and the groups of a killed run's containers by the next run.
 
-use crate::docker_api::ping;
+use crate::container::docker_api::ping;
 use crate::error::{fail, Context, Result};
 use std::collections::BTreeSet;
 use std::fs::File;
@@ -239,7 +239,7 @@ fn write_configuration(dir: &Path) -> Result<(PathBuf, PathBuf)> {
     };
     std::fs::create_dir_all(dir.join("tmp"))?;
     let containers = format!(
-        r#"# Written by the sni-guard test harness for one test run; see test-harness/src/podman.rs.
+        r#"# Written by the sni-guard test harness for one test run; see test-harness/src/container/podman.rs.
 [containers]
 default_ulimits = []
 

@@ -1,7 +1,7 @@
 //! The repository's `docker-compose.yml` run as a user runs it: Debian's `docker-compose`
 //! with `DOCKER_HOST` on the engine, under a project name of its own; `down` when dropped.
 
-use crate::engine::Engine;
+use crate::container::engine::Engine;
 use crate::error::Result;
 use crate::paths;
 use crate::process::{checked, require};

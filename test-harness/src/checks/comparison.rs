@@ -3,9 +3,9 @@
 
 use crate::client::{Protocol, Request};
 use crate::conformance;
+use crate::envoy::gateway::Gateway;
+use crate::envoy::topology::{Filter, Topology};
 use crate::error::Result;
-use crate::gateway::Gateway;
-use crate::topology::{Filter, Topology};
 
 /// One request: which topology, SNI, `:authority` (`PORT` stands for the listener's port),
 /// protocol, and the status a correct gateway answers.

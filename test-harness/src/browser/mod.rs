@@ -2,6 +2,8 @@
 //! NSS database in a temporary `$HOME`, with every `*.example.com` name resolved to
 //! 127.0.0.1. It coalesces HTTP/2 connections as browsers do; curl does not.
 
+pub mod netlog;
+
 use crate::error::{fail, Context, Result};
 use crate::process::{checked, stdout_of};
 use std::path::{Path, PathBuf};

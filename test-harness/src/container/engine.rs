@@ -1,16 +1,16 @@
 //! The container engine the compose and OCI tests run on: a Docker engine when one answers
 //! (`DOCKER_HOST`, else `/var/run/docker.sock`), otherwise podman's Docker API service in a
-//! sandbox of the harness's own ([`crate::podman`]). Both serve the Docker API that
+//! sandbox of the harness's own ([`crate::container::podman`]). Both serve the Docker API that
 //! `docker-compose` talks to; images are built and pushed with the engine's own CLI.
 //!
 //! With podman, the engine's network is a private namespace: [`Engine::command`] and
 //! [`Engine::in_network`] run programs and the test's clients there, where the published
 //! ports and a registry on loopback are.
 
-use crate::docker_api::ping;
+use crate::container::docker_api::ping;
+use crate::container::podman::Service;
 use crate::error::{fail, Result};
 use crate::paths;
-use crate::podman::Service;
 use crate::process::{checked, require};
 use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt;

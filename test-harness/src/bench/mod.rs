@@ -6,16 +6,20 @@
 //! `/proc/<pid>/task/*/schedstat` before and after. Figures are medians over rounds. The
 //! proxied workload forwards to a backend Envoy pinned to CPU 1 (`bench_upstream`).
 
-use crate::bench_upstream::{proxy_to, Backend};
+pub mod callgrind;
+pub mod report;
+pub mod upstream;
+
+use crate::bench::upstream::{proxy_to, Backend};
 use crate::client::Protocol;
-use crate::edits::remove_key;
+use crate::envoy::edits::remove_key;
+use crate::envoy::gateway::Gateway;
+use crate::envoy::shared_vm;
+use crate::envoy::topology::{Filter, Topology, TWO_GATEWAYS_SERVERS};
 use crate::error::{fail, Context, Result};
-use crate::gateway::Gateway;
-use crate::h2load::{self, Run};
+use crate::load::h2load::{self, Run};
+use crate::load::procfs::{cpu_ns, rss_kib};
 use crate::paths;
-use crate::procfs::{cpu_ns, rss_kib};
-use crate::shared_vm;
-use crate::topology::{Filter, Topology, TWO_GATEWAYS_SERVERS};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;

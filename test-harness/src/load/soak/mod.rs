@@ -10,15 +10,15 @@ mod report;
 
 pub use report::{Report, Sent};
 
-use crate::admin;
 use crate::client::Protocol;
-use crate::edits;
+use crate::envoy::admin;
+use crate::envoy::edits;
+use crate::envoy::gateway::Gateway;
+use crate::envoy::topology::{Topology, LISTENER_STATS};
 use crate::envoy::wasm_failures;
 use crate::error::{fail, Result};
-use crate::gateway::Gateway;
-use crate::h2load::{self, Run};
-use crate::procfs::rss_kib;
-use crate::topology::{Topology, LISTENER_STATS};
+use crate::load::h2load::{self, Run};
+use crate::load::procfs::rss_kib;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 

@@ -8,7 +8,7 @@
 
 use crate::error::{fail, Context, Result};
 use crate::plugin_slot::{is_sni_guard, visit_http_filters_mut};
-use crate::{lua, paths, plugin_slot};
+use crate::{envoy::lua, paths, plugin_slot};
 use std::path::{Path, PathBuf};
 use yaml_serde::Value;
 

@@ -3,7 +3,7 @@
 //! plugin name (Envoy's `config.name`, which the filter reads per request in such a VM),
 //! root id and configuration.
 
-use crate::edits::hcm_mut;
+use crate::envoy::edits::hcm_mut;
 use crate::error::{fail, Result};
 use crate::plugin_slot;
 use yaml_serde::Value;

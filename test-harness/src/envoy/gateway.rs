@@ -1,13 +1,13 @@
 //! A topology running in Envoy: PKI written to a temporary folder, configuration rendered on
 //! a free loopback port, Envoy ready. The usual entry point for a test: [`Gateway::builder`].
 
-use crate::access_log::{self, Entry};
 use crate::client::Client;
+use crate::envoy::access_log::{self, Entry};
+use crate::envoy::topology::{self, Filter, Layout, Topology};
 use crate::envoy::{suite_version, Envoy, Exited, Launch};
 use crate::error::{fail, Result};
 use crate::paths;
 use crate::pki::Pki;
-use crate::topology::{self, Filter, Layout, Topology};
 use std::collections::BTreeSet;
 use std::net::{TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
@@ -117,7 +117,7 @@ impl Gateway {
     /// the `listener.127.0.0.1_<port>.ssl.` prefix), all filter chains together.
     pub fn tls_stats(&self) -> Result<std::collections::BTreeMap<String, u64>> {
         let prefix = format!("listener.127.0.0.1_{}.ssl.", self.port);
-        crate::admin::stats_under(self.envoy.admin(), &prefix)
+        crate::envoy::admin::stats_under(self.envoy.admin(), &prefix)
     }
 
     /// The folder holding `ca.pem`, `server.pem`, `server-key.pem`.

@@ -1,8 +1,14 @@
-//! Continuous load: `h2load` runs of one kind of request, back to back on a background thread
-//! until stopped (each run opens new connections), every response's status counted.
+//! Load on a gateway: [`h2load`] runs, and here continuous load (`h2load` runs of one kind of
+//! request, back to back on a background thread until stopped, each run opening new
+//! connections, every response's status counted); the [`soak`]; Envoy's figures from
+//! [`procfs`].
+
+pub mod h2load;
+pub mod procfs;
+pub mod soak;
 
 use crate::error::{fail, Result};
-use crate::h2load::{self, Run};
+use h2load::Run;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;

@@ -3,8 +3,8 @@
 //! a temporary folder; stopped and removed when dropped. [`Registry::get`] reads its HTTP API
 //! as Istio's image fetcher does (manifest, then blobs).
 
-use crate::admin;
-use crate::engine::Engine;
+use crate::container::engine::Engine;
+use crate::envoy::admin;
 use crate::error::{fail, Context, Result};
 use crate::process::require;
 use std::net::{SocketAddr, TcpListener};

@@ -2,13 +2,13 @@
 //! Envoy: `kubectl apply -f envoyfilter/wasmplugin-log-only.yaml` (sni-guard lets a coalesced
 //! request through, counts it and logs a warning), then `kubectl apply -f
 //! envoyfilter/wasmplugin.yaml`, delivered to the same running Envoy through ECDS as istiod
-//! delivers it ([`crate::ecds`]), and the 421.
+//! delivers it ([`crate::istio::ecds`]), and the 421.
 
 use crate::client::Response;
-use crate::ecds::Discovered;
 use crate::envoy::Envoy;
 use crate::error::{fail, Result};
-use crate::{istiod, paths, procfs};
+use crate::istio::ecds::Discovered;
+use crate::{istio::istiod, load::procfs, paths};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 

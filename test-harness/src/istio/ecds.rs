@@ -1,22 +1,22 @@
 //! sni-guard delivered as Istio delivers a WasmPlugin, through extension configuration
 //! discovery (ECDS), with a file as the discovery source: topology (a) whose sni-guard entries
-//! are istiod's `config_discovery` references ([`crate::istiod::http_filter`]), Envoy with two
+//! are istiod's `config_discovery` references ([`crate::istio::istiod::http_filter`]), Envoy with two
 //! workers, and [`Discovered::apply`] publishing each new `TypedExtensionConfig`
-//! ([`crate::istiod::extension_config`]) by replacing the file Envoy watches with a rename.
-//! Modules live where istio-agent leaves them ([`crate::istiod::module_file`]).
+//! ([`crate::istio::istiod::extension_config`]) by replacing the file Envoy watches with a rename.
+//! Modules live where istio-agent leaves them ([`crate::istio::istiod::module_file`]).
 //!
 //! Differences from istiod's ADS stream: the source is `path_config_source` (with
 //! `watched_directory`, so a rename is seen) instead of `ads`; each file is one
 //! `DiscoveryResponse` whose `version_info` names the update; a rejected update is reported by
 //! Envoy's statistics rather than a NACK to istiod.
 
-use crate::admin;
-use crate::edits;
+use crate::envoy::admin;
+use crate::envoy::edits;
+use crate::envoy::gateway::{Base, Gateway};
+use crate::envoy::topology::{Filter, Topology};
 use crate::error::{fail, Result};
-use crate::gateway::{Base, Gateway};
-use crate::istiod;
+use crate::istio::istiod;
 use crate::sha256;
-use crate::topology::{Filter, Topology};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

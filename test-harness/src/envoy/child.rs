@@ -1,7 +1,7 @@
 //! The real Envoy binary as a child process: installed by `install-envoy.sh`, started on a
 //! rendered configuration, ready when `/ready` says so, killed when dropped.
 
-use crate::admin;
+use crate::envoy::admin;
 use crate::error::{fail, Context, Result};
 use crate::paths;
 use std::collections::{BTreeMap, HashMap};
@@ -16,7 +16,7 @@ use tempfile::TempDir;
 use yaml_serde::Value;
 
 /// The versions the project supports, `VERSION ROLE` a line (the scripts read it too).
-const VERSIONS: &str = include_str!("../envoy-versions");
+const VERSIONS: &str = include_str!("../../envoy-versions");
 
 /// The version of `role` in `envoy-versions`; the file is part of the build, so a missing
 /// role is a bug caught by the unit test below.

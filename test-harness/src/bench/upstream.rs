@@ -5,10 +5,10 @@
 //! to the load generator's CPU, never the gateway's: the benchmark measures the gateway's
 //! CPU, and the backend's work must not land on it.
 
-use crate::edits::add_loopback_cluster;
+use crate::envoy::edits::add_loopback_cluster;
+use crate::envoy::gateway::launch_on_free_port;
 use crate::envoy::{Envoy, Launch};
 use crate::error::{fail, Result};
-use crate::gateway::launch_on_free_port;
 use crate::suite_version;
 use serde_json::json;
 use yaml_serde::{Mapping, Value};
@@ -40,7 +40,7 @@ impl Backend {
     /// Requests the backend has answered so far.
     pub fn served(&self) -> Result<u64> {
         let stat = "http.backend.downstream_rq_completed";
-        Ok(crate::admin::stat(self.envoy.admin(), stat)?.unwrap_or(0))
+        Ok(crate::envoy::admin::stat(self.envoy.admin(), stat)?.unwrap_or(0))
     }
 }
 

@@ -8,7 +8,7 @@
 //! HTTPS server's route name); and every route of those tables adding `alt-svc`
 //! (route.go, `buildHTTP3AltSvcHeader`), so the TCP listener advertises h3.
 
-use crate::edits::{for_each_chain, hcm_mut, listeners, value};
+use crate::envoy::edits::{for_each_chain, hcm_mut, listeners, value};
 use crate::error::{fail, Result};
 use serde_json::json;
 use yaml_serde::Value;
