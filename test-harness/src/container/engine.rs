@@ -59,8 +59,7 @@ impl Engine {
             "podman",
             &format!("no container engine: no Docker engine answers at {DOCKER_SOCKET} and podman is not installed ({SETUP})"),
         )?;
-        // SAFETY: geteuid has no preconditions.
-        if unsafe { libc::geteuid() } != 0 {
+        if !rustix::process::geteuid().is_root() {
             return Err(fail(
                 "no container engine: no Docker engine answers and podman's sandbox (network, mount and PID namespaces) needs root",
             ));

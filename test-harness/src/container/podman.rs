@@ -20,6 +20,7 @@
 
 use crate::container::docker_api::ping;
 use crate::error::{fail, Context, Result};
+use rustix::process::{kill_process, test_kill_process, Pid, Signal};
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::os::unix::process::CommandExt;
@@ -147,10 +148,7 @@ impl Service {
             .output();
         let service = first_child(child.id());
         match service {
-            // SAFETY: a signal to the service's pid, read from its parent just now.
-            Some(pid) => unsafe {
-                libc::kill(pid, libc::SIGTERM);
-            },
+            Some(pid) => signal(pid, Signal::TERM),
             None => {
                 let _ = child.kill();
             }
@@ -161,8 +159,8 @@ impl Service {
         }
         if matches!(child.try_wait(), Ok(None)) {
             if let Some(pid) = service {
-                // SAFETY: as above; init of the PID namespace, which takes the rest with it.
-                unsafe { libc::kill(pid, libc::SIGKILL) };
+                // Init of the PID namespace, which takes the rest with it.
+                signal(pid, Signal::KILL);
             }
             let _ = child.kill();
         }
@@ -179,50 +177,63 @@ impl Drop for Service {
 }
 
 /// In the forked child, before exec: die with the parent thread; new network and mount
-/// namespaces; tmpfs over the folders the engine writes by default; loopback up.
+/// namespaces; tmpfs over the folders the engine writes by default; loopback up. Raw system
+/// calls only (rustix, on static C strings): nothing allocates between fork and exec.
 fn enter_sandbox() -> std::io::Result<()> {
-    fn check(result: libc::c_int) -> std::io::Result<()> {
-        match result {
-            -1 => Err(std::io::Error::last_os_error()),
-            _ => Ok(()),
-        }
+    use rustix::mount::{mount, mount_change, MountFlags, MountPropagationFlags};
+    use rustix::process::{set_parent_process_death_signal, Signal};
+    use rustix::thread::{unshare_unsafe, UnshareFlags};
+    set_parent_process_death_signal(Some(Signal::KILL))?;
+    // SAFETY: no FILES flag, so no thread can meet a file descriptor table it does not share
+    // (the only unsafety `unshare` has); the forked child has one thread anyway.
+    unsafe { unshare_unsafe(UnshareFlags::NEWNET | UnshareFlags::NEWNS) }?;
+    mount_change(
+        c"/",
+        MountPropagationFlags::REC | MountPropagationFlags::PRIVATE,
+    )?;
+    for (target, mode) in [
+        (c"/run", c"mode=755"),
+        (c"/var/lib", c"mode=755"),
+        (c"/var/tmp", c"mode=1777"),
+    ] {
+        let flags = MountFlags::NOSUID | MountFlags::NODEV;
+        mount(c"sni-guard-engine", target, c"tmpfs", flags, mode)?;
     }
-    // SAFETY: system calls on static, NUL-terminated strings and a zeroed ifreq.
+    loopback_up()
+}
+
+/// `ip link set lo up` as system calls: rustix has no interface-flags call, so libc's ioctl.
+fn loopback_up() -> std::io::Result<()> {
+    use rustix::net::{socket_with, AddressFamily, SocketFlags, SocketType};
+    use std::os::fd::AsRawFd;
+    let socket = socket_with(
+        AddressFamily::INET,
+        SocketType::DGRAM,
+        SocketFlags::CLOEXEC,
+        None,
+    )?;
+    let check = |result: libc::c_int| match result {
+        -1 => Err(std::io::Error::last_os_error()),
+        _ => Ok(()),
+    };
+    // SAFETY: an all-zero ifreq is valid (a C struct of integers and arrays).
+    let mut request: libc::ifreq = unsafe { std::mem::zeroed() };
+    request.ifr_name[0] = b'l' as libc::c_char;
+    request.ifr_name[1] = b'o' as libc::c_char;
+    // SAFETY: SIOCGIFFLAGS and SIOCSIFFLAGS read and write the ifreq passed, which lives
+    // across both calls, on a socket this function owns.
     unsafe {
-        check(libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL))?;
-        check(libc::unshare(libc::CLONE_NEWNET | libc::CLONE_NEWNS))?;
-        check(libc::mount(
-            std::ptr::null(),
-            c"/".as_ptr(),
-            std::ptr::null(),
-            libc::MS_REC | libc::MS_PRIVATE,
-            std::ptr::null(),
+        check(libc::ioctl(
+            socket.as_raw_fd(),
+            libc::SIOCGIFFLAGS,
+            &mut request,
         ))?;
-        for (target, mode) in [
-            (c"/run", c"mode=755"),
-            (c"/var/lib", c"mode=755"),
-            (c"/var/tmp", c"mode=1777"),
-        ] {
-            check(libc::mount(
-                c"sni-guard-engine".as_ptr(),
-                target.as_ptr(),
-                c"tmpfs".as_ptr(),
-                libc::MS_NOSUID | libc::MS_NODEV,
-                mode.as_ptr().cast(),
-            ))?;
-        }
-        let fd = libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0);
-        check(fd)?;
-        let mut request: libc::ifreq = std::mem::zeroed();
-        request.ifr_name[0] = b'l' as libc::c_char;
-        request.ifr_name[1] = b'o' as libc::c_char;
-        let mut result = check(libc::ioctl(fd, libc::SIOCGIFFLAGS, &mut request));
-        if result.is_ok() {
-            request.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
-            result = check(libc::ioctl(fd, libc::SIOCSIFFLAGS, &request));
-        }
-        libc::close(fd);
-        result
+        request.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
+        check(libc::ioctl(
+            socket.as_raw_fd(),
+            libc::SIOCSIFFLAGS,
+            &request,
+        ))
     }
 }
 
@@ -301,8 +312,7 @@ fn remove_stale(root: &Path) {
         let Some(pid) = name.split('-').next().and_then(|p| p.parse::<i32>().ok()) else {
             continue;
         };
-        // SAFETY: signal 0 only checks that the process exists.
-        if unsafe { libc::kill(pid, 0) } != 0 {
+        if !alive(pid) {
             let containers = entry.path().join("storage/overlay-containers");
             for container in std::fs::read_dir(containers)
                 .into_iter()
@@ -370,4 +380,16 @@ fn remove_cgroup_tree(top: &Path) {
     for group in groups.iter().rev() {
         let _ = std::fs::remove_dir(group);
     }
+}
+
+/// Sends `signal` to `pid`, if it is a pid and still there.
+fn signal(pid: i32, signal: Signal) {
+    if let Some(pid) = Pid::from_raw(pid) {
+        let _ = kill_process(pid, signal);
+    }
+}
+
+/// Whether a process `pid` exists (signal 0).
+fn alive(pid: i32) -> bool {
+    Pid::from_raw(pid).is_some_and(|pid| test_kill_process(pid).is_ok())
 }
