@@ -1,4 +1,7 @@
-//! HTTP/1.1 keep-alive over TLS (or plain TCP), requests written byte for byte.
+//! The harness's one HTTP/1 client: keep-alive over TLS, plain TCP or a unix socket, requests
+//! written as built or byte for byte, responses read by `Content-Length`, chunks or to the
+//! close. Envoy's admin API, the registry and the Docker API are read with it too; the hostile
+//! tests write their malformed requests byte for byte with [`Http1::send_raw`].
 
 use super::{Client, Request, Response, IO_TIMEOUT};
 use crate::error::{fail, Context, Result};
@@ -8,6 +11,10 @@ use std::net::{SocketAddr, TcpStream};
 /// What an HTTP/1.1 connection runs on: TLS, or plain TCP.
 trait Stream: Read + Write {}
 impl<T: Read + Write> Stream for T {}
+
+/// A response as it came off the wire: the status, the headers (names lower-case), the body
+/// bytes (chunks joined).
+pub type Exchanged = (u16, Vec<(String, String)>, Vec<u8>);
 
 /// An HTTP/1.1 keep-alive connection.
 pub struct Http1 {
@@ -40,10 +47,15 @@ impl Http1 {
         let tcp = TcpStream::connect(addr).context(|| format!("connecting to {addr}"))?;
         tcp.set_read_timeout(Some(IO_TIMEOUT))?;
         tcp.set_write_timeout(Some(IO_TIMEOUT))?;
-        Ok(Http1 {
-            stream: BufReader::new(Box::new(tcp)),
+        Ok(Http1::over(tcp))
+    }
+
+    /// A connection on a stream already open (a unix socket, say), its timeouts set.
+    pub fn over(stream: impl Read + Write + 'static) -> Http1 {
+        Http1 {
+            stream: BufReader::new(Box::new(stream)),
             sni: None,
-        })
+        }
     }
 
     /// `GET {path}` with `Host: {authority}` on this connection.
@@ -85,7 +97,22 @@ impl Http1 {
         Ok(())
     }
 
+    /// Writes `head` exactly as given and reads one response, its body as bytes.
+    pub fn exchange_raw(&mut self, head: &[u8]) -> Result<Exchanged> {
+        self.write(head)?;
+        self.read_raw()
+    }
+
     fn read_response(&mut self) -> Result<Response> {
+        let (status, headers, body) = self.read_raw()?;
+        Ok(Response {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        })
+    }
+
+    fn read_raw(&mut self) -> Result<Exchanged> {
         let status_line = self.line()?;
         let status = status_line
             .split(' ')
@@ -103,30 +130,25 @@ impl Http1 {
                 .ok_or_else(|| fail(format!("bad header line {line:?}")))?;
             headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
         }
-        let response = Response {
-            status,
-            headers,
-            body: String::new(),
+        let header = |name: &str| {
+            headers
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
         };
-        let body = if let Some(length) = response.header("content-length") {
+        let body = if let Some(length) = header("content-length") {
             let length: usize = length.parse().map_err(|_| fail("bad content-length"))?;
             let mut body = vec![0; length];
             self.stream.read_exact(&mut body)?;
             body
-        } else if response
-            .header("transfer-encoding")
-            .is_some_and(|t| t.eq_ignore_ascii_case("chunked"))
-        {
+        } else if header("transfer-encoding").is_some_and(|t| t.eq_ignore_ascii_case("chunked")) {
             self.chunked()?
         } else {
             let mut body = Vec::new();
             self.stream.read_to_end(&mut body)?;
             body
         };
-        Ok(Response {
-            body: String::from_utf8_lossy(&body).into_owned(),
-            ..response
-        })
+        Ok((status, headers, body))
     }
 
     fn line(&mut self) -> Result<String> {

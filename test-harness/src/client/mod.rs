@@ -4,7 +4,7 @@
 
 mod h2;
 mod h3;
-mod http1;
+pub mod http1;
 
 pub use self::h2::H2;
 pub use self::h3::H3;

@@ -125,11 +125,6 @@ fn get(addr: SocketAddr, path: &str, accept: &str) -> Result<Reply> {
     };
     let (status, headers, body) =
         admin::exchange(addr, "GET", path, &accept).context(|| "registry".to_string())?;
-    if admin::chunked(&headers) {
-        return Err(fail(format!(
-            "registry GET {path}: chunked replies are not read"
-        )));
-    }
     Ok(Reply {
         status,
         headers,
