@@ -71,6 +71,6 @@ pub use sni_guard_conformance::{conformance, plugin_slot};
 pub use client::{Client, Protocol, Request, Response};
 pub use envoy::gateway::{Gateway, Outcome, Stopped};
 pub use envoy::topology::{Filter, Layout, Topology};
-pub use envoy::{default_version, oldest_version, suite_version, Envoy, Exited, Launch};
+pub use envoy::{Envoy, Exited, Launch, default_version, oldest_version, suite_version};
 pub use error::{Error, Result};
 pub use pki::Pki;

@@ -1,6 +1,6 @@
 //! Where the harness finds the project's files.
 
-use crate::error::{fail, Result};
+use crate::error::{Result, fail};
 use std::path::{Path, PathBuf};
 
 /// The workspace root (the folder holding the root `Cargo.toml`).

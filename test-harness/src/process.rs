@@ -1,7 +1,7 @@
 //! Programs the harness runs to the end: found on the PATH, their output read, a failure
 //! reported with their standard error.
 
-use crate::error::{fail, Context, Result};
+use crate::error::{Context, Result, fail};
 use std::process::{Command, Output};
 
 /// Runs `command`; its standard output, or an error naming `what` with its standard error.

@@ -2,7 +2,7 @@
 //! another folder (is the build reproducible?), or with another optimisation level (a second,
 //! different sni-guard module, as a new release is).
 
-use crate::error::{fail, Result};
+use crate::error::{Result, fail};
 use crate::paths;
 use crate::process::checked;
 use std::path::{Path, PathBuf};

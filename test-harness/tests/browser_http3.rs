@@ -14,11 +14,11 @@
 //! list both hosts on port 1, which nothing uses, to waive the check without forcing QUIC
 //! on the gateway's port.
 
-use sni_guard_harness::browser::netlog::{NetLog, Request};
 use sni_guard_harness::browser::Browser;
+use sni_guard_harness::browser::netlog::{NetLog, Request};
 use sni_guard_harness::client::BODY_421;
 use sni_guard_harness::envoy::access_log::Entry;
-use sni_guard_harness::{envoy::quic, Filter, Gateway, Pki, Topology};
+use sni_guard_harness::{Filter, Gateway, Pki, Topology, envoy::quic};
 use std::collections::BTreeMap;
 
 const GW_B: &str = "gw-b: b.example.com\n";

@@ -4,7 +4,7 @@
 //! configuration is the file the harness runs live.
 
 use serde_json::Value;
-use sni_guard_harness::{container::compose, default_version, envoy, paths, Topology};
+use sni_guard_harness::{Topology, container::compose, default_version, envoy, paths};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;

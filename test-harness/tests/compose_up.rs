@@ -14,7 +14,7 @@ use sni_guard_harness::container::engine::Engine;
 use sni_guard_harness::container::envoy_image;
 use sni_guard_harness::envoy::access_log;
 use sni_guard_harness::envoy::admin;
-use sni_guard_harness::{default_version, demo, paths, Client, Protocol, Response};
+use sni_guard_harness::{Client, Protocol, Response, default_version, demo, paths};
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpListener};
 use std::process::Command;

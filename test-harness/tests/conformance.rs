@@ -2,8 +2,8 @@
 //! table: all 15 cases of HTTPRouteHTTPSListenerDetectMisdirectedRequests, over HTTP/2 and
 //! HTTP/1.1, on the suite's Envoy (1.40.0) and on the oldest Envoy Istio still ships (1.36.4).
 
-use sni_guard_harness::{conformance, oldest_version, suite_version};
 use sni_guard_harness::{Gateway, Protocol, Topology};
+use sni_guard_harness::{conformance, oldest_version, suite_version};
 
 /// The listener Envoy's filter chain match picks for an SNI.
 fn listener(sni: &str) -> &'static str {

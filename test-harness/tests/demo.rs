@@ -2,7 +2,7 @@
 //! strict, 404 and a counted mismatch with log_only; and the migration: log_only's 404, counter
 //! and warning, then strict delivered through ECDS to the same Envoy, and the 421.
 
-use sni_guard_harness::{demo, istio::migrate, Pki};
+use sni_guard_harness::{Pki, demo, istio::migrate};
 
 #[test]
 fn the_demo_shows_the_bug_and_both_modes() {

@@ -4,7 +4,7 @@
 
 use sni_guard_harness::client::BODY_421;
 use sni_guard_harness::plugin_slot::{is_sni_guard, visit_http_filters_mut};
-use sni_guard_harness::{envoy::quic, paths, Filter, Gateway, Layout, Protocol, Topology};
+use sni_guard_harness::{Filter, Gateway, Layout, Protocol, Topology, envoy::quic, paths};
 use yaml_serde::Value;
 
 const A: Option<&str> = Some("a.example.com");
@@ -82,9 +82,11 @@ fn strict_answers_421_and_the_retry_reaches_gw_b(version: &str) {
     assert!(log.iter().all(|e| e.protocol == "HTTP/3"), "{log:#?}");
     let refused: Vec<_> = log.iter().filter(|e| e.status == 421).collect();
     assert_eq!(refused.len() as u64, sent_421);
-    assert!(refused
-        .iter()
-        .all(|e| e.details == "sni_guard_misdirected_request"));
+    assert!(
+        refused
+            .iter()
+            .all(|e| e.details == "sni_guard_misdirected_request")
+    );
     let on_a = refused.iter().filter(|e| e.sni == A.map(String::from));
     assert_eq!(on_a.count(), 3);
     // The three coalesced requests, their neighbours and the unknown host share one connection.
@@ -124,9 +126,11 @@ fn log_only_lets_it_through_and_counts(version: &str) {
         .filter(|e| e.authority.as_deref() == Some("b.example.com") && e.sni == A.map(String::from))
         .collect();
     assert_eq!(through.len() as u64, mismatches);
-    assert!(through
-        .iter()
-        .all(|e| e.status == 404 && e.details == "route_not_found" && e.protocol == "HTTP/3"));
+    assert!(
+        through
+            .iter()
+            .all(|e| e.status == 404 && e.details == "route_not_found" && e.protocol == "HTTP/3")
+    );
 }
 
 fn the_tcp_listener_advertises_h3_on_its_port(version: &str) {

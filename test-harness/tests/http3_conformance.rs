@@ -5,7 +5,7 @@
 //! SNI's listener and counts each. On the default and on the oldest Envoy.
 
 use sni_guard_harness::client::BODY_421;
-use sni_guard_harness::{conformance, envoy::quic, Filter, Gateway, Topology};
+use sni_guard_harness::{Filter, Gateway, Topology, conformance, envoy::quic};
 
 sni_guard_harness::on_both_versions!(
     strict_answers_every_case_as_over_http2,
@@ -35,11 +35,7 @@ fn routed(listener: &str, authority: &str) -> u16 {
         "https-with-hostname-matching-wildcard" => authority == "fourth-example.wildcard.org",
         _ => authority == "example.org",
     };
-    if served {
-        200
-    } else {
-        404
-    }
+    if served { 200 } else { 404 }
 }
 
 fn start(version: &str, filter: &Filter) -> Gateway {

@@ -16,9 +16,9 @@
 #[path = "hostile/cases.rs"]
 mod cases;
 
-use cases::{authorities, no_sni_authorities, Expect, Got, NO_SNI, RESET};
+use cases::{Expect, Got, NO_SNI, RESET, authorities, no_sni_authorities};
 use sni_guard_harness::envoy::wasm_failures;
-use sni_guard_harness::{envoy::edits, envoy::quic, Client, Filter, Gateway, Topology};
+use sni_guard_harness::{Client, Filter, Gateway, Topology, envoy::edits, envoy::quic};
 
 /// As `tests/hostile/main.rs`: gw-b also serves `*.b.example.com`.
 const TABLE: &str = r#"{"mode":"strict","servers":[{"name":"gw-a","hosts":["a.example.com"]},{"name":"gw-b","hosts":["b.example.com","*.b.example.com"]}]}"#;

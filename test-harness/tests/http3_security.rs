@@ -16,7 +16,7 @@ use sni_guard_harness::client::BODY_421;
 use sni_guard_harness::envoy::gateway::{Builder, Outcome};
 use sni_guard_harness::envoy::topology::MUTUAL_SERVERS;
 use sni_guard_harness::{
-    default_version, envoy::quic, oldest_version, Filter, Gateway, Protocol, Topology,
+    Filter, Gateway, Protocol, Topology, default_version, envoy::quic, oldest_version,
 };
 use yaml_serde::Value;
 

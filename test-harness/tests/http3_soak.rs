@@ -12,7 +12,7 @@ use sni_guard_harness::load::h2load::{self, Run};
 use sni_guard_harness::load::procfs::rss_kib;
 use sni_guard_harness::load::soak::{RSS_GROWTH, RSS_SLACK_KIB};
 use sni_guard_harness::{
-    envoy::admin, envoy::edits, envoy::quic, Client, Filter, Gateway, Protocol, Topology,
+    Client, Filter, Gateway, Protocol, Topology, envoy::admin, envoy::edits, envoy::quic,
 };
 use std::collections::BTreeMap;
 use std::time::Instant;

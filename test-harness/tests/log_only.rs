@@ -50,19 +50,23 @@ fn log_only_lets_through_logs_and_counts() {
         .filter(|l| l.contains(WARNING))
         .count();
     assert_eq!(warnings as u64, mismatches, "{}", stopped.exited.stderr);
-    assert!(stopped
-        .exited
-        .stderr
-        .lines()
-        .filter(|l| l.contains(WARNING))
-        .all(|l| l.contains("[warning]")));
+    assert!(
+        stopped
+            .exited
+            .stderr
+            .lines()
+            .filter(|l| l.contains(WARNING))
+            .all(|l| l.contains("[warning]"))
+    );
     let through: Vec<_> = stopped
         .access_log
         .iter()
         .filter(|e| e.authority.as_deref() == Some("b.example.com") && e.filter_chain == "gw-a")
         .collect();
     assert_eq!(through.len() as u64, mismatches);
-    assert!(through
-        .iter()
-        .all(|e| e.status == 404 && e.details == "route_not_found"));
+    assert!(
+        through
+            .iter()
+            .all(|e| e.status == 404 && e.details == "route_not_found")
+    );
 }

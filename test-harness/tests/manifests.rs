@@ -7,8 +7,8 @@
 
 mod envoyfilter;
 
-use envoyfilter::{manifests, of_kind, Manifest};
-use serde_json::{json, Value};
+use envoyfilter::{Manifest, manifests, of_kind};
+use serde_json::{Value, json};
 use sni_guard_harness::checks::crds::{self, Crds};
 
 /// The errors for `object`, which must not validate.
@@ -202,9 +202,11 @@ fn default_plugin_selects_the_ingress_gateway_strictly() {
         json!({"istio": "ingressgateway"})
     );
     let spec = &plugin["spec"];
-    assert!(spec["url"]
-        .as_str()
-        .is_some_and(|u| u.starts_with("oci://")));
+    assert!(
+        spec["url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("oci://"))
+    );
     assert_eq!(spec["phase"], "AUTHN");
     assert_eq!(spec["pluginName"], "sni-guard");
     assert!(["FAIL_OPEN", "FAIL_CLOSE"].contains(&spec["failStrategy"].as_str().unwrap_or("")));

@@ -5,7 +5,7 @@
 
 mod envoyfilter;
 
-use envoyfilter::{of_kind, Manifest};
+use envoyfilter::{Manifest, of_kind};
 use sni_guard_decision::{Config, Mode};
 use sni_guard_harness::client::BODY_421;
 use sni_guard_harness::envoy::gateway::Outcome;
@@ -14,7 +14,7 @@ use sni_guard_harness::istio::istiod::{
     configuration as istiod_configuration, filter_name as istiod_filter_name,
 };
 use sni_guard_harness::plugin_slot::{is_sni_guard, visit_http_filters_mut};
-use sni_guard_harness::{envoy::lua, Filter, Gateway, Topology};
+use sni_guard_harness::{Filter, Gateway, Topology, envoy::lua};
 use yaml_serde::Value as Yaml;
 
 /// The hosts topology (a) has a filter chain for.

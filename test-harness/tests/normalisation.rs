@@ -38,12 +38,14 @@ fn authorities_are_compared_after_normalisation() {
     assert_eq!(gateway.counter("misdirected").unwrap(), refused);
     // Envoy passes the authority through as sent: the filter saw these exact bytes.
     let log = gateway.stop().unwrap().access_log;
-    assert!(log
-        .iter()
-        .any(|e| e.authority.as_deref() == Some("B.Example.Com") && e.status == 421));
-    assert!(log
-        .iter()
-        .any(|e| e.authority.as_deref() == Some("b.example.com.") && e.status == 421));
+    assert!(
+        log.iter()
+            .any(|e| e.authority.as_deref() == Some("B.Example.Com") && e.status == 421)
+    );
+    assert!(
+        log.iter()
+            .any(|e| e.authority.as_deref() == Some("b.example.com.") && e.status == 421)
+    );
 }
 
 #[test]
@@ -94,7 +96,8 @@ fn a_connection_without_sni_is_let_through_and_counted() {
     assert_eq!(gateway.counter("misdirected").unwrap(), 0);
     let log = gateway.stop().unwrap().access_log;
     assert_eq!(log.len(), 4);
-    assert!(log
-        .iter()
-        .all(|e| e.sni.is_none() && e.filter_chain == "https"));
+    assert!(
+        log.iter()
+            .all(|e| e.sni.is_none() && e.filter_chain == "https")
+    );
 }

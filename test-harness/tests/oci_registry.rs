@@ -11,12 +11,11 @@ use serde_json::Value;
 use sni_guard_harness::container::engine::Engine;
 use sni_guard_harness::container::registry::Registry;
 use sni_guard_harness::process::checked;
-use sni_guard_harness::{paths, rebuild, sha256, Filter, Gateway, Protocol, Topology};
+use sni_guard_harness::{Filter, Gateway, Protocol, Topology, paths, rebuild, sha256};
 use std::io::Read;
 
 /// The manifest types Istio's fetcher (go-containerregistry) accepts for an image.
-const MANIFEST_TYPES: &str =
-    "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
+const MANIFEST_TYPES: &str = "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
 /// The layer types of Istio's "compat" Wasm image: the last layer, a gzip'd tar.
 const LAYER_TYPES: [&str; 2] = [
     "application/vnd.oci.image.layer.v1.tar+gzip",

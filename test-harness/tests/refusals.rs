@@ -1,7 +1,7 @@
 //! Every refused plugin configuration makes the real Envoy refuse to start, and its log
 //! names the field and the problem.
 
-use sni_guard_harness::{envoy, Filter, Gateway, Outcome, Topology};
+use sni_guard_harness::{Filter, Gateway, Outcome, Topology, envoy};
 
 /// (plugin configuration, what the refusal line must name: field, value, problem).
 const REFUSED: &[(&str, &[&str])] = &[

@@ -7,7 +7,7 @@
 use sni_guard_harness::client::BODY_421;
 use sni_guard_harness::envoy::shared_vm::{self, VM_ID};
 use sni_guard_harness::envoy::topology::TWO_GATEWAYS_SERVERS;
-use sni_guard_harness::{plugin_slot, Gateway, Topology};
+use sni_guard_harness::{Gateway, Topology, plugin_slot};
 use yaml_serde::Value;
 
 const A: Option<&str> = Some("a.example.com");
@@ -95,10 +95,11 @@ fn each_stream_is_decided_by_its_own_plugin_in_a_shared_vm() {
     };
     assert_eq!(answered("gw-a", "b.example.com", 421), 3);
     assert_eq!(answered("gw-b", "a.example.com", 404), 2);
-    assert!(log
-        .iter()
-        .filter(|e| e.status == 421)
-        .all(|e| e.details == "sni_guard_misdirected_request"));
+    assert!(
+        log.iter()
+            .filter(|e| e.status == 421)
+            .all(|e| e.details == "sni_guard_misdirected_request")
+    );
 }
 
 /// The benchmark's shared-VM row (`shared_vm::one_plugin_per_chain`): Envoy puts both chains'

@@ -1,7 +1,7 @@
 //! The soak's short version: 50,000 requests of six kinds in waves through Envoy with
 //! sni-guard; `test-harness/soak.sh` runs the long one (500,000 by default).
 
-use sni_guard_harness::load::soak::{self, Options, KINDS};
+use sni_guard_harness::load::soak::{self, KINDS, Options};
 
 #[test]
 fn a_short_soak_gets_every_response_and_counter_right() {

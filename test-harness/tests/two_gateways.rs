@@ -2,7 +2,7 @@
 //! without a filter, and sni-guard strict with and without a servers table.
 
 use sni_guard_harness::client::BODY_421;
-use sni_guard_harness::{paths, Filter, Gateway, Protocol, Request, Topology};
+use sni_guard_harness::{Filter, Gateway, Protocol, Request, Topology, paths};
 
 const A: Option<&str> = Some("a.example.com");
 const B: Option<&str> = Some("b.example.com");
@@ -111,12 +111,15 @@ fn strict_with_the_servers_table() {
     let log = gateway.stop().unwrap().access_log;
     let refused: Vec<_> = log.iter().filter(|e| e.status == 421).collect();
     assert_eq!(refused.len() as u64, sent_421);
-    assert!(refused
-        .iter()
-        .all(|e| e.details == "sni_guard_misdirected_request"));
-    assert!(log
-        .iter()
-        .any(|e| e.status == 421 && e.protocol == "HTTP/1.1"));
+    assert!(
+        refused
+            .iter()
+            .all(|e| e.details == "sni_guard_misdirected_request")
+    );
+    assert!(
+        log.iter()
+            .any(|e| e.status == 421 && e.protocol == "HTTP/1.1")
+    );
     // The three coalesced HTTP/2 requests and their neighbours share one connection.
     let first = log.first().unwrap().connection;
     assert_eq!(log.iter().filter(|e| e.connection == first).count(), 6);

@@ -4,7 +4,7 @@
 //! machine is noisy, the count for the same Envoy, topology and requests is not.
 
 use crate::bench::{self, Load, Variant, Workload};
-use crate::error::{fail, Result};
+use crate::error::{Result, fail};
 use crate::process::checked;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -10,13 +10,13 @@ pub mod callgrind;
 pub mod report;
 pub mod upstream;
 
-use crate::bench::upstream::{proxy_to, Backend};
+use crate::bench::upstream::{Backend, proxy_to};
 use crate::client::Protocol;
 use crate::envoy::edits::remove_key;
 use crate::envoy::gateway::Gateway;
 use crate::envoy::shared_vm;
-use crate::envoy::topology::{Filter, Topology, TWO_GATEWAYS_SERVERS};
-use crate::error::{fail, Context, Result};
+use crate::envoy::topology::{Filter, TWO_GATEWAYS_SERVERS, Topology};
+use crate::error::{Context, Result, fail};
 use crate::load::h2load::{self, Run};
 use crate::load::procfs::{cpu_ns, rss_kib};
 use crate::paths;

@@ -4,7 +4,7 @@
 //! counts); [`with_kept`] carries it over when the benchmark writes the page again.
 
 use crate::bench::{
-    Load, Sample, LUA, NONE, SNI_GUARD, SNI_GUARD_10K, SNI_GUARD_SHARED_VM, WORKLOADS,
+    LUA, Load, NONE, SNI_GUARD, SNI_GUARD_10K, SNI_GUARD_SHARED_VM, Sample, WORKLOADS,
 };
 use std::fmt::Write;
 

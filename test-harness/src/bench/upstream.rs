@@ -8,7 +8,7 @@
 use crate::envoy::edits::add_loopback_cluster;
 use crate::envoy::gateway::launch_on_free_port;
 use crate::envoy::{Envoy, Launch};
-use crate::error::{fail, Result};
+use crate::error::{Result, fail};
 use crate::suite_version;
 use serde_json::json;
 use yaml_serde::{Mapping, Value};

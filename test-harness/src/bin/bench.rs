@@ -10,12 +10,12 @@
 //!                         (instructions per request under callgrind, no timing)
 
 use clap::Parser;
+use sni_guard_harness::Filter;
 use sni_guard_harness::bench::callgrind;
 use sni_guard_harness::bench::report::{self, Setup};
 use sni_guard_harness::bench::{self, Load, Variant, WORKLOADS};
 use sni_guard_harness::load::h2load::count;
-use sni_guard_harness::Filter;
-use sni_guard_harness::{default_version, paths, Result};
+use sni_guard_harness::{Result, default_version, paths};
 use std::path::PathBuf;
 
 /// Envoy CPU per request with no filter, do-nothing proxy-wasm filters, the Lua workaround

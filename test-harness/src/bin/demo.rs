@@ -11,8 +11,8 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use sni_guard_harness::envoy::gateway::{Gateway, Outcome};
-use sni_guard_harness::envoy::topology::{Filter, Topology, CONTAINER_PORT};
-use sni_guard_harness::{default_version, demo, istio::migrate, Result};
+use sni_guard_harness::envoy::topology::{CONTAINER_PORT, Filter, Topology};
+use sni_guard_harness::{Result, default_version, demo, istio::migrate};
 
 /// What a coalesced request gets from two Gateways sharing one certificate, without
 /// sni-guard, with it (strict) and in log_only mode; the live switch; Chromium. Runs
@@ -69,8 +69,12 @@ fn show() -> Result<()> {
         "Two Istio Gateways on one port sharing one certificate (*.example.com), in Envoy {}:",
         default_version()
     );
-    println!("gw-a serves a.example.com, gw-b serves b.example.com; each TLS filter chain, chosen by SNI,");
-    println!("has its own route table. A browser reuses its a.example.com connection for b.example.com.\n");
+    println!(
+        "gw-a serves a.example.com, gw-b serves b.example.com; each TLS filter chain, chosen by SNI,"
+    );
+    println!(
+        "has its own route table. A browser reuses its a.example.com connection for b.example.com.\n"
+    );
     let mut runs = Vec::new();
     for (title, filter) in demo::modes() {
         let run = demo::run(title, &filter, &pki)?;
@@ -142,7 +146,7 @@ fn serve(mode: Mode, port: u16) -> Result<()> {
             return Err(sni_guard_harness::error::fail(format!(
                 "Envoy did not start (is port {port} taken? use --port N):\n{}",
                 exited.stderr
-            )))
+            )));
         }
     };
     println!(

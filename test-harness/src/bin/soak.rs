@@ -4,9 +4,9 @@
 //!   test-harness/soak.sh [--requests 500000] [--waves 10]
 
 use clap::Parser;
+use sni_guard_harness::Result;
 use sni_guard_harness::load::h2load::count;
 use sni_guard_harness::load::soak::{self, Options};
-use sni_guard_harness::Result;
 
 /// A sustained mixed load through Envoy with sni-guard strict and topology (a)'s servers
 /// table; exits 1 on any problem.

@@ -4,7 +4,7 @@
 
 pub mod netlog;
 
-use crate::error::{fail, Context, Result};
+use crate::error::{Context, Result, fail};
 use crate::process::{checked, stdout_of};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -5,7 +5,7 @@
 //! Event names are looked up in the file's own constants, so ids may change between
 //! Chromium versions.
 
-use crate::error::{fail, Result};
+use crate::error::{Result, fail};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -216,13 +216,12 @@ pub fn parse(text: &str) -> Result<NetLog> {
                 },
             ));
         }
-        if *name == "HTTP_STREAM_REQUEST_BOUND_TO_QUIC_SESSION" {
-            if let Some(id) = params
+        if *name == "HTTP_STREAM_REQUEST_BOUND_TO_QUIC_SESSION"
+            && let Some(id) = params
                 .pointer("/source_dependency/id")
                 .and_then(Value::as_u64)
-            {
-                bound_quic.insert(source, id);
-            }
+        {
+            bound_quic.insert(source, id);
         }
         let Some(request) = find(&mut requests, source) else {
             continue;
@@ -263,10 +262,10 @@ pub fn parse(text: &str) -> Result<NetLog> {
             }
             _ => {}
         }
-        if let Some(e) = params.get("net_error").and_then(Value::as_i64) {
-            if e != 0 {
-                request.net_error = request.net_error.or(Some(e));
-            }
+        if let Some(e) = params.get("net_error").and_then(Value::as_i64)
+            && e != 0
+        {
+            request.net_error = request.net_error.or(Some(e));
         }
     }
     log.requests = requests.into_iter().map(|(_, r)| r).collect();

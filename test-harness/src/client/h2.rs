@@ -1,7 +1,7 @@
 //! HTTP/2 over TLS (or prior knowledge), many requests on one connection.
 
-use super::{relative, Client, Request, Response, IO_TIMEOUT};
-use crate::error::{fail, Context, Result};
+use super::{Client, IO_TIMEOUT, Request, Response, relative};
+use crate::error::{Context, Result, fail};
 use bytes::Bytes;
 use std::net::SocketAddr;
 

@@ -4,8 +4,8 @@
 //! ring provider as the TLS client (Debian's curl has no `--http3`, its h2load no QUIC; a
 //! Python aioquic client would bring a second language and runtime into every test).
 
-use super::{relative, Client, Request, Response, IO_TIMEOUT};
-use crate::error::{fail, Context, Result};
+use super::{Client, IO_TIMEOUT, Request, Response, relative};
+use crate::error::{Context, Result, fail};
 use bytes::{Buf, Bytes};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;

@@ -3,8 +3,8 @@
 //! close. Envoy's admin API, the registry and the Docker API are read with it too; the hostile
 //! tests write their malformed requests byte for byte with [`Http1::send_raw`].
 
-use super::{Client, Request, Response, IO_TIMEOUT};
-use crate::error::{fail, Context, Result};
+use super::{Client, IO_TIMEOUT, Request, Response};
+use crate::error::{Context, Result, fail};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 

@@ -10,7 +10,7 @@ pub use self::h2::H2;
 pub use self::h3::H3;
 pub use self::http1::Http1;
 
-use crate::error::{fail, Context, Result};
+use crate::error::{Context, Result, fail};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::{ClientConfig, RootCertStore};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -18,8 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// The body of sni-guard's 421 (the module's `BODY`).
-pub const BODY_421: &str =
-    "Misdirected Request: this connection was made for another server name; retry on a new connection.\n";
+pub const BODY_421: &str = "Misdirected Request: this connection was made for another server name; retry on a new connection.\n";
 
 /// A safety net against a hung peer; no result depends on it.
 const IO_TIMEOUT: Duration = Duration::from_secs(30);

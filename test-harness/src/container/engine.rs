@@ -9,7 +9,7 @@
 
 use crate::container::docker_api::ping;
 use crate::container::podman::Service;
-use crate::error::{fail, Result};
+use crate::error::{Result, fail};
 use crate::paths;
 use crate::process::{checked, require};
 use std::os::fd::AsRawFd;
@@ -57,7 +57,9 @@ impl Engine {
         }
         require(
             "podman",
-            &format!("no container engine: no Docker engine answers at {DOCKER_SOCKET} and podman is not installed ({SETUP})"),
+            &format!(
+                "no container engine: no Docker engine answers at {DOCKER_SOCKET} and podman is not installed ({SETUP})"
+            ),
         )?;
         if !rustix::process::geteuid().is_root() {
             return Err(fail(

@@ -5,7 +5,7 @@
 
 use crate::container::engine::{Engine, Image};
 use crate::envoy;
-use crate::error::{fail, Result};
+use crate::error::{Result, fail};
 use crate::process::checked;
 use std::path::{Path, PathBuf};
 use std::process::Command;

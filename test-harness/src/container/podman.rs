@@ -19,8 +19,8 @@
 //! and the groups of a killed run's containers by the next run.
 
 use crate::container::docker_api::ping;
-use crate::error::{fail, Context, Result};
-use rustix::process::{kill_process, test_kill_process, Pid, Signal};
+use crate::error::{Context, Result, fail};
+use rustix::process::{Pid, Signal, kill_process, test_kill_process};
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::os::unix::process::CommandExt;
@@ -180,9 +180,9 @@ impl Drop for Service {
 /// namespaces; tmpfs over the folders the engine writes by default; loopback up. Raw system
 /// calls only (rustix, on static C strings): nothing allocates between fork and exec.
 fn enter_sandbox() -> std::io::Result<()> {
-    use rustix::mount::{mount, mount_change, MountFlags, MountPropagationFlags};
-    use rustix::process::{set_parent_process_death_signal, Signal};
-    use rustix::thread::{unshare_unsafe, UnshareFlags};
+    use rustix::mount::{MountFlags, MountPropagationFlags, mount, mount_change};
+    use rustix::process::{Signal, set_parent_process_death_signal};
+    use rustix::thread::{UnshareFlags, unshare_unsafe};
     set_parent_process_death_signal(Some(Signal::KILL))?;
     // SAFETY: no FILES flag, so no thread can meet a file descriptor table it does not share
     // (the only unsafety `unshare` has); the forked child has one thread anyway.
@@ -204,7 +204,7 @@ fn enter_sandbox() -> std::io::Result<()> {
 
 /// `ip link set lo up` as system calls: rustix has no interface-flags call, so libc's ioctl.
 fn loopback_up() -> std::io::Result<()> {
-    use rustix::net::{socket_with, AddressFamily, SocketFlags, SocketType};
+    use rustix::net::{AddressFamily, SocketFlags, SocketType, socket_with};
     use std::os::fd::AsRawFd;
     let socket = socket_with(
         AddressFamily::INET,

@@ -5,7 +5,7 @@
 
 use crate::container::engine::Engine;
 use crate::envoy::admin;
-use crate::error::{fail, Context, Result};
+use crate::error::{Context, Result, fail};
 use crate::process::require;
 use std::net::{SocketAddr, TcpListener};
 use std::process::{Child, Stdio};
@@ -74,10 +74,10 @@ impl Registry {
         let mut registry = Registry { child, addr, dir };
         let deadline = Instant::now() + READY_DEADLINE;
         loop {
-            if let Ok(reply) = registry.get(engine, "/v2/", "") {
-                if reply.status == 200 {
-                    return Ok(registry);
-                }
+            if let Ok(reply) = registry.get(engine, "/v2/", "")
+                && reply.status == 200
+            {
+                return Ok(registry);
             }
             if let Some(status) = registry.child.try_wait()? {
                 return Err(fail(format!(

@@ -3,7 +3,7 @@
 //! [`Http1`]).
 
 use crate::client::http1::{Exchanged, Http1};
-use crate::error::{fail, Context, Result};
+use crate::error::{Context, Result, fail};
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;

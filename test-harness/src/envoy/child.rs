@@ -2,7 +2,7 @@
 //! rendered configuration, ready when `/ready` says so, killed when dropped.
 
 use crate::envoy::admin;
-use crate::error::{fail, Context, Result};
+use crate::error::{Context, Result, fail};
 use crate::paths;
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;

@@ -3,7 +3,7 @@
 //! (a catch-all `*` server, or more hosts), a TLS passthrough chain and its backend, HTTP/1.0
 //! accepted, the access log off.
 
-use crate::error::{fail, Result};
+use crate::error::{Result, fail};
 use serde_json::json;
 use yaml_serde::{Mapping, Value};
 

@@ -4,8 +4,8 @@
 use crate::client::Client;
 use crate::envoy::access_log::{self, Entry};
 use crate::envoy::topology::{self, Filter, Layout, Topology};
-use crate::envoy::{suite_version, Envoy, Exited, Launch};
-use crate::error::{fail, Result};
+use crate::envoy::{Envoy, Exited, Launch, suite_version};
+use crate::error::{Result, fail};
 use crate::paths;
 use crate::pki::Pki;
 use std::collections::BTreeSet;

@@ -9,7 +9,7 @@
 //! (route.go, `buildHTTP3AltSvcHeader`), so the TCP listener advertises h3.
 
 use crate::envoy::edits::{for_each_chain, hcm_mut, listeners, value};
-use crate::error::{fail, Result};
+use crate::error::{Result, fail};
 use serde_json::json;
 use yaml_serde::Value;
 

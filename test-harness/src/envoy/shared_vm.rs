@@ -4,7 +4,7 @@
 //! root id and configuration.
 
 use crate::envoy::edits::hcm_mut;
-use crate::error::{fail, Result};
+use crate::error::{Result, fail};
 use crate::plugin_slot;
 use yaml_serde::Value;
 

@@ -6,7 +6,7 @@
 //! 127.0.0.1 on a chosen port (the iframe URL follows), and swaps the sni-guard entry of
 //! every `http_filters` list for the wanted [`Filter`].
 
-use crate::error::{fail, Context, Result};
+use crate::error::{Context, Result, fail};
 use crate::plugin_slot::{is_sni_guard, visit_http_filters_mut};
 use crate::{envoy::lua, paths, plugin_slot};
 use std::path::{Path, PathBuf};

@@ -5,9 +5,9 @@
 //! istio-agent fetches the module, keeps it as a local file and rewrites the code source to
 //! that file before passing the resource on to Envoy (`pkg/wasm/convert.go`, `cache.go`).
 
-use crate::error::{fail, Context, Result};
+use crate::error::{Context, Result, fail};
 use crate::sha256;
-use serde_json::{json, Map, Number, Value};
+use serde_json::{Map, Number, Value, json};
 use std::path::{Path, PathBuf};
 
 /// The type URLs istiod allows for a WasmPlugin's HTTP filter: the Wasm filter, and the RBAC

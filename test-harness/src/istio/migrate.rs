@@ -6,7 +6,7 @@
 
 use crate::client::Response;
 use crate::envoy::Envoy;
-use crate::error::{fail, Result};
+use crate::error::{Result, fail};
 use crate::istio::ecds::Discovered;
 use crate::{istio::istiod, load::procfs, paths};
 use std::collections::BTreeMap;

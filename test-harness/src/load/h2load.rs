@@ -2,7 +2,7 @@
 //! (SNI, `:authority`, HTTP/2 or HTTP/1.1), its summary and its per-request log.
 
 use crate::client::Protocol;
-use crate::error::{fail, Context, Result};
+use crate::error::{Context, Result, fail};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};

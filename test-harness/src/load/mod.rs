@@ -7,11 +7,11 @@ pub mod h2load;
 pub mod procfs;
 pub mod soak;
 
-use crate::error::{fail, Result};
+use crate::error::{Result, fail};
 use h2load::Run;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::thread::JoinHandle;
 
 /// What the load got.

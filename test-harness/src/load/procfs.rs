@@ -1,6 +1,6 @@
 //! Figures about a running process (Envoy) from `/proc`.
 
-use crate::error::{fail, Result};
+use crate::error::{Result, fail};
 
 /// Resident memory (`VmRSS`), KiB.
 pub fn rss_kib(pid: u32) -> Result<u64> {

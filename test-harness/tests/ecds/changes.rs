@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 use sni_guard_harness::client::H2;
-use sni_guard_harness::istio::ecds::{Discovered, APPLY_DEADLINE};
+use sni_guard_harness::istio::ecds::{APPLY_DEADLINE, Discovered};
 use sni_guard_harness::load::Load;
 use sni_guard_harness::{Client, Protocol};
 use std::collections::BTreeMap;

@@ -13,17 +13,17 @@
 use serde_json::json;
 use sni_guard_harness::envoy::topology::LISTENER_STATS;
 use sni_guard_harness::istio::ecds::{self, Discovered};
-use sni_guard_harness::load::h2load::Run;
 use sni_guard_harness::load::Load;
+use sni_guard_harness::load::h2load::Run;
 use sni_guard_harness::{
-    envoy, envoy::admin, istio::istiod, istio::migrate, paths, rebuild, Protocol,
+    Protocol, envoy, envoy::admin, istio::istiod, istio::migrate, paths, rebuild,
 };
 use std::collections::BTreeMap;
 use std::time::Instant;
 
 mod changes;
 
-use changes::{apply, Prober, Step, DWELL};
+use changes::{DWELL, Prober, Step, apply};
 
 #[test]
 fn wasmplugin_changes_reach_envoy_through_ecds_under_load() {

@@ -1,10 +1,10 @@
 //! Sends each input to one gateway, checks what it got, and keeps every failure for one
 //! report.
 
-use crate::cases::{Expect, Got, A, MISDIRECTED, ROUTED};
-use sni_guard_harness::client::{Http1, H2};
+use crate::cases::{A, Expect, Got, MISDIRECTED, ROUTED};
+use sni_guard_harness::client::{H2, Http1};
 use sni_guard_harness::envoy::wasm_failures;
-use sni_guard_harness::{load::h2load, Gateway, Protocol, Request};
+use sni_guard_harness::{Gateway, Protocol, Request, load::h2load};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
@@ -75,7 +75,7 @@ impl Checker {
             (Protocol::Http2, Via::Tls(sni), Send::Authority(authority)) => {
                 return h2load::one(port, sni, authority)
                     .unwrap()
-                    .map_or(Got::NoResponse, Got::Status)
+                    .map_or(Got::NoResponse, Got::Status);
             }
             (Protocol::Http2, Via::Tls(sni), Send::NoAuthority(host)) => client
                 .h2(sni)

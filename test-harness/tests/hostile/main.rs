@@ -13,7 +13,7 @@
 mod cases;
 mod checker;
 
-use cases::{authorities, envoy, no_sni_authorities, Expect, A, RAW_HTTP1};
+use cases::{A, Expect, RAW_HTTP1, authorities, envoy, no_sni_authorities};
 use cases::{MISDIRECTED, NO_SNI, NO_SNI_NOT_FOUND, RESET, ROUTED};
 use checker::{Checker, Send, Via};
 use sni_guard_harness::envoy::edits::{self, PLAIN_LISTENER};

@@ -6,7 +6,7 @@
 //! `FAIL_CLOSE`, allow-all for `FAIL_OPEN`; src/istio/istiod.rs).
 
 use super::*;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use sni_guard_harness::istio::ecds::Discovered;
 use sni_guard_harness::{istio::istiod, istio::migrate, paths};
 
@@ -99,12 +99,14 @@ fn fail_open_serves_the_bypass_when_the_module_cannot_load() {
             "{protocol:?}"
         );
     }
-    assert!(discovered
-        .gateway
-        .envoy
-        .sni_guard_counters()
-        .unwrap()
-        .is_empty());
+    assert!(
+        discovered
+            .gateway
+            .envoy
+            .sni_guard_counters()
+            .unwrap()
+            .is_empty()
+    );
     // istio-agent's stand-in is what runs: without rules it lets all through uncounted.
     let allow =
         [("allowed", 0), ("denied", 0)].map(|(n, v)| (format!("wasm-default-allow.{n}"), v));

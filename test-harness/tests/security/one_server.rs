@@ -21,9 +21,10 @@ fn two_hosts_of_one_server_share_an_http2_connection() {
     let log = gateway.stop().unwrap().access_log;
     let first = log.first().unwrap().connection;
     assert_eq!(log.len(), 5);
-    assert!(log
-        .iter()
-        .all(|e| e.connection == first && e.filter_chain == "www"));
+    assert!(
+        log.iter()
+            .all(|e| e.connection == first && e.filter_chain == "www")
+    );
 }
 
 /// Without a servers table the two names differ, so the second one is refused: the table is

@@ -5,9 +5,9 @@
 use std::cell::{Cell, UnsafeCell};
 
 #[link(wasm_import_module = "env")]
-extern "C" {
+unsafe extern "C" {
     fn proxy_get_property(path: *const u8, size: usize, data: *mut *mut u8, len: *mut usize)
-        -> u32;
+    -> u32;
     fn proxy_get_header_map_value(
         map: u32,
         key: *const u8,
@@ -24,23 +24,23 @@ unsafe impl Sync for Arena {}
 
 static ARENA: Arena = Arena(UnsafeCell::new([0; 4096]), Cell::new(0));
 
-#[no_mangle]
+#[unsafe(no_mangle)]
 pub extern "C" fn proxy_abi_version_0_2_1() {}
 
-extern "C" {
+unsafe extern "C" {
     fn __wasm_call_ctors();
 }
 
 /// A WASI reactor, as sni-guard is: without it the linker builds a "command" and wraps every
 /// export to run exit-time destructors after each call.
-#[no_mangle]
+#[unsafe(no_mangle)]
 pub extern "C" fn _initialize() {
     // SAFETY: the linker-provided constructor runner, called once by the host, first.
     unsafe { __wasm_call_ctors() };
 }
 
 /// Values land in a buffer reset on every request (larger ones are leaked: a benchmark only).
-#[no_mangle]
+#[unsafe(no_mangle)]
 pub extern "C" fn proxy_on_memory_allocate(size: usize) -> *mut u8 {
     let used = ARENA.1.get();
     if used + size <= 4096 {
@@ -51,7 +51,7 @@ pub extern "C" fn proxy_on_memory_allocate(size: usize) -> *mut u8 {
     Vec::<u8>::with_capacity(size).leak().as_mut_ptr()
 }
 
-#[no_mangle]
+#[unsafe(no_mangle)]
 pub extern "C" fn proxy_on_request_headers(_context: u32, _headers: usize, _eos: u32) -> u32 {
     ARENA.1.set(0);
     let sni = b"connection\0requested_server_name";

@@ -32,7 +32,7 @@ pub mod schema;
 #[cfg(test)]
 mod tests;
 
-use crate::error::{fail, Context, Result};
+use crate::error::{Context, Result, fail};
 use crate::paths;
 use serde_json::Value;
 use std::collections::BTreeSet;

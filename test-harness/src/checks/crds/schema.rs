@@ -2,7 +2,7 @@
 //! server adds to JSON Schema (unknown fields, list keys, integer formats, int-or-string,
 //! CEL rules).
 
-use super::{cel, defaults::defaults, meta, Checked};
+use super::{Checked, cel, defaults::defaults, meta};
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::paths::LocationSegment;
 use jsonschema::{ValidationError, Validator};
@@ -101,11 +101,7 @@ fn child(path: &str, key: &str) -> String {
 }
 
 fn at(path: &str) -> &str {
-    if path.is_empty() {
-        "<root>"
-    } else {
-        path
-    }
+    if path.is_empty() { "<root>" } else { path }
 }
 
 /// Keywords outside [`KEYWORDS`], wherever they are in the schema.
@@ -165,10 +161,10 @@ fn json_schema(schema: &Value) -> Value {
                     (k.clone(), v)
                 })
                 .collect();
-            if map.get("nullable") == Some(&Value::Bool(true)) {
-                if let Some(Value::String(ty)) = map.get("type") {
-                    out.insert("type".into(), serde_json::json!([ty, "null"]));
-                }
+            if map.get("nullable") == Some(&Value::Bool(true))
+                && let Some(Value::String(ty)) = map.get("type")
+            {
+                out.insert("type".into(), serde_json::json!([ty, "null"]));
             }
             Value::Object(out)
         }
@@ -275,10 +271,10 @@ fn walk(schema: &Value, value: &Value, path: &str, checked: &mut Checked) {
         Some("int64") => Some((i64::MIN, i64::MAX)),
         _ => None,
     };
-    if let (Some((lo, hi)), true) = (range, value.is_number()) {
-        if !value.as_i64().is_some_and(|i| (lo..=hi).contains(&i)) {
-            problems.push(format!("{}: {value} is out of range", at(path)));
-        }
+    if let (Some((lo, hi)), true) = (range, value.is_number())
+        && !value.as_i64().is_some_and(|i| (lo..=hi).contains(&i))
+    {
+        problems.push(format!("{}: {value} is out of range", at(path)));
     }
     match value {
         Value::Array(items) => array(schema, items, path, checked),

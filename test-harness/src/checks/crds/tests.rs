@@ -1,7 +1,7 @@
 //! The validator's own semantics, on small schemas (no Istio CRD needed).
 
 use super::schema::Schema;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 fn object(spec: Value) -> Value {
     json!({"apiVersion": "x/v1", "kind": "X", "metadata": {"name": "x"}, "spec": spec})

@@ -1,6 +1,6 @@
 //! The soak's checks of what it saw, and its report.
 
-use super::{label, Kind, RSS_GROWTH, RSS_SLACK_KIB, WORKERS};
+use super::{Kind, RSS_GROWTH, RSS_SLACK_KIB, WORKERS, label};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
@@ -60,7 +60,7 @@ impl Report {
             let wrong: u64 = sent
                 .statuses
                 .iter()
-                .filter(|(&status, _)| status != sent.kind.status)
+                .filter(|&(&status, _)| status != sent.kind.status)
                 .map(|(_, n)| n)
                 .sum();
             if wrong > 0 {
