@@ -4,8 +4,9 @@
 //! (`Client::h3`, a new QUIC connection every `PER_CONNECTION` requests, matching and
 //! coalesced alternating on it). Checked: every status (200 / 421), sni-guard's counter and
 //! Envoy's per-protocol request counters against what the clients sent, and Envoy's RSS
-//! after the warm-up wave against the end, with the tolerance of the HTTP/2 soak
-//! (`soak::RSS_GROWTH`, `soak::RSS_SLACK_KIB`: allocator and stats growth, not leaks).
+//! after the warm-up wave against the end, with tolerances from the HTTP/2 soak
+//! (from `soak::RSS_GROWTH` and `soak::RSS_SLACK_KIB`: allocator and stats growth, not leaks;
+//! checked over the whole run and over its second half).
 
 use sni_guard_harness::envoy::topology::LISTENER_STATS;
 use sni_guard_harness::load::h2load::{self, Run};
@@ -148,8 +149,17 @@ fn http3_beside_http2_every_status_counter_and_rss_right() {
     assert_eq!(stat("downstream_rq_http3_total"), 2 * h3_kind);
     assert_eq!(stat("downstream_rq_2xx"), h2_kind + h3_kind);
     assert_eq!(stat("downstream_rq_4xx"), h2_kind + h3_kind);
-    let limit = warm + (warm as f64 * RSS_GROWTH) as u64 + RSS_SLACK_KIB;
+    // QUIC's pools still grow through the first waves (one run: +14 MiB over the first five,
+    // +1.3 MiB over the last five), so the bound over the whole run is twice the soak's; a
+    // leak also keeps growing in the second half, which gets half the soak's bound.
+    let limit = warm + (warm as f64 * 2.0 * RSS_GROWTH) as u64 + RSS_SLACK_KIB;
     assert!(end <= limit, "RSS {end} KiB > {limit} KiB: {rss:?}");
+    let mid = rss[rss.len() / 2];
+    let later = mid + (mid as f64 * RSS_GROWTH / 2.0) as u64 + RSS_SLACK_KIB / 2;
+    assert!(
+        end <= later,
+        "RSS {end} KiB > {later} KiB over the second half: {rss:?}"
+    );
     // Afterwards both protocols still serve and refuse.
     let mut h3 = client.h3(A).unwrap();
     assert_eq!(h3.get("a.example.com").unwrap().status, 200);
