@@ -18,7 +18,9 @@ pub struct FieldError {
 /// Why a file's text gives no resources to read.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum Unusable {
-    #[error("UTF-16 text (as Windows PowerShell pipes it): give it as UTF-8, for example with `kubectl ... -o json > gateways.json` in cmd, or `| Out-File -Encoding utf8`")]
+    #[error(
+        "UTF-16 text (as Windows PowerShell pipes it): give it as UTF-8, for example with `kubectl ... -o json > gateways.json` in cmd, or `| Out-File -Encoding utf8`"
+    )]
     Utf16,
     #[error("not text (invalid UTF-8 at byte {0}): expected YAML or JSON")]
     NotUtf8(usize),

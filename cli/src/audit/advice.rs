@@ -3,7 +3,7 @@
 use crate::audit::Finding;
 use crate::model::gateway::ChainKind;
 use crate::model::istiod::host_key;
-use crate::model::layout::{gateway_ids, ChainRef, Layout};
+use crate::model::layout::{ChainRef, Layout, gateway_ids};
 use crate::plugin::select::plugin_config_flags;
 
 /// What goes wrong, in one paragraph.
@@ -136,7 +136,8 @@ pub fn fix(finding: &Finding<'_>, layout: &Layout<'_>) -> String {
             covered.hosts.join(", ")
         ),
         Finding::DuplicateHost { .. } => {
-            "list each host in one server only, or merge the servers into one; then audit again.".to_owned()
+            "list each host in one server only, or merge the servers into one; then audit again."
+                .to_owned()
         }
         Finding::DroppedServer { dropped, .. } => format!(
             "list each host in one server only: remove {} from {} (or from {}), or merge the two servers into one.",
@@ -148,7 +149,11 @@ pub fn fix(finding: &Finding<'_>, layout: &Layout<'_>) -> String {
             "present a certificate that names {} ({}), or remove {} from the server.",
             uncovered.hosts.join(", "),
             uncovered.credential,
-            if uncovered.hosts.len() == 1 { "it" } else { "them" }
+            if uncovered.hosts.len() == 1 {
+                "it"
+            } else {
+                "them"
+            }
         ),
     }
 }

@@ -4,7 +4,7 @@
 //! hosts, and says so).
 
 use crate::model::certs::Certificates;
-use crate::model::gateway::{sni_host, ChainKind, Credential};
+use crate::model::gateway::{ChainKind, Credential, sni_host};
 use crate::model::layout::{ChainRef, Listener};
 use sni_guard_decision::pattern::Pattern;
 use std::collections::{HashMap, HashSet};

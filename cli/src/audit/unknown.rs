@@ -4,7 +4,7 @@
 //! in when their creation times are missing, and resources left out.
 
 use crate::audit::bypass::asks_for_client_certificates;
-use crate::audit::certificates::{kubectl_command, MANY};
+use crate::audit::certificates::{MANY, kubectl_command};
 use crate::audit::{Audit, Finding};
 use crate::model::gateway::ChainKind;
 use crate::model::layout::Layout;

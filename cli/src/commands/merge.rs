@@ -1,6 +1,6 @@
 //! `sni-guard merge`: the merge plan.
 
-use super::{print_notes, Format, EXIT_FOUND, EXIT_OK};
+use super::{EXIT_FOUND, EXIT_OK, Format, print_notes};
 use crate::error::Error;
 use crate::input::Input;
 use crate::merge::{output, plan};

@@ -1,14 +1,14 @@
 //! `sni-guard plugin-config`: the configuration, a WasmPlugin, or a drift check.
 
-use super::{print_notes, PluginConfigArgs, EXIT_FOUND, EXIT_OK};
+use super::{EXIT_FOUND, EXIT_OK, PluginConfigArgs, print_notes};
 use crate::audit::bypass::asks_for_client_certificates;
 use crate::error::Error;
 use crate::model::layout::{Layout, Listener};
 use crate::output::text::count;
-use crate::plugin::drift::{differences, read_live, Live};
-use crate::plugin::select::{choose, plugin_config_flags, Selection};
-use crate::plugin::wasmplugin::{wasm_plugin, FailStrategy, Options};
-use crate::plugin::{plugin_config, PluginConfig};
+use crate::plugin::drift::{Live, differences, read_live};
+use crate::plugin::select::{Selection, choose, plugin_config_flags};
+use crate::plugin::wasmplugin::{FailStrategy, Options, wasm_plugin};
+use crate::plugin::{PluginConfig, plugin_config};
 use std::io::Write;
 use std::path::Path;
 

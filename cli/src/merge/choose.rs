@@ -53,7 +53,11 @@ pub fn target(gateways: &[Gateway], ids: &[ServerId]) -> Result<(ServerId, Strin
         });
         let why = format!(
             "the first of these Gateways in istiod's order (created {created}{}): until the others are deleted, istiod serves its server for the hosts they list twice and drops theirs",
-            if tie { ", the same second as another of them: istiod then takes the first by name, then namespace" } else { ", the oldest" }
+            if tie {
+                ", the same second as another of them: istiod then takes the first by name, then namespace"
+            } else {
+                ", the oldest"
+            }
         );
         return Ok((first_server(best), why));
     };

@@ -13,14 +13,14 @@ pub mod served;
 pub mod state;
 pub mod virtual_service;
 
-use crate::audit::{audit, Finding};
+use crate::audit::{Finding, audit};
 use crate::input::Input;
 use crate::model::gateway::{Api, Gateway};
 use crate::model::kube::Resource;
 use crate::model::labels::Labels;
 use crate::model::layout::Layout;
 use serde::Serialize;
-use served::{admitted, differences, served, Pods};
+use served::{Pods, admitted, differences, served};
 use state::{ServerId, State};
 use std::collections::BTreeSet;
 use virtual_service::VirtualService;

@@ -3,7 +3,7 @@
 
 use crate::merge::Plan;
 use crate::model::kube::DEFAULT_NAMESPACE;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// Fields the API server owns; an object to `kubectl apply` leaves them out.
 const SERVER_FIELDS: [&str; 6] = [

@@ -1,6 +1,6 @@
 //! The Gateways and VirtualServices as a plan rewrites them, step by step.
 
-use crate::merge::virtual_service::{rewrite_refs, GatewayRef};
+use crate::merge::virtual_service::{GatewayRef, rewrite_refs};
 use crate::model::gateway::{Api, Gateway};
 use crate::model::istio;
 use crate::model::kube::Resource;

@@ -1,5 +1,5 @@
 use super::choose::{settings_differ, target};
-use super::served::{differences, served, Pods};
+use super::served::{Pods, differences, served};
 use super::state::State;
 use crate::model::fixtures::{gateway, https};
 use crate::model::gateway::Gateway;

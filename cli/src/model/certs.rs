@@ -5,7 +5,7 @@
 
 use crate::error::FieldError;
 use crate::model::gateway::{Credential, Source};
-use crate::model::kube::{read, Metadata};
+use crate::model::kube::{Metadata, read};
 use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::Value;
@@ -195,9 +195,11 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].names, ["*.example.com", "example.com"]);
         assert_eq!(found[0].origin, "Secret istio-system/wild");
-        assert!(certs
-            .lookup(&secret_ref(None, "wild"), Some("other"))
-            .is_empty());
+        assert!(
+            certs
+                .lookup(&secret_ref(None, "wild"), Some("other"))
+                .is_empty()
+        );
         assert_eq!(
             certs.lookup(&secret_ref(None, "wild"), None).len(),
             1,
@@ -236,7 +238,9 @@ mod tests {
             )
             .unwrap();
         assert_eq!(certs.unreadable.len(), 1);
-        assert!(certs.unreadable[0].starts_with("Secret ns/bad (): tls.crt: not a PEM certificate"));
+        assert!(
+            certs.unreadable[0].starts_with("Secret ns/bad (): tls.crt: not a PEM certificate")
+        );
         let kept = certs
             .add_secret(
                 &json!({"metadata": {"name": "pull"}, "data": {".dockerconfigjson": "e30="}}),

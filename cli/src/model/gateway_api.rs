@@ -9,7 +9,7 @@ use crate::error::FieldError;
 use crate::model::gateway::{
     AllowedListeners, Api, Credential, Gateway, ListenerSetOf, Server, Source, Tls, TlsMode,
 };
-use crate::model::kube::{read, read_at, Metadata};
+use crate::model::kube::{Metadata, read, read_at};
 use serde::Deserialize;
 use serde_json::Value;
 

@@ -2,7 +2,7 @@
 //! address, every server that TLS names by SNI becomes its own filter chain (chosen by SNI,
 //! with its own certificate and, for HTTPS, its own route table).
 
-pub use crate::model::chain::{gateway_ids, ChainRef};
+pub use crate::model::chain::{ChainRef, gateway_ids};
 use crate::model::gateway::{ChainKind, Gateway};
 use crate::model::istiod::{self, Dropped};
 use crate::model::labels::GATEWAY_NAME_LABEL;

@@ -10,10 +10,10 @@
 
 use crate::model::classes::{GatewayClasses, Programmed};
 use crate::model::gateway::{AllowedListeners, Api, Gateway};
-use crate::model::labels::{labels, selects, show_labels, Labels, GATEWAY_NAME_LABEL};
+use crate::model::labels::{GATEWAY_NAME_LABEL, Labels, labels, selects, show_labels};
 use crate::model::listener_sets::attach;
 use crate::model::workload::{
-    service_of_address, services_in_front, PodTemplate, Service, Workload,
+    PodTemplate, Service, Workload, service_of_address, services_in_front,
 };
 use std::collections::{BTreeSet, HashMap};
 

@@ -197,10 +197,12 @@ fn gateway_api_gateways_land_on_their_own_deployment_or_their_service() {
         443,
         "Istio's own Service keeps the port"
     );
-    assert!(layout
-        .envoy_port(&layout.listeners[1])
-        .unwrap_err()
-        .starts_with("the Service in front of istio-system/istio-ingressgateway (app="));
+    assert!(
+        layout
+            .envoy_port(&layout.listeners[1])
+            .unwrap_err()
+            .starts_with("the Service in front of istio-system/istio-ingressgateway (app=")
+    );
 }
 
 #[test]

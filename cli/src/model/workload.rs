@@ -4,8 +4,8 @@
 
 use crate::error::FieldError;
 use crate::model::gateway::Source;
-use crate::model::kube::{read, Metadata};
-use crate::model::labels::{selects, show_labels, Labels, GATEWAY_NAME_LABEL};
+use crate::model::kube::{Metadata, read};
+use crate::model::labels::{GATEWAY_NAME_LABEL, Labels, selects, show_labels};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -237,7 +237,7 @@ impl Service {
                     return Err(FieldError {
                         path: format!("spec.ports[{i}].targetPort"),
                         problem: format!("expected a number or a name, found {other}"),
-                    })
+                    });
                 }
             };
             ports.push(ServicePort {

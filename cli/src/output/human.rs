@@ -1,6 +1,6 @@
 //! The audit report for people. Ends with one summary line.
 
-use crate::audit::{fix, why, Audit, Finding, Summary};
+use crate::audit::{Audit, Finding, Summary, fix, why};
 use crate::model::gateway::{ChainKind, Credential};
 use crate::model::layout::{ChainRef, Layout};
 use crate::output::text::{count, wrap};

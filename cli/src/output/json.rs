@@ -2,12 +2,12 @@
 //! "workloads", "summary", "notes"}`.
 
 use crate::audit::certificates::kubectl_command;
-use crate::audit::{fix, why, Audit, Finding};
+use crate::audit::{Audit, Finding, fix, why};
 use crate::model::gateway::{Api, Credential, Gateway};
 use crate::model::labels::Labels;
 use crate::model::layout::{ChainRef, Layout};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// The JSON report, pretty-printed.
 pub fn report(

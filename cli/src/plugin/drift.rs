@@ -117,14 +117,18 @@ pub fn read_live(bytes: &[u8]) -> Result<Live, String> {
             let seen: Vec<String> = kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
             return Err(format!(
                 "no WasmPlugin (extensions.istio.io) in it; found: {}",
-                if seen.is_empty() { "nothing".to_owned() } else { seen.join(", ") }
+                if seen.is_empty() {
+                    "nothing".to_owned()
+                } else {
+                    seen.join(", ")
+                }
             ));
         }
         several => {
             return Err(format!(
                 "{} WasmPlugins in it: give the one to check (kubectl get wasmplugin -n NAMESPACE NAME -o yaml)",
                 several.len()
-            ))
+            ));
         }
     };
     let plugin: WasmPlugin =

@@ -11,8 +11,8 @@ use crate::model::gateway::sni_host;
 use crate::model::groups::duplicate_hosts;
 use crate::model::layout::{ChainRef, Listener};
 use serde::{Serialize, Serializer};
-use sni_guard_decision::pattern::Pattern;
 pub use sni_guard_decision::Mode;
+use sni_guard_decision::pattern::Pattern;
 
 /// The plugin configuration JSON (what a WasmPlugin's `pluginConfig` becomes).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

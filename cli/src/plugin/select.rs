@@ -2,7 +2,7 @@
 //! bind address, or a Gateway with servers on it.
 
 use crate::model::gateway::{Api, ChainKind};
-use crate::model::labels::{selects, show_labels, Labels};
+use crate::model::labels::{Labels, selects, show_labels};
 use crate::model::layout::{Layout, Listener};
 use crate::output::text::count;
 

@@ -1,14 +1,14 @@
-use super::select::{choose, Selection};
-use super::wasmplugin::{wasm_plugin, Options, PLACEHOLDER_URL};
+use super::select::{Selection, choose};
+use super::wasmplugin::{Options, PLACEHOLDER_URL, wasm_plugin};
 use super::*;
 use crate::model::fixtures::{
     api_gateway, gateway, https, ingress_service, istio_gateway, layout, passthrough,
 };
 use crate::model::gateway::Gateway;
-use crate::model::labels::{labels, Labels};
+use crate::model::labels::{Labels, labels};
 use crate::model::layout::Layout;
 use crate::model::placement::place;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 fn https443(name: &str, hosts: &[&str]) -> Value {
     https(443, name, hosts, "wild")
@@ -97,7 +97,12 @@ fn a_bad_host_is_refused() {
         json!([https443("https", &["a.*.example.com"])]),
     )];
     let err = config_json(&gws, Mode::Strict).unwrap_err();
-    assert!(err.starts_with("ns/g servers[0] (port https): host \"a.*.example.com\" is not a valid host: a wildcard"), "{err}");
+    assert!(
+        err.starts_with(
+            "ns/g servers[0] (port https): host \"a.*.example.com\" is not a valid host: a wildcard"
+        ),
+        "{err}"
+    );
 }
 
 #[test]
@@ -156,9 +161,11 @@ fn choosing_a_listener() {
         json!([passthrough("tls", &["p.example.com"])]),
     )];
     let layout = crate::model::fixtures::layout(&only_passthrough);
-    assert!(choose(&layout, &Selection::default())
-        .unwrap_err()
-        .contains("nothing to configure"));
+    assert!(
+        choose(&layout, &Selection::default())
+            .unwrap_err()
+            .contains("nothing to configure")
+    );
 }
 
 #[test]
@@ -268,9 +275,11 @@ fn wasm_plugin_options_and_port_match() {
         sha256: Some("XYZ".into()),
         ..options
     };
-    assert!(manifest(&layout, &bad)
-        .unwrap_err()
-        .starts_with("--sha256 \"XYZ\""));
+    assert!(
+        manifest(&layout, &bad)
+            .unwrap_err()
+            .starts_with("--sha256 \"XYZ\"")
+    );
 }
 
 #[test]
@@ -302,9 +311,11 @@ fn wasm_plugin_for_a_gateway_api_gateway() {
         namespace: Some("istio-system".into()),
         ..options
     };
-    assert!(manifest(&layout, &elsewhere)
-        .unwrap_err()
-        .starts_with("a WasmPlugin with targetRefs must be in its Gateway's namespace (ns)"));
+    assert!(
+        manifest(&layout, &elsewhere)
+            .unwrap_err()
+            .starts_with("a WasmPlugin with targetRefs must be in its Gateway's namespace (ns)")
+    );
 }
 
 #[test]

@@ -4,11 +4,11 @@
 
 use crate::model::gateway::Api;
 use crate::model::labels::Labels;
-use crate::model::layout::{gateway_ids, Layout, Listener};
-use crate::plugin::select::distinguishing_selector;
+use crate::model::layout::{Layout, Listener, gateway_ids};
 use crate::plugin::PluginConfig;
+use crate::plugin::select::distinguishing_selector;
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
 /// Where the module is published in the examples; no gateway can pull it.
@@ -56,9 +56,11 @@ pub fn wasm_plugin(
     let url = match (&options.url, options.placeholder) {
         (Some(url), _) => check_url(url)?,
         (None, true) => PLACEHOLDER_URL.to_owned(),
-        (None, false) => return Err(format!(
-            "--wasmplugin needs --url: where the gateways pull the module from (oci://REGISTRY/sni-guard:TAG, https://.../sni_guard.wasm; envoyfilter/README.md shows how to publish it). --placeholder-url writes {PLACEHOLDER_URL}, which no gateway can pull, for review only"
-        )),
+        (None, false) => {
+            return Err(format!(
+                "--wasmplugin needs --url: where the gateways pull the module from (oci://REGISTRY/sni-guard:TAG, https://.../sni_guard.wasm; envoyfilter/README.md shows how to publish it). --placeholder-url writes {PLACEHOLDER_URL}, which no gateway can pull, for review only"
+            ));
+        }
     };
     if let Some(sha) = &options.sha256 {
         if sha.len() != 64
@@ -294,8 +296,10 @@ mod tests {
     fn urls() {
         assert!(check_url("oci://ghcr.io/x/sni-guard:1").is_ok());
         assert!(check_url("file:///var/local/wasm/sni_guard.wasm").is_ok());
-        assert!(check_url("ghcr.io/x/sni-guard:1")
-            .unwrap_err()
-            .contains("expected oci://"));
+        assert!(
+            check_url("ghcr.io/x/sni-guard:1")
+                .unwrap_err()
+                .contains("expected oci://")
+        );
     }
 }

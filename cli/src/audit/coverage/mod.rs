@@ -9,7 +9,7 @@
 //! its host by SNI (exact name, then the longest `*.suffix`, then `*`).
 
 use crate::model::certs::Certificates;
-use crate::model::gateway::{canonical_host, sni_host, ChainKind, Credential};
+use crate::model::gateway::{ChainKind, Credential, canonical_host, sni_host};
 use crate::model::layout::{ChainRef, Listener};
 use sni_guard_decision::pattern::Pattern;
 use sni_guard_decision::table::Matcher;
