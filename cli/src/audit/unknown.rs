@@ -54,14 +54,14 @@ pub fn not_known(audit: &Audit<'_>, layout: &Layout<'_>, left_out: &[String]) ->
         ));
     }
     for finding in &audit.findings {
-        if let Finding::DroppedServer { dropped, .. } = finding {
-            if let Some(why) = &dropped.unknown_order {
-                out.push(format!(
-                    "which of {} and {} istiod keeps: {why}",
-                    dropped.kept.label(),
-                    dropped.chain.label()
-                ));
-            }
+        if let Finding::DroppedServer { dropped, .. } = finding
+            && let Some(why) = &dropped.unknown_order
+        {
+            out.push(format!(
+                "which of {} and {} istiod keeps: {why}",
+                dropped.kept.label(),
+                dropped.chain.label()
+            ));
         }
     }
     out.extend(left_out.iter().cloned());

@@ -123,12 +123,12 @@ impl State {
             }
         }
         let state = &mut self.gateways[target.0];
-        if let Some((_, server)) = state.servers.iter_mut().find(|(i, _)| *i == target.1) {
-            if let Some(list) = server["hosts"].as_array_mut() {
-                for host in hosts {
-                    if !list.contains(&host) {
-                        list.push(host);
-                    }
+        if let Some((_, server)) = state.servers.iter_mut().find(|(i, _)| *i == target.1)
+            && let Some(list) = server["hosts"].as_array_mut()
+        {
+            for host in hosts {
+                if !list.contains(&host) {
+                    list.push(host);
                 }
             }
         }

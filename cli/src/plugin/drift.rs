@@ -90,11 +90,11 @@ pub fn read_live(bytes: &[u8]) -> Result<Live, String> {
     let mut pending = documents(text).map_err(|e| e.to_string())?;
     while let Some(doc) = pending.pop() {
         let kind = doc.get("kind").and_then(Value::as_str).unwrap_or_default();
-        if kind.ends_with("List") {
-            if let Some(Value::Array(items)) = doc.get("items") {
-                pending.extend(items.iter().cloned());
-                continue;
-            }
+        if kind.ends_with("List")
+            && let Some(Value::Array(items)) = doc.get("items")
+        {
+            pending.extend(items.iter().cloned());
+            continue;
         }
         let api = doc
             .get("apiVersion")

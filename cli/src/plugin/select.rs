@@ -73,10 +73,10 @@ pub fn choose<'l, 'g>(
     if selection.bind.is_none() && matching.iter().any(|l| l.bind.is_none()) {
         matching.retain(|l| l.bind.is_none());
     }
-    if let Some(port) = selection.envoy_port {
-        if matching.len() > 1 {
-            matching.retain(|l| layout.envoy_port(l).map_or(l.port, |(p, _)| p) == port);
-        }
+    if let Some(port) = selection.envoy_port
+        && matching.len() > 1
+    {
+        matching.retain(|l| layout.envoy_port(l).map_or(l.port, |(p, _)| p) == port);
     }
     match matching.as_slice() {
         [one] => Ok(one),

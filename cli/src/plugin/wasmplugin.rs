@@ -62,25 +62,25 @@ pub fn wasm_plugin(
             ));
         }
     };
-    if let Some(sha) = &options.sha256 {
-        if sha.len() != 64
+    if let Some(sha) = &options.sha256
+        && (sha.len() != 64
             || !sha
                 .bytes()
-                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
-        {
-            return Err(format!(
-                "--sha256 {sha:?}: expected 64 lower-case hex digits"
-            ));
-        }
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()))
+    {
+        return Err(format!(
+            "--sha256 {sha:?}: expected 64 lower-case hex digits"
+        ));
     }
     let (target, namespace, default_name) = target(layout, listener, options)?;
     let namespace = options.namespace.clone().unwrap_or(namespace);
-    if let Some(workload_ns) = &layout.workload(listener).namespace {
-        if namespace != *workload_ns && namespace != ROOT_NAMESPACE {
-            notes.push(format!(
+    if let Some(workload_ns) = &layout.workload(listener).namespace
+        && namespace != *workload_ns
+        && namespace != ROOT_NAMESPACE
+    {
+        notes.push(format!(
                 "the WasmPlugin is in namespace {namespace}, the workload in {workload_ns}: a WasmPlugin selects pods of its own namespace only, unless it is in the mesh's root namespace ({ROOT_NAMESPACE} by default)"
             ));
-        }
     }
     let name = options.name.clone().unwrap_or(default_name);
     check_name(&name)?;

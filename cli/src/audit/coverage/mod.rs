@@ -52,13 +52,13 @@ impl Index {
                 let Ok(()) = matcher.insert(&pattern, id as u32) else {
                     continue;
                 };
-                if let Pattern::Exact(name) = &pattern {
-                    if let Some((_, parent)) = name.split_once('.') {
-                        children
-                            .entry(parent.to_owned())
-                            .or_default()
-                            .push((name.clone(), id));
-                    }
+                if let Pattern::Exact(name) = &pattern
+                    && let Some((_, parent)) = name.split_once('.')
+                {
+                    children
+                        .entry(parent.to_owned())
+                        .or_default()
+                        .push((name.clone(), id));
                 }
             }
         }
