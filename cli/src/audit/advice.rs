@@ -89,7 +89,7 @@ pub fn why(finding: &Finding<'_>) -> String {
 
 /// How to fix it.
 pub fn fix(finding: &Finding<'_>, layout: &Layout<'_>) -> String {
-    let listener = &layout.listeners[finding.listener()];
+    let listener = finding.listener();
     let guard = format!(
         "Until then, sni-guard answers 421 so browsers retry on a new connection: sni-guard plugin-config {} FILE...",
         plugin_config_flags(layout, listener)

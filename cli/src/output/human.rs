@@ -10,7 +10,7 @@ use crate::output::text::{count, wrap};
 pub fn report(audit: &Audit<'_>, layout: &Layout<'_>, not_known: &[String]) -> String {
     let mut out = String::new();
     for finding in &audit.findings {
-        let listener = layout.describe(&layout.listeners[finding.listener()]);
+        let listener = finding.listener().describe();
         match finding {
             Finding::ClientCertificateBypass { bypass, .. } => {
                 let status = if bypass.served_by.is_empty() {

@@ -42,7 +42,7 @@ pub fn report(
             .workloads
             .iter()
             .enumerate()
-            .filter(|(w, _)| layout.listeners.iter().any(|l| l.workload == *w))
+            .filter(|(w, _)| layout.listeners.iter().any(|l| l.workload_index == *w))
             .map(|(_, w)| {
                 json!({"name": w.name, "namespace": w.namespace, "labels": w.labels, "assumed": w.assumed})
             })
@@ -126,8 +126,8 @@ struct Conflict<'a> {
 }
 
 fn conflict<'a>(finding: &'a Finding<'_>, layout: &'a Layout<'_>) -> Conflict<'a> {
-    let listener = &layout.listeners[finding.listener()];
-    let workload = layout.workload(listener);
+    let listener = finding.listener();
+    let workload = &listener.workload;
     let mut c = Conflict {
         kind: finding.kind(),
         workload: &workload.labels,
