@@ -276,9 +276,10 @@ pub fn services_in_front(workloads: &[Workload], services: &[Service]) -> Vec<Ve
     workloads
         .iter()
         .map(|w| {
-            (0..services.len())
-                .filter(|&s| {
-                    let service = &services[s];
+            services
+                .iter()
+                .enumerate()
+                .filter(|(_, service)| {
                     w.namespace
                         .as_deref()
                         .is_none_or(|ns| ns == service.namespace)
@@ -287,6 +288,7 @@ pub fn services_in_front(workloads: &[Workload], services: &[Service]) -> Vec<Ve
                             .as_ref()
                             .is_some_and(|sel| selects(sel, &w.labels))
                 })
+                .map(|(s, _)| s)
                 .collect()
         })
         .collect()
