@@ -116,9 +116,11 @@ pub fn fix(finding: &Finding<'_>, layout: &Layout<'_>) -> String {
                     modes.join(", ")
                 );
             }
-            let one_gateway = chains
-                .iter()
-                .all(|c| std::ptr::eq(c.gateway, chains[0].gateway));
+            let one_gateway = chains.first().is_none_or(|first| {
+                chains
+                    .iter()
+                    .all(|c| std::ptr::eq(c.gateway, first.gateway))
+            });
             let merge = if one_gateway {
                 "merge these servers into one server that lists all their hosts (sni-guard merge plans it)"
             } else {

@@ -193,7 +193,7 @@ pub fn audit_with<'g>(
             listeners: layout.listeners.len(),
         },
         findings,
-        unread: unread.items,
+        unread: unread.into_items(),
     }
 }
 

@@ -115,6 +115,15 @@ impl<'g> Layout<'g> {
         out
     }
 
+    /// The Gateways that land on no workload, with why.
+    pub fn unplaced(&self) -> impl Iterator<Item = (&'g Gateway, &str)> + '_ {
+        let gateways = self.gateways;
+        self.placement
+            .unplaced
+            .iter()
+            .filter_map(move |(g, why)| Some((gateways.get(*g)?, why.as_str())))
+    }
+
     /// The other ports of `listener`'s workload that have an HTTPS chain, ascending, each once
     /// (a port with two bind addresses is two listeners).
     pub fn other_https_ports(&self, listener: &Listener<'_>) -> Vec<u32> {

@@ -100,8 +100,7 @@ pub fn report(audit: &Audit<'_>, layout: &Layout<'_>, not_known: &[String]) -> S
         out.push_str(&wrap("  Fix: ", &fix(finding, layout)));
         out.push('\n');
     }
-    for (g, reason) in &layout.placement.unplaced {
-        let gw = &layout.gateways[*g];
+    for (gw, reason) in layout.unplaced() {
         out.push_str(&wrap(
             "NOT AUDITED: ",
             &format!("{} ({}): {reason}", gw.title(), gw.source),

@@ -19,11 +19,8 @@ pub fn report(
     let report = Report {
         conflicts: audit.findings.iter().map(|f| conflict(f, layout)).collect(),
         unplaced: layout
-            .placement
-            .unplaced
-            .iter()
-            .map(|(g, why)| {
-                let gw = &layout.gateways[*g];
+            .unplaced()
+            .map(|(gw, why)| {
                 json!({"gateway": gw.id(), "kind": kind(gw), "api": api(gw.api), "source": gw.source.to_string(), "why": why})
             })
             .collect(),

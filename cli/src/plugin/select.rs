@@ -27,19 +27,13 @@ pub fn choose<'l, 'g>(
     layout: &'l Layout<'g>,
     selection: &Selection,
 ) -> Result<&'l Listener<'g>, SelectionError> {
-    if let Some(id) = &selection.gateway {
-        let unplaced = layout
-            .placement
-            .unplaced
-            .iter()
-            .filter_map(|(g, why)| Some((layout.gateways.get(*g)?, why)))
-            .find(|(gw, _)| gw.id() == *id);
-        if let Some((gw, why)) = unplaced {
-            return Err(SelectionError::NotAudited {
-                gateway: gw.title(),
-                why: why.clone(),
-            });
-        }
+    if let Some(id) = &selection.gateway
+        && let Some((gw, why)) = layout.unplaced().find(|(gw, _)| gw.id() == *id)
+    {
+        return Err(SelectionError::NotAudited {
+            gateway: gw.title(),
+            why: why.to_owned(),
+        });
     }
     let candidates: Vec<&Listener<'g>> = layout
         .listeners
