@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{conflict_titles, fixture_text, flat, sni_guard, sni_guard_stdin, TempDir};
+use common::{TempDir, conflict_titles, fixture_text, flat, sni_guard, sni_guard_stdin};
 use serde_json::json;
 
 /// What every audit without gateway pods in the input says it did not know.
@@ -61,7 +61,9 @@ fn a_merged_gateway_is_clean() {
     assert_eq!(out.code, 0);
     assert_eq!(
         flat(&out.stdout),
-        format!("{UNREAD_WILDCARD} {ASSUMED_DEFAULT} No conflicts in what was given: 1 Gateway, 1 HTTPS server on 1 workload port.")
+        format!(
+            "{UNREAD_WILDCARD} {ASSUMED_DEFAULT} No conflicts in what was given: 1 Gateway, 1 HTTPS server on 1 workload port."
+        )
     );
     assert_eq!(out.stderr, "");
 }
@@ -90,7 +92,9 @@ fn passthrough_tcp_mesh_and_plain_http_are_not_conflicts_without_an_https_server
     assert_eq!(out.code, 0);
     assert_eq!(
         flat(&out.stdout),
-        format!("{ASSUMED_DEFAULT} No conflicts in what was given: 1 Gateway, 6 TLS servers (0 HTTPS) on 3 workload ports."),
+        format!(
+            "{ASSUMED_DEFAULT} No conflicts in what was given: 1 Gateway, 6 TLS servers (0 HTTPS) on 3 workload ports."
+        ),
         "no certificate of an HTTPS server to read"
     );
 }
@@ -152,10 +156,12 @@ fn kubectl_list_from_stdin_as_json() {
         "{}",
         report["not_known"]
     );
-    assert!(report["not_known"][1]
-        .as_str()
-        .unwrap()
-        .starts_with("assumed workload istio-system/istio-ingressgateway"));
+    assert!(
+        report["not_known"][1]
+            .as_str()
+            .unwrap()
+            .starts_with("assumed workload istio-system/istio-ingressgateway")
+    );
     assert_eq!(
         report["unread_credentials"][0]["credential"],
         json!({"credentialName": "wildcard-example-com"})
@@ -192,10 +198,12 @@ fn kubectl_list_from_stdin_as_json() {
              "hosts": ["httpbin/httpbin.example.com"], "source": "<stdin> items[1]"}
         ])
     );
-    assert!(conflict["fix"]
-        .as_str()
-        .unwrap()
-        .contains("merge these servers"));
+    assert!(
+        conflict["fix"]
+            .as_str()
+            .unwrap()
+            .contains("merge these servers")
+    );
 }
 
 #[test]
@@ -258,7 +266,10 @@ fn notes_go_to_stderr_and_into_the_json() {
     assert_eq!(out.code, 0);
     let lines: Vec<&str> = out.stderr.lines().collect();
     assert_eq!(lines.len(), 1, "{}", out.stderr);
-    assert_eq!(lines[0], "sni-guard: note: ignored 1 gateway.networking.k8s.io/v9 Gateway resource(s): this version is not understood");
+    assert_eq!(
+        lines[0],
+        "sni-guard: note: ignored 1 gateway.networking.k8s.io/v9 Gateway resource(s): this version is not understood"
+    );
     assert_eq!(out.json()["notes"].as_array().unwrap().len(), 1);
     assert_eq!(out.json()["summary"]["gateways"], 2);
 }

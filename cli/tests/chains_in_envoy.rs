@@ -10,7 +10,7 @@ mod common;
 use common::sni_guard;
 use sni_guard_harness::envoy::edits::add_passthrough_chain;
 use sni_guard_harness::envoy::gateway::free_port;
-use sni_guard_harness::{conformance, Filter, Gateway, Protocol, Topology};
+use sni_guard_harness::{Filter, Gateway, Protocol, Topology, conformance};
 use yaml_serde::Value;
 
 fn generated(args: &[&str]) -> String {
@@ -72,9 +72,11 @@ fn passthrough_gateway(filter: &Filter) -> Gateway {
 fn a_passthrough_host_coalesced_onto_the_wildcard_connection_gets_421() {
     let audit = sni_guard(&["audit", "passthrough-beside-wildcard.yaml"]);
     assert_eq!(audit.code, 1, "{}", audit.stdout);
-    assert!(audit
-        .stdout
-        .contains("can carry requests for httpbin.example.com of:"));
+    assert!(
+        audit
+            .stdout
+            .contains("can carry requests for httpbin.example.com of:")
+    );
     let table = generated(&["passthrough-beside-wildcard.yaml"]);
     let parsed: serde_json::Value = serde_json::from_str(&table).unwrap();
     assert_eq!(parsed["servers"][1]["hosts"][0], "httpbin.example.com");

@@ -5,8 +5,8 @@
 
 mod common;
 
-use common::{documents, flat, sni_guard, write_checked, TempDir};
-use serde_json::{json, Value};
+use common::{TempDir, documents, flat, sni_guard, write_checked};
+use serde_json::{Value, json};
 use sni_guard_harness::checks::crds;
 
 const GATEWAYS: &str = "apiVersion: networking.istio.io/v1
@@ -155,10 +155,12 @@ spec:
     assert_eq!(c["kind"], "client_certificate_bypass");
     assert_eq!(c["status"], "possible");
     assert_eq!(c["protected"]["port_name"], "admin");
-    assert!(c["not_known"]
-        .as_str()
-        .unwrap()
-        .starts_with("HTTPRoutes are not read"));
+    assert!(
+        c["not_known"]
+            .as_str()
+            .unwrap()
+            .starts_with("HTTPRoutes are not read")
+    );
     // Frontend validation is per port: every listener on 8443 asks, so none is a way in.
     let frontend = "apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{conflict_titles, fixture_text, flat, sni_guard, without_notes, TempDir};
+use common::{TempDir, conflict_titles, fixture_text, flat, sni_guard, without_notes};
 use serde_json::json;
 
 #[test]
@@ -13,7 +13,9 @@ fn two_certificates_still_coalesce_when_one_covers_the_other_servers_host() {
     assert_eq!(out.code, 1, "{}", out.stdout);
     assert_eq!(
         conflict_titles(&out.stdout),
-        ["CONFLICT: host of one filter chain covered by another's certificate on workload istio-system/istio-ingressgateway (assumed), port 443"]
+        [
+            "CONFLICT: host of one filter chain covered by another's certificate on workload istio-system/istio-ingressgateway (assumed), port 443"
+        ]
     );
     assert!(out.stdout.contains("  a connection made for:\n    istio-system/www servers[0] (port https)  hosts: *.example.com  (different-certificates.yaml document 1)\n  can carry requests for api.example.com of:\n    istio-system/api servers[0] (port https)  hosts: api.example.com  (different-certificates.yaml document 2)\n"), "{}", out.stdout);
     let json = sni_guard(&["audit", "--format", "json", "different-certificates.yaml"]).json();
@@ -42,10 +44,12 @@ fn a_passthrough_server_beside_a_wildcard_is_a_conflict() {
     assert_eq!(report["summary"]["https_servers"], 1);
     let conflict = &report["conflicts"][0];
     assert_eq!(conflict["request"]["chain"], "TLS passthrough");
-    assert!(conflict["why"]
-        .as_str()
-        .unwrap()
-        .contains("instead of being passed through"));
+    assert!(
+        conflict["why"]
+            .as_str()
+            .unwrap()
+            .contains("instead of being passed through")
+    );
 }
 
 #[test]
@@ -61,7 +65,9 @@ fn the_real_names_of_secrets_decide() {
     assert_eq!(out.code, 1, "{}", out.stdout);
     assert_eq!(
         conflict_titles(&out.stdout),
-        ["CONFLICT: host not named by its own certificate on workload istio-system/istio-ingressgateway (assumed), port 443"],
+        [
+            "CONFLICT: host not named by its own certificate on workload istio-system/istio-ingressgateway (assumed), port 443"
+        ],
         "{}",
         out.stdout
     );
@@ -138,7 +144,9 @@ fn selectors_of_the_same_pods_are_one_workload() {
     assert_eq!(out.code, 1);
     assert_eq!(
         conflict_titles(&out.stdout),
-        ["CONFLICT: certificate shared by 4 filter chains on workload istio-system/istio-ingressgateway (assumed), port 443"]
+        [
+            "CONFLICT: certificate shared by 4 filter chains on workload istio-system/istio-ingressgateway (assumed), port 443"
+        ]
     );
 }
 

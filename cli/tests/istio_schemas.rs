@@ -7,8 +7,8 @@
 
 mod common;
 
-use common::{documents, fixture_text, sni_guard, GOOD_FIXTURES};
-use serde_json::{json, Value};
+use common::{GOOD_FIXTURES, documents, fixture_text, sni_guard};
+use serde_json::{Value, json};
 use sni_guard_harness::checks::crds;
 
 /// The CEL rules a targetRefs WasmPlugin reaches: url and selector-or-targetRefs (the entries'

@@ -3,8 +3,8 @@
 
 mod common;
 
-use common::{fixture_text, sni_guard, sni_guard_stdin, without_notes, GOOD_FIXTURES};
-use serde_json::{json, Value};
+use common::{GOOD_FIXTURES, fixture_text, sni_guard, sni_guard_stdin, without_notes};
+use serde_json::{Value, json};
 use sni_guard_decision::{Config, Request, Verdict};
 
 /// Parses `text` with the filter's own parser.

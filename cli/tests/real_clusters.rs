@@ -5,8 +5,8 @@
 
 mod common;
 
-use common::{conflict_titles, flat, sni_guard, write_checked, TempDir};
-use serde_json::{json, Value};
+use common::{TempDir, conflict_titles, flat, sni_guard, write_checked};
+use serde_json::{Value, json};
 use sni_guard_harness::checks::crds;
 
 fn https(hosts: &[&str], credential: &str) -> Value {

@@ -4,8 +4,8 @@
 
 mod common;
 
-use common::{fixture_text, sni_guard, without_notes, TempDir};
-use serde_json::{json, Value};
+use common::{TempDir, fixture_text, sni_guard, without_notes};
+use serde_json::{Value, json};
 
 #[test]
 fn wasmplugin_manifest() {

@@ -3,7 +3,7 @@
 use crate::audit::Finding;
 use crate::model::gateway::ChainKind;
 use crate::model::istiod::host_key;
-use crate::model::layout::{gateway_ids, ChainRef, Layout};
+use crate::model::layout::{ChainRef, Layout, gateway_ids};
 use crate::plugin::select::plugin_config_flags;
 
 /// What goes wrong, in one paragraph.
@@ -89,7 +89,7 @@ pub fn why(finding: &Finding<'_>) -> String {
 
 /// How to fix it.
 pub fn fix(finding: &Finding<'_>, layout: &Layout<'_>) -> String {
-    let listener = &layout.listeners[finding.listener()];
+    let listener = finding.listener();
     let guard = format!(
         "Until then, sni-guard answers 421 so browsers retry on a new connection: sni-guard plugin-config {} FILE...",
         plugin_config_flags(layout, listener)
@@ -116,9 +116,11 @@ pub fn fix(finding: &Finding<'_>, layout: &Layout<'_>) -> String {
                     modes.join(", ")
                 );
             }
-            let one_gateway = chains
-                .iter()
-                .all(|c| std::ptr::eq(c.gateway, chains[0].gateway));
+            let one_gateway = chains.first().is_none_or(|first| {
+                chains
+                    .iter()
+                    .all(|c| std::ptr::eq(c.gateway, first.gateway))
+            });
             let merge = if one_gateway {
                 "merge these servers into one server that lists all their hosts (sni-guard merge plans it)"
             } else {
@@ -136,7 +138,8 @@ pub fn fix(finding: &Finding<'_>, layout: &Layout<'_>) -> String {
             covered.hosts.join(", ")
         ),
         Finding::DuplicateHost { .. } => {
-            "list each host in one server only, or merge the servers into one; then audit again.".to_owned()
+            "list each host in one server only, or merge the servers into one; then audit again."
+                .to_owned()
         }
         Finding::DroppedServer { dropped, .. } => format!(
             "list each host in one server only: remove {} from {} (or from {}), or merge the two servers into one.",
@@ -148,7 +151,11 @@ pub fn fix(finding: &Finding<'_>, layout: &Layout<'_>) -> String {
             "present a certificate that names {} ({}), or remove {} from the server.",
             uncovered.hosts.join(", "),
             uncovered.credential,
-            if uncovered.hosts.len() == 1 { "it" } else { "them" }
+            if uncovered.hosts.len() == 1 {
+                "it"
+            } else {
+                "them"
+            }
         ),
     }
 }

@@ -8,10 +8,10 @@
 
 use crate::audit::certificates::covers;
 use crate::model::certs::Certificates;
-use crate::model::gateway::{sni_host, Api, ChainKind, TlsMode};
+use crate::model::gateway::{Api, ChainKind, TlsMode, sni_host};
 use crate::model::kube::Resource;
 use crate::model::layout::{ChainRef, Listener};
-use crate::model::routes::{admitted, intersect, GatewayRef, VirtualService};
+use crate::model::routes::{GatewayRef, VirtualService, admitted, intersect};
 
 /// A protected host reachable on a chain that asks for no client certificate.
 #[derive(Debug, Clone)]

@@ -4,10 +4,11 @@
 //! hosts, and says so).
 
 use crate::model::certs::Certificates;
-use crate::model::gateway::{sni_host, ChainKind, Credential};
+use crate::model::first_seen::FirstSeen;
+use crate::model::gateway::{ChainKind, Credential, sni_host};
 use crate::model::layout::{ChainRef, Listener};
 use sni_guard_decision::pattern::Pattern;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 /// Hosts of `chain` that the certificate of `credential`, read from `origin`, does not name.
 #[derive(Debug, Clone)]
@@ -91,8 +92,8 @@ pub fn uncovered<'g>(
 /// credential and namespace with its chains gathered, in order of first appearance.
 #[derive(Debug, Default)]
 pub struct UnreadList<'g> {
-    pub items: Vec<Unread<'g>>,
-    index: HashMap<(Credential, Option<String>), usize>,
+    /// By credential and namespace.
+    entries: FirstSeen<(Credential, Option<String>), Unread<'g>>,
     /// (entry, Gateway, server) already listed: a server on several workloads is listed once.
     seen: HashSet<(usize, String, usize)>,
 }
@@ -123,25 +124,29 @@ impl<'g> UnreadList<'g> {
                         .or_else(|| workload_namespace.map(str::to_owned)),
                     Credential::File(_) => None,
                 };
-                let at = *self
-                    .index
-                    .entry((credential.clone(), namespace.clone()))
-                    .or_insert_with(|| {
-                        self.items.push(Unread {
-                            credential: credential.clone(),
-                            namespace,
-                            chains: Vec::new(),
-                        });
-                        self.items.len() - 1
-                    });
+                let key = (credential.clone(), namespace.clone());
+                let (at, entry) = self.entries.entry(key, || Unread {
+                    credential: credential.clone(),
+                    namespace,
+                    chains: Vec::new(),
+                });
                 if self
                     .seen
                     .insert((at, chain.gateway.id(), chain.server.index))
                 {
-                    self.items[at].chains.push(*chain);
+                    entry.chains.push(*chain);
                 }
             }
         }
+    }
+
+    /// The entries, in order of first appearance.
+    pub fn into_items(self) -> Vec<Unread<'g>> {
+        self.entries
+            .into_vec()
+            .into_iter()
+            .map(|(_, unread)| unread)
+            .collect()
     }
 }
 

@@ -18,57 +18,60 @@ use crate::model::gateway::{ChainKind, Credential};
 pub use crate::model::groups::duplicate_hosts;
 use crate::model::istiod::Dropped;
 use crate::model::kube::Resource;
-use crate::model::layout::{ChainRef, Layout};
+use crate::model::layout::{ChainRef, Layout, Listener};
 use bypass::Bypass;
 use certificates::{Uncovered, Unread, UnreadList};
 use coverage::Covered;
 pub use settings::settings_notes;
 pub use unknown::not_known;
 
-/// One problem found on one listener (by its index in the layout).
+/// One problem found on one listener.
 #[derive(Debug)]
 pub enum Finding<'g> {
     /// A host that asks for client certificates, reachable on a chain that does not.
-    ClientCertificateBypass { listener: usize, bypass: Bypass<'g> },
+    ClientCertificateBypass {
+        listener: &'g Listener<'g>,
+        bypass: Bypass<'g>,
+    },
     /// Two or more chains present the same certificate.
     SharedCredential {
-        listener: usize,
+        listener: &'g Listener<'g>,
         credentials: Vec<Credential>,
         chains: Vec<ChainRef<'g>>,
     },
     /// A connection made for some chains can carry requests for another chain's hosts.
     CoveredHost {
-        listener: usize,
+        listener: &'g Listener<'g>,
         covered: Covered<'g>,
     },
     /// Two or more chains that istiod keeps have the same SNI host (their hosts differ as
     /// istiod compares them: another namespace): Envoy rejects the listener.
     DuplicateHost {
-        listener: usize,
+        listener: &'g Listener<'g>,
         hosts: Vec<String>,
         chains: Vec<ChainRef<'g>>,
     },
     /// A server istiod drops whole, for a host another server already has on the port.
     DroppedServer {
-        listener: usize,
+        listener: &'g Listener<'g>,
         dropped: Dropped<'g>,
     },
     /// A certificate read from the input does not name hosts of the server presenting it.
     UncoveredHost {
-        listener: usize,
+        listener: &'g Listener<'g>,
         uncovered: Uncovered<'g>,
     },
 }
 
 impl<'g> Finding<'g> {
-    pub fn listener(&self) -> usize {
+    pub fn listener(&self) -> &'g Listener<'g> {
         match self {
             Finding::SharedCredential { listener, .. }
             | Finding::ClientCertificateBypass { listener, .. }
             | Finding::CoveredHost { listener, .. }
             | Finding::DuplicateHost { listener, .. }
             | Finding::DroppedServer { listener, .. }
-            | Finding::UncoveredHost { listener, .. } => *listener,
+            | Finding::UncoveredHost { listener, .. } => listener,
         }
     }
 
@@ -124,56 +127,50 @@ pub struct Audit<'g> {
 }
 
 /// Audits the layout, without the routes (a bypass is then only possible).
-pub fn audit<'g>(layout: &Layout<'g>, certificates: &Certificates) -> Audit<'g> {
+pub fn audit<'g>(layout: &'g Layout<'g>, certificates: &Certificates) -> Audit<'g> {
     audit_with(layout, certificates, &[])
 }
 
 /// Audits the layout; `virtual_services` say where a bypass is live. Security findings come
 /// first.
 pub fn audit_with<'g>(
-    layout: &Layout<'g>,
+    layout: &'g Layout<'g>,
     certificates: &Certificates,
     virtual_services: &[Resource],
 ) -> Audit<'g> {
     let mut findings = Vec::new();
     let mut unread = UnreadList::default();
-    for (l, listener) in layout.listeners.iter().enumerate() {
-        let namespace = layout.workload(listener).namespace.as_deref();
+    for listener in &layout.listeners {
+        let namespace = listener.workload.namespace.as_deref();
         for bypass in bypass::bypasses(listener, namespace, certificates, virtual_services) {
-            findings.push(Finding::ClientCertificateBypass {
-                listener: l,
-                bypass,
-            });
+            findings.push(Finding::ClientCertificateBypass { listener, bypass });
         }
         for dropped in &listener.dropped {
             findings.push(Finding::DroppedServer {
-                listener: l,
+                listener,
                 dropped: dropped.clone(),
             });
         }
         for uncovered in certificates::uncovered(listener, namespace, certificates) {
             findings.push(Finding::UncoveredHost {
-                listener: l,
+                listener,
                 uncovered,
             });
         }
         unread.add(listener, namespace, certificates);
         for (credentials, chains) in groups::shared_credentials(listener, namespace, certificates) {
             findings.push(Finding::SharedCredential {
-                listener: l,
+                listener,
                 credentials,
                 chains,
             });
         }
         for covered in coverage::covered(listener, namespace, certificates) {
-            findings.push(Finding::CoveredHost {
-                listener: l,
-                covered,
-            });
+            findings.push(Finding::CoveredHost { listener, covered });
         }
         for (hosts, chains) in duplicate_hosts(listener) {
             findings.push(Finding::DuplicateHost {
-                listener: l,
+                listener,
                 hosts,
                 chains,
             });
@@ -196,7 +193,7 @@ pub fn audit_with<'g>(
             listeners: layout.listeners.len(),
         },
         findings,
-        unread: unread.items,
+        unread: unread.into_items(),
     }
 }
 

@@ -230,8 +230,10 @@ fn gateway_api_listeners_sharing_a_certificate() {
     let layout = layout(&gws);
     let audit = audit(&layout, &Certificates::default());
     assert_eq!(audit.findings.len(), 1);
-    assert!(fix(&audit.findings[0], &layout)
-        .contains("sni-guard plugin-config --gateway ns/edge --port 443"));
+    assert!(
+        fix(&audit.findings[0], &layout)
+            .contains("sni-guard plugin-config --gateway ns/edge --port 443")
+    );
 }
 
 #[test]
@@ -248,7 +250,9 @@ fn settings_that_may_surprise_are_noted() {
     let layout = layout(&gws);
     let notes = settings_notes(&layout);
     assert_eq!(notes.len(), 2, "{notes:?}");
-    assert!(notes[0]
-        .contains("tls.credentialName without tls.mode; Istio's default mode is PASSTHROUGH"));
+    assert!(
+        notes[0]
+            .contains("tls.credentialName without tls.mode; Istio's default mode is PASSTHROUGH")
+    );
     assert!(notes[1].contains("protocol HTTPS without tls settings"));
 }

@@ -4,7 +4,7 @@
 //! in when their creation times are missing, and resources left out.
 
 use crate::audit::bypass::asks_for_client_certificates;
-use crate::audit::certificates::{kubectl_command, MANY};
+use crate::audit::certificates::{MANY, kubectl_command};
 use crate::audit::{Audit, Finding};
 use crate::model::gateway::ChainKind;
 use crate::model::layout::Layout;
@@ -54,14 +54,14 @@ pub fn not_known(audit: &Audit<'_>, layout: &Layout<'_>, left_out: &[String]) ->
         ));
     }
     for finding in &audit.findings {
-        if let Finding::DroppedServer { dropped, .. } = finding {
-            if let Some(why) = &dropped.unknown_order {
-                out.push(format!(
-                    "which of {} and {} istiod keeps: {why}",
-                    dropped.kept.label(),
-                    dropped.chain.label()
-                ));
-            }
+        if let Finding::DroppedServer { dropped, .. } = finding
+            && let Some(why) = &dropped.unknown_order
+        {
+            out.push(format!(
+                "which of {} and {} istiod keeps: {why}",
+                dropped.kept.label(),
+                dropped.chain.label()
+            ));
         }
     }
     out.extend(left_out.iter().cloned());

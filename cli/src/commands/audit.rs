@@ -1,6 +1,6 @@
 //! `sni-guard audit`.
 
-use super::{print_notes, Format, EXIT_FOUND, EXIT_OK};
+use super::{EXIT_FOUND, EXIT_OK, Format, print_notes};
 use crate::audit::{audit_with, not_known};
 use crate::error::Error;
 use crate::input::Input;

@@ -1,6 +1,6 @@
 //! `sni-guard merge`: the merge plan.
 
-use super::{print_notes, Format, EXIT_FOUND, EXIT_OK};
+use super::{EXIT_FOUND, EXIT_OK, Format, print_notes};
 use crate::error::Error;
 use crate::input::Input;
 use crate::merge::{output, plan};
@@ -25,12 +25,9 @@ pub(super) fn run(
     stderr: &mut dyn Write,
 ) -> Result<i32, Error> {
     print_notes(&notes, stderr)?;
-    let plan = match plan(input, layout, flags, options.no_virtual_services) {
-        Ok(plan) => plan,
-        // A machine reading stdout gets the error too (`{"error": String}`), not an empty
-        // document: `commands::fail` writes it.
-        Err(problem) => return Err(Error::Merge(problem)),
-    };
+    // A machine reading stdout gets the error too (`{"error": String}`), not an empty
+    // document: `commands::fail` writes it.
+    let plan = plan(input, layout, flags, options.no_virtual_services)?;
     match options.format {
         Format::Human => {
             let yaml = output::yaml(&plan).map_err(std::io::Error::other)?;

@@ -10,11 +10,11 @@ mod plugin_config;
 
 use crate::error::Error;
 use crate::input::Input;
-use crate::model::labels::{parse_labels, Labels};
+use crate::model::labels::{Labels, parse_labels};
 use crate::model::layout::Layout;
 use crate::model::placement::place;
-use crate::plugin::wasmplugin::FailStrategy;
 use crate::plugin::Mode;
+use crate::plugin::wasmplugin::FailStrategy;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::collections::HashSet;

@@ -1,14 +1,14 @@
 //! `sni-guard plugin-config`: the configuration, a WasmPlugin, or a drift check.
 
-use super::{print_notes, PluginConfigArgs, EXIT_FOUND, EXIT_OK};
+use super::{EXIT_FOUND, EXIT_OK, PluginConfigArgs, print_notes};
 use crate::audit::bypass::asks_for_client_certificates;
-use crate::error::Error;
+use crate::error::{Error, LiveError};
 use crate::model::layout::{Layout, Listener};
 use crate::output::text::count;
-use crate::plugin::drift::{differences, read_live, Live};
-use crate::plugin::select::{choose, plugin_config_flags, Selection};
-use crate::plugin::wasmplugin::{wasm_plugin, FailStrategy, Options};
-use crate::plugin::{plugin_config, PluginConfig};
+use crate::plugin::drift::{Live, differences, read_live};
+use crate::plugin::select::{Selection, choose, plugin_config_flags};
+use crate::plugin::wasmplugin::{FailStrategy, Options, wasm_plugin};
+use crate::plugin::{PluginConfig, plugin_config};
 use std::io::Write;
 use std::path::Path;
 
@@ -22,8 +22,8 @@ pub(super) fn run(
     print_notes(&notes, stderr)?;
     let live = args.check.as_deref().map(read_check).transpose()?;
     let selection = selection(args, live.as_ref());
-    let listener = choose(layout, &selection).map_err(Error::Selection)?;
-    let name = layout.describe(listener).to_string();
+    let listener = choose(layout, &selection)?;
+    let name = listener.describe().to_string();
     let config = plugin_config(listener, args.mode).map_err(|problem| Error::NoConfiguration {
         listener: name.clone(),
         problem,
@@ -62,7 +62,7 @@ pub(super) fn run(
 /// `--check`'s live WasmPlugin.
 fn read_check(path: &Path) -> Result<Live, Error> {
     let read = std::fs::read(path)
-        .map_err(|e| format!("cannot read: {e}"))
+        .map_err(LiveError::from)
         .and_then(|bytes| read_live(&bytes));
     read.map_err(|problem| Error::LiveWasmPlugin {
         file: path.display().to_string(),
@@ -157,8 +157,7 @@ fn manifest(
         selector: selection.selector.clone(),
         listener_port: args.listener_port,
     };
-    let (yaml, notes) =
-        wasm_plugin(config, layout, listener, &options).map_err(Error::WasmPlugin)?;
+    let (yaml, notes) = wasm_plugin(config, layout, listener, &options)?;
     print_notes(&notes, stderr)?;
     Ok(yaml)
 }

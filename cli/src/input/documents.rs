@@ -114,8 +114,10 @@ spec:
             problem("a: [1, 2\n"),
             Unusable::NotYaml { document: 1, .. }
         ));
-        assert!(problem("a: 1\n---\n? [1, 2]\n: x\n")
-            .to_string()
-            .starts_with("not valid YAML (document 2)"));
+        assert!(
+            problem("a: 1\n---\n? [1, 2]\n: x\n")
+                .to_string()
+                .starts_with("not valid YAML (document 2)")
+        );
     }
 }

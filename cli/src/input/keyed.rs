@@ -33,10 +33,10 @@ impl<T> Keyed<T> {
         title: &str,
         read: Read<T>,
     ) -> Option<String> {
-        match self.index.get(&key) {
-            Some(&at) => {
-                let old = std::mem::replace(&mut self.items[at], item);
-                repeated(title, read(&old), read(&self.items[at]))
+        match self.index.get(&key).and_then(|&at| self.items.get_mut(at)) {
+            Some(slot) => {
+                let old = std::mem::replace(slot, item);
+                repeated(title, read(&old), read(slot))
             }
             None => {
                 self.index.insert(key, self.items.len());

@@ -94,27 +94,27 @@ impl Input {
             (None, _, _) => return Err(at(Unusable::NoApiVersion)),
             (_, None, _) => return Err(at(Unusable::NoKind)),
         };
-        if let Some(item_kind) = kind.strip_suffix("List") {
-            if fields.contains_key("items") {
-                let Value::Object(mut fields) = value else {
-                    return Ok(());
-                };
-                let items = fields.remove("items").unwrap_or_default();
-                let Value::Array(items) = items else {
-                    return Err(at(Unusable::ItemsNotList(kind_of(&items))));
-                };
-                // Typed lists (`GatewayList`) from the API server leave out each item's kind.
-                let inherit = (!item_kind.is_empty()).then_some((api_version.as_str(), item_kind));
-                for (i, item) in items.into_iter().enumerate() {
-                    let place = if place.is_empty() {
-                        format!("items[{i}]")
-                    } else {
-                        format!("{place}, items[{i}]")
-                    };
-                    self.resource(file, &place, item, inherit)?;
-                }
+        if let Some(item_kind) = kind.strip_suffix("List")
+            && fields.contains_key("items")
+        {
+            let Value::Object(mut fields) = value else {
                 return Ok(());
+            };
+            let items = fields.remove("items").unwrap_or_default();
+            let Value::Array(items) = items else {
+                return Err(at(Unusable::ItemsNotList(kind_of(&items))));
+            };
+            // Typed lists (`GatewayList`) from the API server leave out each item's kind.
+            let inherit = (!item_kind.is_empty()).then_some((api_version.as_str(), item_kind));
+            for (i, item) in items.into_iter().enumerate() {
+                let place = if place.is_empty() {
+                    format!("items[{i}]")
+                } else {
+                    format!("{place}, items[{i}]")
+                };
+                self.resource(file, &place, item, inherit)?;
             }
+            return Ok(());
         }
         let source = Source {
             file: file.to_owned(),

@@ -75,7 +75,9 @@ fn a_repeated_resource_replaces_the_first_and_a_change_is_noted() {
     assert_eq!(changed.gateways.items.len(), 1);
     assert_eq!(
         changed.notes,
-        ["Gateway n/g appears twice with different contents (f.yaml document 1 and f.yaml document 2): using the later"]
+        [
+            "Gateway n/g appears twice with different contents (f.yaml document 1 and f.yaml document 2): using the later"
+        ]
     );
 }
 

@@ -1,5 +1,6 @@
 //! Which Gateway keeps the merged server, and whether servers' TLS settings are the same.
 
+use crate::error::MergeError;
 use crate::merge::order;
 use crate::merge::state::ServerId;
 use crate::model::gateway::Gateway;
@@ -17,7 +18,7 @@ use std::collections::BTreeSet;
 /// leaves them dark instead, and one `kubectl apply` of several objects is not atomic (each
 /// arrives alone, in either order). So: the first in istiod's order, or a refusal that names
 /// the creation times needed (every `kubectl get -o yaml` of a Gateway has them).
-pub fn target(gateways: &[Gateway], ids: &[ServerId]) -> Result<(ServerId, String), String> {
+pub fn target(gateways: &[Gateway], ids: &[ServerId]) -> Result<(ServerId, String), MergeError> {
     let mut candidates: Vec<usize> = ids.iter().map(|(g, _)| *g).collect();
     candidates.sort_unstable();
     candidates.dedup();
@@ -29,13 +30,14 @@ pub fn target(gateways: &[Gateway], ids: &[ServerId]) -> Result<(ServerId, Strin
             .unwrap_or((g, 0))
     };
     let [only] = candidates.as_slice() else {
-        let undated: Vec<&Gateway> = candidates
+        let undated: Vec<(String, String)> = candidates
             .iter()
             .filter_map(|&g| gateways.get(g))
             .filter(|g| order::key(g).is_none())
+            .map(|g| (g.namespace.clone(), g.name.clone()))
             .collect();
         if !undated.is_empty() {
-            return Err(undated_refusal(&undated));
+            return Err(MergeError::Undated { undated });
         }
         let best = candidates
             .iter()
@@ -53,25 +55,15 @@ pub fn target(gateways: &[Gateway], ids: &[ServerId]) -> Result<(ServerId, Strin
         });
         let why = format!(
             "the first of these Gateways in istiod's order (created {created}{}): until the others are deleted, istiod serves its server for the hosts they list twice and drops theirs",
-            if tie { ", the same second as another of them: istiod then takes the first by name, then namespace" } else { ", the oldest" }
+            if tie {
+                ", the same second as another of them: istiod then takes the first by name, then namespace"
+            } else {
+                ", the oldest"
+            }
         );
         return Ok((first_server(best), why));
     };
     Ok((first_server(*only), "the servers are all in it".to_owned()))
-}
-
-/// Why servers of several Gateways are not merged when some of them have no creation time.
-fn undated_refusal(undated: &[&Gateway]) -> String {
-    let names: Vec<String> = undated.iter().map(|g| g.id()).collect();
-    let commands: Vec<String> = undated
-        .iter()
-        .map(|g| format!("kubectl get gateway -n {} {} -o yaml", g.namespace, g.name))
-        .collect();
-    format!(
-        "the input has no metadata.creationTimestamp (RFC 3339) for {}: istiod serves, of two servers listing one host, the one of the Gateway created first (then first by name, then namespace) and drops the other whole, so without it the plan cannot tell which Gateway must keep the merged server for the hosts to stay served between the apply and the deletes; give the Gateways as the cluster has them ({})",
-        names.join(", "),
-        commands.join("; ")
-    )
 }
 
 /// `ids` in groups of servers with the same settings (TLS, port protocol), in order.

@@ -13,14 +13,15 @@ pub mod served;
 pub mod state;
 pub mod virtual_service;
 
-use crate::audit::{audit, Finding};
+use crate::audit::{Finding, audit};
+use crate::error::MergeError;
 use crate::input::Input;
 use crate::model::gateway::{Api, Gateway};
 use crate::model::kube::Resource;
 use crate::model::labels::Labels;
 use crate::model::layout::Layout;
 use serde::Serialize;
-use served::{admitted, differences, served, Pods};
+use served::{Pods, admitted, differences, served};
 use state::{ServerId, State};
 use std::collections::BTreeSet;
 use virtual_service::VirtualService;
@@ -89,19 +90,15 @@ pub fn plan(
     layout: &Layout<'_>,
     flags: &[Labels],
     no_virtual_services: bool,
-) -> Result<Plan, String> {
+) -> Result<Plan, MergeError> {
     let gateways = &input.gateways.items;
     let virtual_services = &input.virtual_services.items;
     if no_virtual_services && !virtual_services.is_empty() {
-        let names: Vec<String> = virtual_services
+        let names = virtual_services
             .iter()
             .map(|vs| format!("{}/{}", vs.namespace, vs.name))
             .collect();
-        return Err(format!(
-            "--no-virtual-services says no VirtualService is bound to these Gateways, but the input holds {} ({}): leave the flag out, and give every VirtualService",
-            names.len(),
-            names.join(", ")
-        ));
+        return Err(MergeError::VirtualServicesGiven { names });
     }
     let pods = Pods {
         templates: &input.templates.items,
@@ -137,7 +134,7 @@ pub fn plan(
         if !seen.insert(ids.clone()) {
             continue; // The same servers on another workload: one merge serves both.
         }
-        let listener_name = layout.describe(&layout.listeners[*listener]).to_string();
+        let listener_name = listener.describe().to_string();
         let credentials: Vec<String> = credentials.iter().map(|c| c.to_string()).collect();
         let labels: Vec<String> = chains.iter().map(|c| c.label()).collect();
         let refuse = |why: String| NotMerged {
@@ -189,17 +186,14 @@ pub fn plan(
                     plan.rebound.extend(rebound);
                     state = candidate;
                 }
-                Err(why) => plan.not_merged.push(refused(why)),
+                Err(why) => plan.not_merged.push(refused(why.to_string())),
             }
         }
     }
     let after = served(&state, &pods)?;
     let broken = differences(&state.virtual_services, &before, &after);
     if !broken.is_empty() {
-        return Err(format!(
-            "the plan would change routing, so it is not printed: {}",
-            broken.join("; ")
-        ));
+        return Err(MergeError::ChangesRouting { broken });
     }
     finish(&mut plan, &original, &state, &targets);
     Ok(plan)
@@ -249,7 +243,7 @@ impl Step<'_> {
         &self,
         state: &State,
         ids: &[ServerId],
-    ) -> Result<(State, usize, Merged, Rebound), String> {
+    ) -> Result<(State, usize, Merged, Rebound), MergeError> {
         let gateways = self.gateways;
         let (target, why) = choose::target(gateways, ids)?;
         let moved: Vec<ServerId> = ids.iter().copied().filter(|id| *id != target).collect();
@@ -277,10 +271,7 @@ impl Step<'_> {
         let after = served(&candidate, self.pods)?;
         let broken = differences(&candidate.virtual_services, self.before, &after);
         if !broken.is_empty() {
-            return Err(format!(
-                "merged, routing would change: {}",
-                broken.join("; ")
-            ));
+            return Err(MergeError::MergeChangesRouting { broken });
         }
         let merged = Merged {
             listener: self.listener.to_owned(),

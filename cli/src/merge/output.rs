@@ -3,7 +3,7 @@
 
 use crate::merge::Plan;
 use crate::model::kube::DEFAULT_NAMESPACE;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// Fields the API server owns; an object to `kubectl apply` leaves them out.
 const SERVER_FIELDS: [&str; 6] = [
@@ -43,7 +43,7 @@ pub fn applicable(mut value: Value, namespace: &str) -> Value {
 }
 
 /// The objects to apply, as a YAML stream (empty when there is nothing to apply).
-pub fn yaml(plan: &Plan) -> Result<String, String> {
+pub fn yaml(plan: &Plan) -> Result<String, yaml_serde::Error> {
     let mut out = String::new();
     for object in &plan.apply {
         let kind = object["kind"].as_str().unwrap_or_default();
@@ -57,7 +57,7 @@ pub fn yaml(plan: &Plan) -> Result<String, String> {
         out.push_str(&format!(
             "---\n# {kind} {id}, as the merge plan leaves it\n"
         ));
-        out.push_str(&yaml_serde::to_string(object).map_err(|e| e.to_string())?);
+        out.push_str(&yaml_serde::to_string(object)?);
     }
     Ok(out)
 }

@@ -7,6 +7,7 @@
 //! (exact, `*.suffix` at any depth, `*`), and the server host's `namespace/` part, if any,
 //! is the VirtualService's (`.` the Gateway's, `*` any).
 
+use crate::error::MergeError;
 use crate::merge::state::State;
 use crate::merge::virtual_service::{GatewayRef, VirtualService};
 use crate::model::classes::GatewayClasses;
@@ -29,7 +30,7 @@ pub struct Pods<'a> {
 }
 
 /// For each VirtualService of `state`, where it is served.
-pub fn served(state: &State, pods: &Pods<'_>) -> Result<Vec<BTreeSet<Entry>>, String> {
+pub fn served(state: &State, pods: &Pods<'_>) -> Result<Vec<BTreeSet<Entry>>, MergeError> {
     let gateways = state.standing()?;
     // Only Istio Gateways are followed here, so Gateway API classes do not matter.
     let classes = GatewayClasses::default();

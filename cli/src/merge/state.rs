@@ -1,6 +1,7 @@
 //! The Gateways and VirtualServices as a plan rewrites them, step by step.
 
-use crate::merge::virtual_service::{rewrite_refs, GatewayRef};
+use crate::error::MergeError;
+use crate::merge::virtual_service::{GatewayRef, rewrite_refs};
 use crate::model::gateway::{Api, Gateway};
 use crate::model::istio;
 use crate::model::kube::Resource;
@@ -72,7 +73,7 @@ impl State {
     }
 
     /// The Gateways that stand, read again.
-    pub fn standing(&self) -> Result<Vec<Gateway>, String> {
+    pub fn standing(&self) -> Result<Vec<Gateway>, MergeError> {
         let mut out = Vec::new();
         for (g, state) in self.gateways.iter().enumerate() {
             if state.deleted {
@@ -80,16 +81,15 @@ impl State {
             }
             let gateway = match state.read.api {
                 Api::Istio => istio::gateway(self.raw(g), state.read.source.clone())
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| vec![e])
                     .and_then(|(gw, problems)| match problems.is_empty() {
                         true => Ok(gw),
-                        false => Err(problems
-                            .iter()
-                            .map(ToString::to_string)
-                            .collect::<Vec<_>>()
-                            .join("; ")),
+                        false => Err(problems),
                     })
-                    .map_err(|e| format!("{} as planned: {e}", state.read.title()))?,
+                    .map_err(|problems| MergeError::Unreadable {
+                        gateway: state.read.title(),
+                        problems,
+                    })?,
                 Api::GatewayApi => state.read.clone(),
             };
             out.push(gateway);
@@ -123,12 +123,12 @@ impl State {
             }
         }
         let state = &mut self.gateways[target.0];
-        if let Some((_, server)) = state.servers.iter_mut().find(|(i, _)| *i == target.1) {
-            if let Some(list) = server["hosts"].as_array_mut() {
-                for host in hosts {
-                    if !list.contains(&host) {
-                        list.push(host);
-                    }
+        if let Some((_, server)) = state.servers.iter_mut().find(|(i, _)| *i == target.1)
+            && let Some(list) = server["hosts"].as_array_mut()
+        {
+            for host in hosts {
+                if !list.contains(&host) {
+                    list.push(host);
                 }
             }
         }

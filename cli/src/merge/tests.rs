@@ -1,5 +1,5 @@
 use super::choose::{settings_differ, target};
-use super::served::{differences, served, Pods};
+use super::served::{Pods, differences, served};
 use super::state::State;
 use crate::model::fixtures::{gateway, https};
 use crate::model::gateway::Gateway;
@@ -125,7 +125,9 @@ fn equal_creation_times_are_ordered_by_name_then_namespace_as_istiod_does() {
 fn without_creation_times_servers_do_not_move_between_gateways() {
     let [a, b, c] = <[Gateway; 3]>::try_from(three()).unwrap();
     let gws = vec![dated(a, "2024-01-01T00:00:00Z"), b, c];
-    let why = target(&gws, &[(0, 0), (1, 0), (2, 0)]).unwrap_err();
+    let why = target(&gws, &[(0, 0), (1, 0), (2, 0)])
+        .unwrap_err()
+        .to_string();
     assert!(
         why.starts_with("the input has no metadata.creationTimestamp (RFC 3339) for ns/b, ns/c:"),
         "{why}"

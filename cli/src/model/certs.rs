@@ -3,9 +3,9 @@
 //! for the Secret it writes. Without them the audit knows only that a certificate covers the
 //! hosts of the servers that present it.
 
-use crate::error::FieldError;
+use crate::error::{CertificateError, FieldError};
 use crate::model::gateway::{Credential, Source};
-use crate::model::kube::{read, Metadata};
+use crate::model::kube::{Metadata, read};
 use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::Value;
@@ -66,14 +66,14 @@ impl Certificates {
         let secret: Secret = read(value)?;
         let namespace = secret.metadata.namespace();
         let name = secret.metadata.name;
-        let pem = CERT_KEYS.iter().find_map(|key| {
-            if let Some(text) = secret.string_data.get(*key) {
+        let pem = CERT_KEYS.into_iter().find_map(|key| {
+            if let Some(text) = secret.string_data.get(key) {
                 return Some((key, Ok(text.clone().into_bytes())));
             }
-            secret.data.get(*key).map(|b64| {
+            secret.data.get(key).map(|b64| {
                 let bytes = base64::engine::general_purpose::STANDARD
                     .decode(b64.trim())
-                    .map_err(|e| format!("data.{key:?} is not base64: {e}"));
+                    .map_err(|source| CertificateError::NotBase64 { key, source });
                 (key, bytes)
             })
         });
@@ -81,7 +81,7 @@ impl Certificates {
             return Ok(false);
         };
         let origin = format!("Secret {namespace}/{name}");
-        match pem.and_then(|pem| dns_names(&pem).map_err(|e| format!("{key}: {e}"))) {
+        match pem.and_then(|pem| dns_names(key, &pem)) {
             Ok(names) => self.insert(namespace, name, CertNames { names, origin }, true),
             Err(why) => self.unreadable.push(format!(
                 "{origin} ({source}): {why}; the names its certificate covers are not known"
@@ -144,16 +144,16 @@ impl Certificates {
     }
 }
 
-/// The DNS Subject Alternative Names of the first certificate in `pem`.
-fn dns_names(pem: &[u8]) -> Result<Vec<String>, String> {
+/// The DNS Subject Alternative Names of the first certificate in `pem` (under `key`).
+fn dns_names(key: &'static str, pem: &[u8]) -> Result<Vec<String>, CertificateError> {
     let (_, block) = x509_parser::pem::parse_x509_pem(pem)
-        .map_err(|e| format!("not a PEM certificate ({e})"))?;
+        .map_err(|source| CertificateError::NotPem { key, source })?;
     let cert = block
         .parse_x509()
-        .map_err(|e| format!("not an X.509 certificate ({e})"))?;
+        .map_err(|source| CertificateError::NotX509 { key, source })?;
     let san = cert
         .subject_alternative_name()
-        .map_err(|e| format!("unreadable subjectAltName ({e})"))?;
+        .map_err(|source| CertificateError::SubjectAltName { key, source })?;
     Ok(san
         .map(|ext| {
             ext.value
@@ -195,9 +195,11 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].names, ["*.example.com", "example.com"]);
         assert_eq!(found[0].origin, "Secret istio-system/wild");
-        assert!(certs
-            .lookup(&secret_ref(None, "wild"), Some("other"))
-            .is_empty());
+        assert!(
+            certs
+                .lookup(&secret_ref(None, "wild"), Some("other"))
+                .is_empty()
+        );
         assert_eq!(
             certs.lookup(&secret_ref(None, "wild"), None).len(),
             1,
@@ -236,7 +238,9 @@ mod tests {
             )
             .unwrap();
         assert_eq!(certs.unreadable.len(), 1);
-        assert!(certs.unreadable[0].starts_with("Secret ns/bad (): tls.crt: not a PEM certificate"));
+        assert!(
+            certs.unreadable[0].starts_with("Secret ns/bad (): tls.crt: not a PEM certificate")
+        );
         let kept = certs
             .add_secret(
                 &json!({"metadata": {"name": "pull"}, "data": {".dockerconfigjson": "e30="}}),

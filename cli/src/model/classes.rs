@@ -70,13 +70,18 @@ impl GatewayClasses {
     /// Who programs Gateways of `class`.
     pub fn programmed(&self, class: &str) -> Programmed {
         let (controller, from) = match self.given.get(class) {
-            Some((controller, source)) => (controller.as_str(), format!("GatewayClass {class} ({source})")),
+            Some((controller, source)) => (
+                controller.as_str(),
+                format!("GatewayClass {class} ({source})"),
+            ),
             None => match BUILT_IN.iter().find(|(name, ..)| *name == class) {
-                Some((_, controller, _)) => (*controller, format!("Istio's built-in class {class}")),
+                Some((_, controller, _)) => {
+                    (*controller, format!("Istio's built-in class {class}"))
+                }
                 None => {
                     return Programmed::Unknown(format!(
                         "its class {class:?} is neither in the input nor one Istio creates (istio, istio-remote, istio-waypoint, istio-east-west), so its controller is not known: give it (kubectl get gatewayclass {class} -o yaml)"
-                    ))
+                    ));
                 }
             },
         };

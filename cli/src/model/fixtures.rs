@@ -6,7 +6,7 @@ use crate::model::placement::place;
 use crate::model::workload::Service;
 use crate::model::{gateway_api, istio};
 use base64::Engine as _;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// Istio Gateway `ns/name` with `selector` (a JSON object) and `servers`.
 pub(crate) fn istio_gateway(name: &str, selector: Value, servers: Value) -> Gateway {

@@ -104,11 +104,20 @@ impl Gateway {
 
     /// A server or listener as written (`spec.servers[i]`, `spec.listeners[i]`).
     pub fn raw_server(&self, server: &Server) -> &Value {
+        self.raw_at(server.index)
+    }
+
+    /// `spec.servers[index]` (`spec.listeners[index]`) as written; null when there is none.
+    pub fn raw_at(&self, index: usize) -> &Value {
         let list = match self.api {
             Api::Istio => "servers",
             Api::GatewayApi => "listeners",
         };
-        &self.raw["spec"][list][server.index]
+        self.raw
+            .get("spec")
+            .and_then(|spec| spec.get(list))
+            .and_then(|list| list.get(index))
+            .unwrap_or(&Value::Null)
     }
 
     /// `Gateway istio-system/gw-a`, `Gateway API Gateway web/gw`, `ListenerSet web/ls`.

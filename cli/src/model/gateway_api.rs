@@ -9,7 +9,7 @@ use crate::error::FieldError;
 use crate::model::gateway::{
     AllowedListeners, Api, Credential, Gateway, ListenerSetOf, Server, Source, Tls, TlsMode,
 };
-use crate::model::kube::{read, read_at, Metadata};
+use crate::model::kube::{Metadata, read, read_at};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -184,10 +184,10 @@ pub fn gateway(value: Value, source: Source) -> Result<(Gateway, Vec<FieldError>
     if let Some(frontend) = resource.spec.tls.and_then(|t| t.frontend) {
         for server in &mut servers {
             let mode = frontend.mode(server.port);
-            if let (Some(tls), Some(mode)) = (server.tls.as_mut(), mode) {
-                if tls.mode == TlsMode::Simple {
-                    tls.mode = mode;
-                }
+            if let (Some(tls), Some(mode)) = (server.tls.as_mut(), mode)
+                && tls.mode == TlsMode::Simple
+            {
+                tls.mode = mode;
             }
         }
     }

@@ -5,7 +5,7 @@
 
 use crate::error::FieldError;
 use crate::model::gateway::{Api, Credential, Gateway};
-use crate::model::kube::{read, Metadata};
+use crate::model::kube::{Metadata, read};
 use serde::Deserialize;
 use serde_json::Value;
 

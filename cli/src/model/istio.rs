@@ -3,7 +3,7 @@
 
 use crate::error::FieldError;
 use crate::model::gateway::{Api, Credential, Gateway, Server, Source, Tls, TlsMode};
-use crate::model::kube::{read, read_at, Metadata};
+use crate::model::kube::{Metadata, read, read_at};
 use crate::model::labels::Labels;
 use serde::Deserialize;
 use serde_json::Value;

@@ -59,15 +59,15 @@ pub fn host_key(gw: &Gateway, host: &str) -> String {
 /// Splits `chains` (one listener's, in input order) into those istiod keeps, in the same
 /// order, and those it drops.
 pub fn merge<'g>(chains: Vec<ChainRef<'g>>) -> (Vec<ChainRef<'g>>, Vec<Dropped<'g>>) {
-    let mut order: Vec<usize> = (0..chains.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (ca, cb) = (&chains[a], &chains[b]);
-        order_key(ca.gateway, ca.server).cmp(&order_key(cb.gateway, cb.server))
+    let mut order: Vec<(usize, ChainRef<'g>)> = chains.iter().copied().enumerate().collect();
+    order.sort_by(|(_, a), (_, b)| {
+        order_key(a.gateway, a.server).cmp(&order_key(b.gateway, b.server))
     });
-    let mut known: HashMap<String, usize> = HashMap::new();
-    let mut dropped_at: Vec<Option<Dropped<'g>>> = vec![None; chains.len()];
-    for &at in &order {
-        let chain = &chains[at];
+    // Each host on the port, and the chain that has it.
+    let mut known: HashMap<String, ChainRef<'g>> = HashMap::new();
+    // By position in `chains`.
+    let mut dropped_at: HashMap<usize, Dropped<'g>> = HashMap::new();
+    for (at, chain) in order {
         let keys: Vec<String> = chain
             .server
             .hosts
@@ -82,22 +82,25 @@ pub fn merge<'g>(chains: Vec<ChainRef<'g>>) -> (Vec<ChainRef<'g>>, Vec<Dropped<'
                     .filter(|k| known.contains_key(*k))
                     .cloned()
                     .collect();
-                dropped_at[at] = Some(Dropped {
-                    chain: *chain,
-                    kept: chains[kept],
-                    hosts,
-                    unknown_order: unknown_order(&chains[kept], chain),
-                });
+                dropped_at.insert(
+                    at,
+                    Dropped {
+                        chain,
+                        kept,
+                        hosts,
+                        unknown_order: unknown_order(&kept, &chain),
+                    },
+                );
             }
             None => keys.into_iter().for_each(|k| {
-                known.insert(k, at);
+                known.insert(k, chain);
             }),
         }
     }
     let mut kept = Vec::new();
     let mut dropped = Vec::new();
-    for (chain, drop) in chains.into_iter().zip(dropped_at) {
-        match drop {
+    for (at, chain) in chains.into_iter().enumerate() {
+        match dropped_at.remove(&at) {
             Some(d) => dropped.push(d),
             None => kept.push(chain),
         }

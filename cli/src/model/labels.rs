@@ -1,6 +1,7 @@
 //! Label sets and selectors, as Kubernetes matches them: a selector selects the pods whose
 //! labels contain every one of its pairs; an empty selector selects every pod.
 
+use crate::error::LabelsError;
 use std::collections::BTreeMap;
 
 /// The label Istio puts on the pods it deploys for a Gateway API Gateway.
@@ -27,14 +28,18 @@ pub fn show_labels(labels: &Labels) -> String {
 }
 
 /// Parses `a=b,c=d` (spaces around the pairs are ignored).
-pub fn parse_labels(text: &str) -> Result<Labels, String> {
+pub fn parse_labels(text: &str) -> Result<Labels, LabelsError> {
     let mut labels = Labels::new();
     for pair in text.split(',') {
         match pair.split_once('=') {
             Some((key, value)) if !key.trim().is_empty() => {
                 labels.insert(key.trim().to_owned(), value.trim().to_owned());
             }
-            _ => return Err(format!("{pair:?} is not key=value")),
+            _ => {
+                return Err(LabelsError {
+                    pair: pair.to_owned(),
+                });
+            }
         }
     }
     Ok(labels)
@@ -75,7 +80,10 @@ mod tests {
         assert_eq!(parsed, labels(&[("app", "x"), ("istio", "ingressgateway")]));
         assert_eq!(show_labels(&parsed), "app=x,istio=ingressgateway");
         assert_eq!(show_labels(&Labels::new()), "(no selector)");
-        assert_eq!(parse_labels("=x").unwrap_err(), "\"=x\" is not key=value");
+        assert_eq!(
+            parse_labels("=x").unwrap_err().to_string(),
+            "\"=x\" is not key=value"
+        );
         assert!(parse_labels("istio").is_err());
     }
 }

@@ -2,21 +2,27 @@
 //! address, every server that TLS names by SNI becomes its own filter chain (chosen by SNI,
 //! with its own certificate and, for HTTPS, its own route table).
 
-pub use crate::model::chain::{gateway_ids, ChainRef};
+use crate::error::PortUnknown;
+pub use crate::model::chain::{ChainRef, gateway_ids};
 use crate::model::gateway::{ChainKind, Gateway};
 use crate::model::istiod::{self, Dropped};
 use crate::model::labels::GATEWAY_NAME_LABEL;
 use crate::model::placement::Placement;
 use crate::model::workload::{Service, Workload};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 /// One listener of a gateway workload, with its filter chains in input order: those istiod
 /// builds, and the servers it drops for a host already on the port.
 #[derive(Debug, Clone)]
 pub struct Listener<'g> {
-    /// Index into [`Layout::placement`]'s workloads.
-    pub workload: usize,
+    /// Index into [`Layout::placement`]'s workloads: listeners with the same run on the
+    /// same pods.
+    pub workload_index: usize,
+    /// The pods it runs on.
+    pub workload: Workload,
+    /// The Services in front of those pods.
+    pub services: Vec<&'g Service>,
     /// The Gateways' port number (`port.number`, a listener's `port`).
     pub port: u32,
     pub bind: Option<String>,
@@ -30,14 +36,14 @@ pub struct Layout<'g> {
     pub gateways: &'g [Gateway],
     pub placement: Placement,
     pub services: &'g [Service],
+    /// By workload, port and bind address.
     pub listeners: Vec<Listener<'g>>,
 }
 
 impl<'g> Layout<'g> {
     /// Builds the listeners of every workload.
     pub fn new(gateways: &'g [Gateway], placement: Placement, services: &'g [Service]) -> Self {
-        let mut listeners: Vec<Listener<'g>> = Vec::new();
-        let mut index: HashMap<(usize, u32, Option<String>), usize> = HashMap::new();
+        let mut by_key: BTreeMap<(usize, u32, Option<String>), Listener<'g>> = BTreeMap::new();
         for (gateway_index, (gateway, landing)) in
             gateways.iter().zip(&placement.landing).enumerate()
         {
@@ -45,19 +51,27 @@ impl<'g> Layout<'g> {
                 let Some(kind) = server.chain() else {
                     continue;
                 };
-                for &workload in landing {
-                    let key = (workload, server.port, server.bind.clone());
-                    let at = *index.entry(key).or_insert_with(|| {
-                        listeners.push(Listener {
-                            workload,
-                            port: server.port,
-                            bind: server.bind.clone(),
-                            chains: Vec::new(),
-                            dropped: Vec::new(),
-                        });
-                        listeners.len() - 1
+                for &w in landing {
+                    let Some(workload) = placement.workloads.get(w) else {
+                        continue;
+                    };
+                    let key = (w, server.port, server.bind.clone());
+                    let listener = by_key.entry(key).or_insert_with(|| Listener {
+                        workload_index: w,
+                        workload: workload.clone(),
+                        services: placement
+                            .services
+                            .get(w)
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|&s| services.get(s))
+                            .collect(),
+                        port: server.port,
+                        bind: server.bind.clone(),
+                        chains: Vec::new(),
+                        dropped: Vec::new(),
                     });
-                    listeners[at].chains.push(ChainRef {
+                    listener.chains.push(ChainRef {
                         gateway,
                         gateway_index,
                         server,
@@ -66,12 +80,15 @@ impl<'g> Layout<'g> {
                 }
             }
         }
-        listeners.sort_by(|a, b| (a.workload, a.port, &a.bind).cmp(&(b.workload, b.port, &b.bind)));
-        for listener in &mut listeners {
-            let (kept, dropped) = istiod::merge(std::mem::take(&mut listener.chains));
-            listener.chains = kept;
-            listener.dropped = dropped;
-        }
+        let listeners = by_key
+            .into_values()
+            .map(|mut listener| {
+                let (kept, dropped) = istiod::merge(std::mem::take(&mut listener.chains));
+                listener.chains = kept;
+                listener.dropped = dropped;
+                listener
+            })
+            .collect();
         Layout {
             gateways,
             placement,
@@ -83,24 +100,28 @@ impl<'g> Layout<'g> {
     /// One line for each assumed workload that holds a filter chain, and each other thing
     /// placement took to be so.
     pub fn assumptions(&self) -> Vec<String> {
-        let mut used: Vec<usize> = self.listeners.iter().map(|l| l.workload).collect();
-        used.dedup();
-        let mut out: Vec<String> = used
-            .into_iter()
-            .filter_map(|w| {
-                let workload = &self.placement.workloads[w];
-                workload
+        let mut out: Vec<String> = self
+            .listeners
+            .chunk_by(|a, b| a.workload_index == b.workload_index)
+            .filter_map(|same| same.first())
+            .filter_map(|l| {
+                l.workload
                     .assumed
                     .as_ref()
-                    .map(|why| format!("assumed workload {}: {why}", workload.describe()))
+                    .map(|why| format!("assumed workload {}: {why}", l.workload.describe()))
             })
             .collect();
         out.extend(self.placement.notes.iter().cloned());
         out
     }
 
-    pub fn workload(&self, listener: &Listener<'_>) -> &Workload {
-        &self.placement.workloads[listener.workload]
+    /// The Gateways that land on no workload, with why.
+    pub fn unplaced(&self) -> impl Iterator<Item = (&'g Gateway, &str)> + '_ {
+        let gateways = self.gateways;
+        self.placement
+            .unplaced
+            .iter()
+            .filter_map(move |(g, why)| Some((gateways.get(*g)?, why.as_str())))
     }
 
     /// The other ports of `listener`'s workload that have an HTTPS chain, ascending, each once
@@ -109,7 +130,7 @@ impl<'g> Layout<'g> {
         self.listeners
             .iter()
             .filter(|l| {
-                l.workload == listener.workload
+                l.workload_index == listener.workload_index
                     && l.port != listener.port
                     && l.chains.iter().any(|c| c.kind == ChainKind::Https)
             })
@@ -118,27 +139,24 @@ impl<'g> Layout<'g> {
             .into_iter()
             .collect()
     }
+}
 
+impl Listener<'_> {
     /// `workload Deployment istio-system/x (istio=x), port 443` (`, bind 10.0.0.1`).
-    pub fn describe(&self, listener: &Listener<'_>) -> ListenerName {
+    pub fn describe(&self) -> ListenerName {
         ListenerName {
-            workload: self.workload(listener).short(),
-            port: listener.port,
-            bind: listener.bind.clone(),
+            workload: self.workload.short(),
+            port: self.port,
+            bind: self.bind.clone(),
         }
     }
 
-    /// The port Envoy listens on for `listener`, and how it is known. istiod binds a Gateway
-    /// port to the `targetPort` of the gateway Service's port with that number, and to the
-    /// number itself when no Service in front of the pods has it. `Err` says why it is not
-    /// known.
-    pub fn envoy_port(&self, listener: &Listener<'_>) -> Result<(u32, String), String> {
-        let port = listener.port;
-        let services: Vec<&Service> = self.placement.services[listener.workload]
-            .iter()
-            .map(|&s| &self.services[s])
-            .collect();
-        for service in &services {
+    /// The port Envoy listens on, and how it is known. istiod binds a Gateway port to the
+    /// `targetPort` of the gateway Service's port with that number, and to the number itself
+    /// when no Service in front of the pods has it.
+    pub fn envoy_port(&self) -> Result<(u32, String), PortUnknown> {
+        let port = self.port;
+        for service in &self.services {
             if let Some(p) = service.ports.iter().find(|p| p.port == port) {
                 return match p.target {
                     Some(target) => Ok((
@@ -148,14 +166,14 @@ impl<'g> Layout<'g> {
                             service.id()
                         ),
                     )),
-                    None => Err(format!(
-                        "Service {} maps port {port} to a named targetPort",
-                        service.id()
-                    )),
+                    None => Err(PortUnknown::NamedTargetPort {
+                        service: service.id(),
+                        port,
+                    }),
                 };
             }
         }
-        if let Some(service) = services.first() {
+        if let Some(service) = self.services.first() {
             return Ok((
                 port,
                 format!(
@@ -164,17 +182,17 @@ impl<'g> Layout<'g> {
                 ),
             ));
         }
-        let workload = self.workload(listener);
+        let workload = &self.workload;
         if workload.assumed.is_some() && workload.labels.contains_key(GATEWAY_NAME_LABEL) {
             return Ok((
                 port,
                 "Istio's Service for a Gateway API deployment keeps the listener's port".to_owned(),
             ));
         }
-        Err(format!(
-            "the Service in front of {} is not in the input (Envoy listens on its targetPort for port {port})",
-            workload.describe()
-        ))
+        Err(PortUnknown::NoService {
+            workload: workload.describe(),
+            port,
+        })
     }
 }
 

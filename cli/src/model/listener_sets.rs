@@ -1,32 +1,32 @@
 //! Where a Gateway API ListenerSet's listeners go: onto its parent Gateway's workload, when
 //! the parent allows it (`spec.allowedListeners`, none by default), as istiod attaches them.
 
+use crate::error::NotAttached;
 use crate::model::gateway::{AllowedListeners, Api, Gateway};
 
-/// For a ListenerSet, its parent Gateway (whose workload its listeners join), or why it
-/// attaches to none (istiod then serves none of its listeners). `None` for a Gateway.
-pub fn attach(
-    gateways: &[Gateway],
+/// For a ListenerSet, its parent Gateway (its index, and itself: its workload is where the
+/// set's listeners go), or why it attaches to none (istiod then serves none of its
+/// listeners). `None` for a Gateway.
+pub fn attach<'g>(
+    gateways: &'g [Gateway],
     set: &Gateway,
     unplaced: &[(usize, String)],
-) -> Option<Result<usize, String>> {
+) -> Option<Result<(usize, &'g Gateway), NotAttached>> {
     let of = set.listener_set.as_ref()?;
     let parent_id = format!("{}/{}", of.parent_namespace, of.parent_name);
-    let Some(parent) = gateways
+    let Some((parent, gw)) = gateways
         .iter()
-        .position(|p| p.api == Api::GatewayApi && p.listener_set.is_none() && p.id() == parent_id)
+        .enumerate()
+        .find(|(_, p)| p.api == Api::GatewayApi && p.listener_set.is_none() && p.id() == parent_id)
     else {
-        return Some(Err(format!(
-            "its parent Gateway {parent_id} is not in the input (kubectl get gateways.gateway.networking.k8s.io -n {} {} -o yaml)",
-            of.parent_namespace, of.parent_name
-        )));
+        return Some(Err(NotAttached::ParentMissing {
+            namespace: of.parent_namespace.clone(),
+            name: of.parent_name.clone(),
+        }));
     };
     if unplaced.iter().any(|(u, _)| *u == parent) {
-        return Some(Err(format!(
-            "its parent Gateway {parent_id} is not audited"
-        )));
+        return Some(Err(NotAttached::ParentNotAudited { parent: parent_id }));
     }
-    let gw = &gateways[parent];
     let same = gw.namespace == set.namespace;
     let allowed = match &gw.allowed_listeners {
         AllowedListeners::All => true,
@@ -39,10 +39,10 @@ pub fn attach(
             AllowedListeners::Same => "Same, and it is in another namespace",
             _ => "None, the default",
         };
-        return Some(Err(format!(
-            "its parent {} does not allow it (spec.allowedListeners.namespaces.from: {from}), so istiod attaches none of its listeners",
-            gw.title()
-        )));
+        return Some(Err(NotAttached::NotAllowed {
+            parent: gw.title(),
+            from,
+        }));
     }
-    Some(Ok(parent))
+    Some(Ok((parent, gw)))
 }

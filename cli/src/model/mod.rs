@@ -5,6 +5,7 @@
 pub mod certs;
 pub mod chain;
 pub mod classes;
+pub mod first_seen;
 pub mod gateway;
 pub mod gateway_api;
 pub mod grants;

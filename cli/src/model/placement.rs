@@ -8,12 +8,13 @@
 //! selector that does not select it is taken to have pods of its own; every assumption is
 //! said.
 
+use crate::error::AddressNotService;
 use crate::model::classes::{GatewayClasses, Programmed};
 use crate::model::gateway::{AllowedListeners, Api, Gateway};
-use crate::model::labels::{labels, selects, show_labels, Labels, GATEWAY_NAME_LABEL};
+use crate::model::labels::{GATEWAY_NAME_LABEL, Labels, labels, selects, show_labels};
 use crate::model::listener_sets::attach;
 use crate::model::workload::{
-    service_of_address, services_in_front, PodTemplate, Service, Workload,
+    PodTemplate, Service, Workload, service_of_address, services_in_front,
 };
 use std::collections::{BTreeSet, HashMap};
 
@@ -82,7 +83,11 @@ impl Builder<'_> {
             Some(candidates) => candidates
                 .iter()
                 .copied()
-                .filter(|&w| selects(selector, &self.workloads[w].labels))
+                .filter(|&w| {
+                    self.workloads
+                        .get(w)
+                        .is_some_and(|workload| selects(selector, &workload.labels))
+                })
                 .collect(),
         }
     }
@@ -92,10 +97,12 @@ impl Builder<'_> {
         self.select(selector)
             .into_iter()
             .filter(|&w| {
-                self.workloads[w]
-                    .namespace
-                    .as_deref()
-                    .is_none_or(|ns| ns == namespace)
+                self.workloads.get(w).is_some_and(|workload| {
+                    workload
+                        .namespace
+                        .as_deref()
+                        .is_none_or(|ns| ns == namespace)
+                })
             })
             .collect()
     }
@@ -131,7 +138,7 @@ impl Builder<'_> {
     }
 
     /// Where a Gateway API Gateway lands: its own deployment, or its addresses' Services.
-    fn gateway_api(&mut self, gw: &Gateway) -> Result<Vec<usize>, String> {
+    fn gateway_api(&mut self, gw: &Gateway) -> Result<Vec<usize>, AddressNotService> {
         if gw.addresses.is_empty() {
             let selector = labels(&[(GATEWAY_NAME_LABEL, &gw.name)]);
             return Ok(self.selected_or_assumed(
@@ -150,9 +157,9 @@ impl Builder<'_> {
         let mut landing = Vec::new();
         for address in &gw.addresses {
             let Some((ns, name)) = service_of_address(address, &gw.namespace) else {
-                return Err(format!(
-                    "it lands on no gateway workload: spec.addresses names {address:?}, which is not a Service (name.namespace.svc...)"
-                ));
+                return Err(AddressNotService {
+                    address: address.clone(),
+                });
             };
             let service = self
                 .services
@@ -218,17 +225,16 @@ pub fn place(
     let given = !b.workloads.is_empty();
     let mut landing = vec![Vec::new(); gateways.len()];
     let mut unplaced = Vec::new();
-    for (g, gw) in gateways.iter().enumerate() {
+    for (g, (gw, slot)) in gateways.iter().zip(&mut landing).enumerate() {
         if gw.api != Api::GatewayApi || gw.listener_set.is_some() {
             continue;
         }
-        let placed = match classes.programmed(&gw.class) {
-            Programmed::Istio => b.gateway_api(gw),
-            Programmed::Elsewhere(why) | Programmed::Unknown(why) => Err(why),
-        };
-        match placed {
-            Ok(found) => landing[g] = found,
-            Err(why) => unplaced.push((g, why)),
+        match classes.programmed(&gw.class) {
+            Programmed::Istio => match b.gateway_api(gw) {
+                Ok(found) => *slot = found,
+                Err(why) => unplaced.push((g, why.to_string())),
+            },
+            Programmed::Elsewhere(why) | Programmed::Unknown(why) => unplaced.push((g, why)),
         }
     }
     let notes = attach_listener_sets(gateways, &mut landing, &mut unplaced);
@@ -310,16 +316,19 @@ fn attach_listener_sets(
     let mut notes = Vec::new();
     for (g, gw) in gateways.iter().enumerate() {
         match attach(gateways, gw, unplaced) {
-            Some(Ok(parent)) => {
-                landing[g] = landing[parent].clone();
-                if let AllowedListeners::Selector(selector) = &gateways[parent].allowed_listeners {
+            Some(Ok((at, parent))) => {
+                let parent_landing = landing.get(at).cloned().unwrap_or_default();
+                if let Some(slot) = landing.get_mut(g) {
+                    *slot = parent_landing;
+                }
+                if let AllowedListeners::Selector(selector) = &parent.allowed_listeners {
                     notes.push(format!(
                         "{} attaches to {} only if its namespace {} has the labels {selector} (spec.allowedListeners.namespaces.selector); Namespaces are not read, so it is taken to attach",
-                        gw.title(), gateways[parent].title(), gw.namespace
+                        gw.title(), parent.title(), gw.namespace
                     ));
                 }
             }
-            Some(Err(why)) => unplaced.push((g, why)),
+            Some(Err(why)) => unplaced.push((g, why.to_string())),
             None => {}
         }
     }
@@ -360,10 +369,11 @@ fn place_istio(
     unplaced: &mut Vec<(usize, String)>,
 ) {
     let mut by_selector: HashMap<&Labels, Vec<usize>> = HashMap::new();
-    for (g, gw) in gateways
+    for ((g, gw), slot) in gateways
         .iter()
         .enumerate()
-        .filter(|(_, g)| g.api == Api::Istio)
+        .zip(landing.iter_mut())
+        .filter(|((_, g), _)| g.api == Api::Istio)
     {
         let found = by_selector
             .entry(&gw.selector)
@@ -379,6 +389,6 @@ fn place_istio(
                 ),
             ));
         }
-        landing[g] = found;
+        *slot = found;
     }
 }

@@ -66,8 +66,8 @@ impl VirtualService {
                 })
                 .unwrap_or_default()
         };
-        let spec = &vs.value["spec"];
-        let gateways = match spec.get("gateways") {
+        let spec = vs.value.get("spec");
+        let gateways = match spec.and_then(|s| s.get("gateways")) {
             Some(list) => strings(list)
                 .iter()
                 .map(|g| GatewayRef::parse(g, &vs.namespace))
@@ -76,7 +76,10 @@ impl VirtualService {
         };
         VirtualService {
             namespace: vs.namespace.clone(),
-            hosts: strings(&spec["hosts"]),
+            hosts: spec
+                .and_then(|s| s.get("hosts"))
+                .map(strings)
+                .unwrap_or_default(),
             gateways,
         }
     }
@@ -89,10 +92,11 @@ pub fn intersect(server_host: &str, vs_host: &str) -> Option<String> {
         Pattern::parse(server_host).ok()?,
         Pattern::parse(vs_host).ok()?,
     );
+    // A name of one label or more below `suffix`.
     let under = |name: &str, suffix: &str| {
-        name.len() > suffix.len() + 1
-            && name.ends_with(suffix)
-            && name.as_bytes()[name.len() - suffix.len() - 1] == b'.'
+        name.strip_suffix(suffix)
+            .and_then(|rest| rest.strip_suffix('.'))
+            .is_some_and(|labels| !labels.is_empty())
     };
     match (&a, &b) {
         (Pattern::Any, other) | (other, Pattern::Any) => Some(other.to_string()),

@@ -17,7 +17,7 @@ fn shown(layout: &Layout<'_>) -> Vec<(String, u32, Vec<String>)> {
         .iter()
         .map(|l| {
             (
-                show_labels(&layout.workload(l).labels),
+                show_labels(&l.workload.labels),
                 l.port,
                 l.chains.iter().map(|c| c.label()).collect(),
             )
@@ -193,14 +193,17 @@ fn gateway_api_gateways_land_on_their_own_deployment_or_their_service() {
         ]
     );
     assert_eq!(
-        layout.envoy_port(&layout.listeners[0]).unwrap().0,
+        layout.listeners[0].envoy_port().unwrap().0,
         443,
         "Istio's own Service keeps the port"
     );
-    assert!(layout
-        .envoy_port(&layout.listeners[1])
-        .unwrap_err()
-        .starts_with("the Service in front of istio-system/istio-ingressgateway (app="));
+    assert!(
+        layout.listeners[1]
+            .envoy_port()
+            .unwrap_err()
+            .to_string()
+            .starts_with("the Service in front of istio-system/istio-ingressgateway (app=")
+    );
 }
 
 #[test]
@@ -217,7 +220,7 @@ fn the_service_gives_the_port_envoy_listens_on() {
         &services,
     );
     assert_eq!(
-        layout.envoy_port(&layout.listeners[0]).unwrap(),
+        layout.listeners[0].envoy_port().unwrap(),
         (
             8443,
             "Service istio-system/istio-ingressgateway maps port 443 to targetPort 8443".to_owned()

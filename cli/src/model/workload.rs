@@ -4,8 +4,8 @@
 
 use crate::error::FieldError;
 use crate::model::gateway::Source;
-use crate::model::kube::{read, Metadata};
-use crate::model::labels::{selects, show_labels, Labels, GATEWAY_NAME_LABEL};
+use crate::model::kube::{Metadata, read};
+use crate::model::labels::{GATEWAY_NAME_LABEL, Labels, selects, show_labels};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -237,7 +237,7 @@ impl Service {
                     return Err(FieldError {
                         path: format!("spec.ports[{i}].targetPort"),
                         problem: format!("expected a number or a name, found {other}"),
-                    })
+                    });
                 }
             };
             ports.push(ServicePort {
@@ -276,9 +276,10 @@ pub fn services_in_front(workloads: &[Workload], services: &[Service]) -> Vec<Ve
     workloads
         .iter()
         .map(|w| {
-            (0..services.len())
-                .filter(|&s| {
-                    let service = &services[s];
+            services
+                .iter()
+                .enumerate()
+                .filter(|(_, service)| {
                     w.namespace
                         .as_deref()
                         .is_none_or(|ns| ns == service.namespace)
@@ -287,6 +288,7 @@ pub fn services_in_front(workloads: &[Workload], services: &[Service]) -> Vec<Ve
                             .as_ref()
                             .is_some_and(|sel| selects(sel, &w.labels))
                 })
+                .map(|(s, _)| s)
                 .collect()
         })
         .collect()

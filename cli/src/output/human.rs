@@ -1,6 +1,6 @@
 //! The audit report for people. Ends with one summary line.
 
-use crate::audit::{fix, why, Audit, Finding, Summary};
+use crate::audit::{Audit, Finding, Summary, fix, why};
 use crate::model::gateway::{ChainKind, Credential};
 use crate::model::layout::{ChainRef, Layout};
 use crate::output::text::{count, wrap};
@@ -10,7 +10,7 @@ use crate::output::text::{count, wrap};
 pub fn report(audit: &Audit<'_>, layout: &Layout<'_>, not_known: &[String]) -> String {
     let mut out = String::new();
     for finding in &audit.findings {
-        let listener = layout.describe(&layout.listeners[finding.listener()]);
+        let listener = finding.listener().describe();
         match finding {
             Finding::ClientCertificateBypass { bypass, .. } => {
                 let status = if bypass.served_by.is_empty() {
@@ -100,8 +100,7 @@ pub fn report(audit: &Audit<'_>, layout: &Layout<'_>, not_known: &[String]) -> S
         out.push_str(&wrap("  Fix: ", &fix(finding, layout)));
         out.push('\n');
     }
-    for (g, reason) in &layout.placement.unplaced {
-        let gw = &layout.gateways[*g];
+    for (gw, reason) in layout.unplaced() {
         out.push_str(&wrap(
             "NOT AUDITED: ",
             &format!("{} ({}): {reason}", gw.title(), gw.source),

@@ -2,12 +2,12 @@
 //! "workloads", "summary", "notes"}`.
 
 use crate::audit::certificates::kubectl_command;
-use crate::audit::{fix, why, Audit, Finding};
+use crate::audit::{Audit, Finding, fix, why};
 use crate::model::gateway::{Api, Credential, Gateway};
 use crate::model::labels::Labels;
 use crate::model::layout::{ChainRef, Layout};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// The JSON report, pretty-printed.
 pub fn report(
@@ -19,11 +19,8 @@ pub fn report(
     let report = Report {
         conflicts: audit.findings.iter().map(|f| conflict(f, layout)).collect(),
         unplaced: layout
-            .placement
-            .unplaced
-            .iter()
-            .map(|(g, why)| {
-                let gw = &layout.gateways[*g];
+            .unplaced()
+            .map(|(gw, why)| {
                 json!({"gateway": gw.id(), "kind": kind(gw), "api": api(gw.api), "source": gw.source.to_string(), "why": why})
             })
             .collect(),
@@ -42,7 +39,7 @@ pub fn report(
             .workloads
             .iter()
             .enumerate()
-            .filter(|(w, _)| layout.listeners.iter().any(|l| l.workload == *w))
+            .filter(|(w, _)| layout.listeners.iter().any(|l| l.workload_index == *w))
             .map(|(_, w)| {
                 json!({"name": w.name, "namespace": w.namespace, "labels": w.labels, "assumed": w.assumed})
             })
@@ -126,8 +123,8 @@ struct Conflict<'a> {
 }
 
 fn conflict<'a>(finding: &'a Finding<'_>, layout: &'a Layout<'_>) -> Conflict<'a> {
-    let listener = &layout.listeners[finding.listener()];
-    let workload = layout.workload(listener);
+    let listener = finding.listener();
+    let workload = &listener.workload;
     let mut c = Conflict {
         kind: finding.kind(),
         workload: &workload.labels,

@@ -45,10 +45,12 @@ mod tests {
         let wrapped = wrap("  Fix: ", &long);
         assert!(wrapped.lines().count() > 1);
         assert!(wrapped.lines().all(|l| l.len() <= WIDTH));
-        assert!(wrapped
-            .lines()
-            .skip(1)
-            .all(|l| l.starts_with("       word")));
+        assert!(
+            wrapped
+                .lines()
+                .skip(1)
+                .all(|l| l.starts_with("       word"))
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! Gateway added, removed or changed since the table was generated leaves a host that gets
 //! no 421 (or one refused for the wrong reason) until the table is generated again.
 
+use crate::error::LiveError;
 use crate::input::documents::{documents, kind_of};
 use crate::model::gateway::canonical_host;
 use crate::model::kube::Metadata;
@@ -82,19 +83,18 @@ struct LiveServer {
 }
 
 /// Reads the one WasmPlugin in a file (`kubectl get wasmplugin NAME -o yaml`).
-pub fn read_live(bytes: &[u8]) -> Result<Live, String> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| format!("not text (invalid UTF-8 at byte {})", e.valid_up_to()))?;
+pub fn read_live(bytes: &[u8]) -> Result<Live, LiveError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| LiveError::NotUtf8(e.valid_up_to()))?;
     let mut found = Vec::new();
     let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
-    let mut pending = documents(text).map_err(|e| e.to_string())?;
+    let mut pending = documents(text)?;
     while let Some(doc) = pending.pop() {
         let kind = doc.get("kind").and_then(Value::as_str).unwrap_or_default();
-        if kind.ends_with("List") {
-            if let Some(Value::Array(items)) = doc.get("items") {
-                pending.extend(items.iter().cloned());
-                continue;
-            }
+        if kind.ends_with("List")
+            && let Some(Value::Array(items)) = doc.get("items")
+        {
+            pending.extend(items.iter().cloned());
+            continue;
         }
         let api = doc
             .get("apiVersion")
@@ -114,21 +114,12 @@ pub fn read_live(bytes: &[u8]) -> Result<Live, String> {
     let doc = match found.as_slice() {
         [one] => one,
         [] => {
-            let seen: Vec<String> = kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
-            return Err(format!(
-                "no WasmPlugin (extensions.istio.io) in it; found: {}",
-                if seen.is_empty() { "nothing".to_owned() } else { seen.join(", ") }
-            ));
+            let found = kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
+            return Err(LiveError::NoWasmPlugin { found });
         }
-        several => {
-            return Err(format!(
-                "{} WasmPlugins in it: give the one to check (kubectl get wasmplugin -n NAMESPACE NAME -o yaml)",
-                several.len()
-            ))
-        }
+        several => return Err(LiveError::Several(several.len())),
     };
-    let plugin: WasmPlugin =
-        crate::model::kube::read(doc).map_err(|e| format!("WasmPlugin: {e}"))?;
+    let plugin: WasmPlugin = crate::model::kube::read(doc)?;
     let namespace = plugin.metadata.namespace();
     let gateway = plugin
         .spec
@@ -252,6 +243,7 @@ mod tests {
         assert!(
             read_live(b"apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n")
                 .unwrap_err()
+                .to_string()
                 .starts_with("no WasmPlugin (extensions.istio.io) in it; found: 1 v1 Secret")
         );
     }

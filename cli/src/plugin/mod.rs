@@ -7,12 +7,13 @@ pub mod drift;
 pub mod select;
 pub mod wasmplugin;
 
+use crate::error::{ConfigurationError, ServerProblem};
 use crate::model::gateway::sni_host;
 use crate::model::groups::duplicate_hosts;
 use crate::model::layout::{ChainRef, Listener};
 use serde::{Serialize, Serializer};
-use sni_guard_decision::pattern::Pattern;
 pub use sni_guard_decision::Mode;
+use sni_guard_decision::pattern::Pattern;
 
 /// The plugin configuration JSON (what a WasmPlugin's `pluginConfig` becomes).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -56,15 +57,16 @@ fn server_names(chains: &[ChainRef<'_>]) -> Vec<String> {
 /// Builds the configuration for one listener's chains. Refuses (naming the servers) when
 /// Istio itself would not serve them all: a host listed twice, a host that is not a host.
 /// The result is checked with the filter's own parser before it is returned.
-pub fn plugin_config(listener: &Listener<'_>, mode: Mode) -> Result<PluginConfig, String> {
+pub fn plugin_config(
+    listener: &Listener<'_>,
+    mode: Mode,
+) -> Result<PluginConfig, ConfigurationError> {
     let mut problems = Vec::new();
     for (hosts, group) in duplicate_hosts(listener) {
-        let owners: Vec<String> = group.iter().map(ChainRef::label).collect();
-        problems.push(format!(
-            "host {} is listed by more than one server: {}. Istio serves only one of them; list each host in one server (or merge the servers), then generate again",
-            hosts.join(", "),
-            owners.join(" and ")
-        ));
+        problems.push(ServerProblem::DuplicateHost {
+            hosts,
+            servers: group.iter().map(ChainRef::label).collect(),
+        });
     }
     let names = server_names(&listener.chains);
     let mut servers = Vec::new();
@@ -74,10 +76,11 @@ pub fn plugin_config(listener: &Listener<'_>, mode: Mode) -> Result<PluginConfig
             let host = match Pattern::parse(sni_host(host)) {
                 Ok(pattern) => pattern.to_string(),
                 Err(why) => {
-                    problems.push(format!(
-                        "{}: host {host:?} is not a valid host: {why}",
-                        c.label()
-                    ));
+                    problems.push(ServerProblem::InvalidHost {
+                        server: c.label(),
+                        host: host.clone(),
+                        why,
+                    });
                     continue;
                 }
             };
@@ -86,17 +89,16 @@ pub fn plugin_config(listener: &Listener<'_>, mode: Mode) -> Result<PluginConfig
             }
         }
         if c.server.hosts.is_empty() {
-            problems.push(format!("{}: no hosts", c.label()));
+            problems.push(ServerProblem::NoHosts { server: c.label() });
         }
         servers.push(FilterServer { name, hosts });
     }
     if !problems.is_empty() {
-        return Err(problems.join("\n"));
+        return Err(ConfigurationError::Unserved { problems });
     }
     let config = PluginConfig { mode, servers };
-    let json = serde_json::to_vec(&config).map_err(|e| e.to_string())?;
-    sni_guard_decision::Config::parse(&json)
-        .map_err(|e| format!("the filter would refuse this configuration: {e}"))?;
+    let json = serde_json::to_vec(&config)?;
+    sni_guard_decision::Config::parse(&json)?;
     Ok(config)
 }
 

@@ -1,8 +1,9 @@
 //! Choosing the listener a configuration mirrors: by the workload's labels, the port, the
 //! bind address, or a Gateway with servers on it.
 
+use crate::error::SelectionError;
 use crate::model::gateway::{Api, ChainKind};
-use crate::model::labels::{selects, show_labels, Labels};
+use crate::model::labels::{Labels, selects, show_labels};
 use crate::model::layout::{Layout, Listener};
 use crate::output::text::count;
 
@@ -25,19 +26,14 @@ pub struct Selection {
 pub fn choose<'l, 'g>(
     layout: &'l Layout<'g>,
     selection: &Selection,
-) -> Result<&'l Listener<'g>, String> {
-    if let Some(id) = &selection.gateway {
-        let unplaced = layout
-            .placement
-            .unplaced
-            .iter()
-            .find(|(g, _)| layout.gateways[*g].id() == *id);
-        if let Some((g, why)) = unplaced {
-            return Err(format!(
-                "{} is not audited, so no configuration is written for it: {why}",
-                layout.gateways[*g].title()
-            ));
-        }
+) -> Result<&'l Listener<'g>, SelectionError> {
+    if let Some(id) = &selection.gateway
+        && let Some((gw, why)) = layout.unplaced().find(|(gw, _)| gw.id() == *id)
+    {
+        return Err(SelectionError::NotAudited {
+            gateway: gw.title(),
+            why: why.to_owned(),
+        });
     }
     let candidates: Vec<&Listener<'g>> = layout
         .listeners
@@ -45,13 +41,13 @@ pub fn choose<'l, 'g>(
         .filter(|l| l.chains.iter().any(|c| c.kind == ChainKind::Https))
         .collect();
     if candidates.is_empty() {
-        return Err("the input has no HTTPS server that terminates TLS (protocol HTTPS, tls.mode SIMPLE, MUTUAL or OPTIONAL_MUTUAL; an HTTPS listener of a Gateway API Gateway) on any gateway workload: nothing to configure".to_owned());
+        return Err(SelectionError::NoHttps);
     }
     let mut matching: Vec<&Listener<'g>> = candidates
         .iter()
         .copied()
         .filter(|l| {
-            selects(&selection.selector, &layout.workload(l).labels)
+            selects(&selection.selector, &l.workload.labels)
                 && selection.port.is_none_or(|p| l.port == p)
                 && selection
                     .bind
@@ -66,31 +62,29 @@ pub fn choose<'l, 'g>(
     if !selection.selector.is_empty()
         && matching
             .iter()
-            .any(|l| layout.workload(l).labels == selection.selector)
+            .any(|l| l.workload.labels == selection.selector)
     {
-        matching.retain(|l| layout.workload(l).labels == selection.selector);
+        matching.retain(|l| l.workload.labels == selection.selector);
     }
     if selection.bind.is_none() && matching.iter().any(|l| l.bind.is_none()) {
         matching.retain(|l| l.bind.is_none());
     }
-    if let Some(port) = selection.envoy_port {
-        if matching.len() > 1 {
-            matching.retain(|l| layout.envoy_port(l).map_or(l.port, |(p, _)| p) == port);
-        }
+    if let Some(port) = selection.envoy_port
+        && matching.len() > 1
+    {
+        matching.retain(|l| l.envoy_port().map_or(l.port, |(p, _)| p) == port);
     }
     match matching.as_slice() {
         [one] => Ok(one),
-        [] => Err(format!(
-            "no HTTPS server matches {}; the input has:\n{}",
-            describe(selection).unwrap_or_default(),
-            listing(layout, &candidates)
-        )),
-        several => Err(format!(
-            "{} workload ports have HTTPS servers{}; choose one with --selector, --port, --bind or --gateway:\n{}",
-            several.len(),
-            describe(selection).map_or(String::new(), |d| format!(" matching {d}")),
-            listing(layout, several)
-        )),
+        [] => Err(SelectionError::NoMatch {
+            flags: describe(selection).unwrap_or_default(),
+            listing: listing(layout, &candidates),
+        }),
+        several => Err(SelectionError::Several {
+            count: several.len(),
+            flags: describe(selection),
+            listing: listing(layout, several),
+        }),
     }
 }
 
@@ -99,7 +93,7 @@ pub fn choose<'l, 'g>(
 /// should say, so the plugin's table meets only its listener. `None` when the workload's
 /// labels are not known or another workload has them all.
 pub fn distinguishing_selector(layout: &Layout<'_>, listener: &Listener<'_>) -> Option<Labels> {
-    let workload = layout.workload(listener);
+    let workload = &listener.workload;
     if workload.labels.is_empty() {
         return None;
     }
@@ -114,8 +108,8 @@ pub fn distinguishing_selector(layout: &Layout<'_>, listener: &Listener<'_>) -> 
     let others: Vec<&Labels> = layout
         .listeners
         .iter()
-        .filter(|l| l.workload != listener.workload)
-        .map(|l| &layout.workload(l).labels)
+        .filter(|l| l.workload_index != listener.workload_index)
+        .map(|l| &l.workload.labels)
         .collect();
     candidates
         .into_iter()
@@ -124,7 +118,7 @@ pub fn distinguishing_selector(layout: &Layout<'_>, listener: &Listener<'_>) -> 
 
 /// The `sni-guard plugin-config` flags that choose `listener`.
 pub fn plugin_config_flags(layout: &Layout<'_>, listener: &Listener<'_>) -> String {
-    let workload = layout.workload(listener);
+    let workload = &listener.workload;
     let mut flags = Vec::new();
     let api_gateways: Vec<String> = listener
         .chains
@@ -132,11 +126,17 @@ pub fn plugin_config_flags(layout: &Layout<'_>, listener: &Listener<'_>) -> Stri
         .filter(|c| c.gateway.api == Api::GatewayApi)
         .map(|c| c.gateway.root_id())
         .collect();
-    let one_api_gateway = !api_gateways.is_empty()
-        && api_gateways.len() == listener.chains.len()
-        && api_gateways.iter().all(|g| *g == api_gateways[0]);
-    if one_api_gateway {
-        flags.push(format!("--gateway {}", api_gateways[0]));
+    // Every chain in one Gateway API Gateway (or its ListenerSets): that Gateway picks it.
+    let one_api_gateway = match api_gateways.as_slice() {
+        [first, rest @ ..]
+            if api_gateways.len() == listener.chains.len() && rest.iter().all(|g| g == first) =>
+        {
+            Some(first)
+        }
+        _ => None,
+    };
+    if let Some(gateway) = one_api_gateway {
+        flags.push(format!("--gateway {gateway}"));
     } else if let Some(selector) = distinguishing_selector(layout, listener) {
         flags.push(format!("--selector {}", show_labels(&selector)));
     } else if !workload.labels.is_empty() {
@@ -179,7 +179,7 @@ fn listing(layout: &Layout<'_>, listeners: &[&Listener<'_>]) -> String {
             format!(
                 "  {}    ({}: {})",
                 plugin_config_flags(layout, l),
-                layout.describe(l),
+                l.describe(),
                 count(https, "HTTPS server")
             )
         })

@@ -1,20 +1,21 @@
-use super::select::{choose, Selection};
-use super::wasmplugin::{wasm_plugin, Options, PLACEHOLDER_URL};
+use super::select::{Selection, choose};
+use super::wasmplugin::{Options, PLACEHOLDER_URL, wasm_plugin};
 use super::*;
 use crate::model::fixtures::{
     api_gateway, gateway, https, ingress_service, istio_gateway, layout, passthrough,
 };
 use crate::model::gateway::Gateway;
-use crate::model::labels::{labels, Labels};
+use crate::model::labels::{Labels, labels};
 use crate::model::layout::Layout;
 use crate::model::placement::place;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
+use std::error::Error;
 
 fn https443(name: &str, hosts: &[&str]) -> Value {
     https(443, name, hosts, "wild")
 }
 
-fn config_json(gws: &[Gateway], mode: Mode) -> Result<Value, String> {
+fn config_json(gws: &[Gateway], mode: Mode) -> Result<Value, Box<dyn Error>> {
     let layout = layout(gws);
     let listener = choose(&layout, &Selection::default())?;
     Ok(serde_json::to_value(plugin_config(listener, mode)?).unwrap())
@@ -85,7 +86,7 @@ fn a_duplicate_host_is_refused_naming_both_servers() {
             json!([https443("https", &["web/A.example.com"])]),
         ),
     ];
-    let err = config_json(&gws, Mode::Strict).unwrap_err();
+    let err = config_json(&gws, Mode::Strict).unwrap_err().to_string();
     assert!(err.starts_with("host a.example.com is listed by more than one server: ns/gw-a servers[0] (port https) and ns/gw-b servers[0] (port https)"), "{err}");
 }
 
@@ -96,8 +97,13 @@ fn a_bad_host_is_refused() {
         "ig",
         json!([https443("https", &["a.*.example.com"])]),
     )];
-    let err = config_json(&gws, Mode::Strict).unwrap_err();
-    assert!(err.starts_with("ns/g servers[0] (port https): host \"a.*.example.com\" is not a valid host: a wildcard"), "{err}");
+    let err = config_json(&gws, Mode::Strict).unwrap_err().to_string();
+    assert!(
+        err.starts_with(
+            "ns/g servers[0] (port https): host \"a.*.example.com\" is not a valid host: a wildcard"
+        ),
+        "{err}"
+    );
 }
 
 #[test]
@@ -114,9 +120,8 @@ fn choosing_a_listener() {
         gateway("b", "other", json!([https443("https", &["b.example.com"])])),
     ];
     let layout = layout(&gws);
-    let pick =
-        |selection: Selection| choose(&layout, &selection).map(|l| layout.describe(l).to_string());
-    let err = pick(Selection::default()).unwrap_err();
+    let pick = |selection: Selection| choose(&layout, &selection).map(|l| l.describe().to_string());
+    let err = pick(Selection::default()).unwrap_err().to_string();
     assert!(
         err.starts_with("3 workload ports have HTTPS servers; choose one"),
         "{err}"
@@ -145,7 +150,8 @@ fn choosing_a_listener() {
         port: Some(80),
         ..Selection::default()
     })
-    .unwrap_err();
+    .unwrap_err()
+    .to_string();
     assert!(
         err.starts_with("no HTTPS server matches --selector istio=ig --port 80; the input has:"),
         "{err}"
@@ -156,9 +162,12 @@ fn choosing_a_listener() {
         json!([passthrough("tls", &["p.example.com"])]),
     )];
     let layout = crate::model::fixtures::layout(&only_passthrough);
-    assert!(choose(&layout, &Selection::default())
-        .unwrap_err()
-        .contains("nothing to configure"));
+    assert!(
+        choose(&layout, &Selection::default())
+            .unwrap_err()
+            .to_string()
+            .contains("nothing to configure")
+    );
 }
 
 #[test]
@@ -181,7 +190,7 @@ fn an_exact_selector_wins() {
     )
     .unwrap();
     assert_eq!(
-        layout.describe(l).to_string(),
+        l.describe().to_string(),
         "workload pods labelled istio=ig (assumed), port 443"
     );
 }
@@ -189,7 +198,7 @@ fn an_exact_selector_wins() {
 fn manifest(
     layout: &Layout<'_>,
     options: &Options,
-) -> Result<(Value, String, Vec<String>), String> {
+) -> Result<(Value, String, Vec<String>), Box<dyn Error>> {
     let listener = choose(layout, &Selection::default())?;
     let config = plugin_config(listener, Mode::Strict)?;
     let (yaml, notes) = wasm_plugin(&config, layout, listener, options)?;
@@ -204,7 +213,9 @@ fn wasm_plugin_for_the_default_ingress_gateway() {
         json!([https443("https", &["a.example.com"])]),
     )];
     let layout = layout(&gws);
-    let err = manifest(&layout, &Options::default()).unwrap_err();
+    let err = manifest(&layout, &Options::default())
+        .unwrap_err()
+        .to_string();
     assert!(err.starts_with("--wasmplugin needs --url"), "{err}");
     let options = Options {
         placeholder: true,
@@ -268,9 +279,12 @@ fn wasm_plugin_options_and_port_match() {
         sha256: Some("XYZ".into()),
         ..options
     };
-    assert!(manifest(&layout, &bad)
-        .unwrap_err()
-        .starts_with("--sha256 \"XYZ\""));
+    assert!(
+        manifest(&layout, &bad)
+            .unwrap_err()
+            .to_string()
+            .starts_with("--sha256 \"XYZ\"")
+    );
 }
 
 #[test]
@@ -302,9 +316,12 @@ fn wasm_plugin_for_a_gateway_api_gateway() {
         namespace: Some("istio-system".into()),
         ..options
     };
-    assert!(manifest(&layout, &elsewhere)
-        .unwrap_err()
-        .starts_with("a WasmPlugin with targetRefs must be in its Gateway's namespace (ns)"));
+    assert!(
+        manifest(&layout, &elsewhere)
+            .unwrap_err()
+            .to_string()
+            .starts_with("a WasmPlugin with targetRefs must be in its Gateway's namespace (ns)")
+    );
 }
 
 #[test]

@@ -2,13 +2,14 @@
 //! a pod selector for Istio Gateways' workloads, `targetRefs` for a Gateway API Gateway's own
 //! deployment, and a port match for the listener's port.
 
+use crate::error::WasmPluginError;
 use crate::model::gateway::Api;
 use crate::model::labels::Labels;
-use crate::model::layout::{gateway_ids, Layout, Listener};
-use crate::plugin::select::distinguishing_selector;
+use crate::model::layout::{Layout, Listener, gateway_ids};
 use crate::plugin::PluginConfig;
+use crate::plugin::select::distinguishing_selector;
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
 /// Where the module is published in the examples; no gateway can pull it.
@@ -51,41 +52,45 @@ pub fn wasm_plugin(
     layout: &Layout<'_>,
     listener: &Listener<'_>,
     options: &Options,
-) -> Result<(String, Vec<String>), String> {
+) -> Result<(String, Vec<String>), WasmPluginError> {
     let mut notes = Vec::new();
     let url = match (&options.url, options.placeholder) {
         (Some(url), _) => check_url(url)?,
         (None, true) => PLACEHOLDER_URL.to_owned(),
-        (None, false) => return Err(format!(
-            "--wasmplugin needs --url: where the gateways pull the module from (oci://REGISTRY/sni-guard:TAG, https://.../sni_guard.wasm; envoyfilter/README.md shows how to publish it). --placeholder-url writes {PLACEHOLDER_URL}, which no gateway can pull, for review only"
-        )),
+        (None, false) => {
+            return Err(WasmPluginError::NoUrl {
+                placeholder: PLACEHOLDER_URL,
+            });
+        }
     };
-    if let Some(sha) = &options.sha256 {
-        if sha.len() != 64
+    if let Some(sha) = &options.sha256
+        && (sha.len() != 64
             || !sha
                 .bytes()
-                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
-        {
-            return Err(format!(
-                "--sha256 {sha:?}: expected 64 lower-case hex digits"
-            ));
-        }
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()))
+    {
+        return Err(WasmPluginError::Flag {
+            flag: "--sha256",
+            value: sha.clone(),
+            expected: "expected 64 lower-case hex digits",
+        });
     }
     let (target, namespace, default_name) = target(layout, listener, options)?;
     let namespace = options.namespace.clone().unwrap_or(namespace);
-    if let Some(workload_ns) = &layout.workload(listener).namespace {
-        if namespace != *workload_ns && namespace != ROOT_NAMESPACE {
-            notes.push(format!(
+    if let Some(workload_ns) = &listener.workload.namespace
+        && namespace != *workload_ns
+        && namespace != ROOT_NAMESPACE
+    {
+        notes.push(format!(
                 "the WasmPlugin is in namespace {namespace}, the workload in {workload_ns}: a WasmPlugin selects pods of its own namespace only, unless it is in the mesh's root namespace ({ROOT_NAMESPACE} by default)"
             ));
-        }
     }
     let name = options.name.clone().unwrap_or(default_name);
     check_name(&name)?;
     let port_match = port_match(layout, listener, options, &mut notes)?;
     let mut comment = format!(
         "# sni-guard on {}: 421 Misdirected Request for a request on a\n# connection made for another filter chain. Mirrors the TLS servers of: {}.\n",
-        layout.describe(listener),
+        listener.describe(),
         gateway_ids(&listener.chains).join(", ")
     );
     if let Some((port, how)) = &port_match {
@@ -119,7 +124,7 @@ pub fn wasm_plugin(
             plugin_config: config,
         },
     };
-    let yaml = yaml_serde::to_string(&manifest).map_err(|e| e.to_string())?;
+    let yaml = yaml_serde::to_string(&manifest)?;
     Ok((format!("{comment}{yaml}"), notes))
 }
 
@@ -165,8 +170,8 @@ fn target(
     layout: &Layout<'_>,
     listener: &Listener<'_>,
     options: &Options,
-) -> Result<(Target, String, String), String> {
-    let workload = layout.workload(listener);
+) -> Result<(Target, String, String), WasmPluginError> {
+    let workload = &listener.workload;
     // ListenerSets' listeners run on their parent's deployment: the parent is the target.
     let roots: BTreeSet<(&str, &str)> = listener.chains.iter().map(|c| c.gateway.root()).collect();
     let api_only = listener
@@ -178,11 +183,11 @@ fn target(
         roots.iter().copied().collect::<Vec<_>>().as_slice(),
         options.selector.is_empty(),
     ) {
-        if options.namespace.as_ref().is_some_and(|ns| ns != namespace) {
-            return Err(format!(
-                "a WasmPlugin with targetRefs must be in its Gateway's namespace ({namespace}), not --namespace {}",
-                options.namespace.as_deref().unwrap_or_default()
-            ));
+        if let Some(given) = options.namespace.as_ref().filter(|ns| ns != namespace) {
+            return Err(WasmPluginError::Namespace {
+                gateway_namespace: (*namespace).to_owned(),
+                namespace: given.clone(),
+            });
         }
         let plugin = dns_name(&format!("sni-guard-{name}"));
         return Ok((
@@ -192,11 +197,8 @@ fn target(
         ));
     }
     let selector = if options.selector.is_empty() {
-        distinguishing_selector(layout, listener).ok_or_else(|| {
-            format!(
-                "no selector picks {} without another gateway workload's pods (its labels are not known, or another workload has them all): give --selector",
-                workload.describe()
-            )
+        distinguishing_selector(layout, listener).ok_or_else(|| WasmPluginError::NoSelector {
+            workload: workload.describe(),
         })?
     } else {
         options.selector.clone()
@@ -216,17 +218,15 @@ fn port_match(
     listener: &Listener<'_>,
     options: &Options,
     notes: &mut Vec<String>,
-) -> Result<Option<(u32, String)>, String> {
+) -> Result<Option<(u32, String)>, WasmPluginError> {
     if let Some(port) = options.listener_port {
         return Ok(Some((port, "--listener-port".to_owned())));
     }
-    match layout.envoy_port(listener) {
+    match listener.envoy_port() {
         Ok(known) => Ok(Some(known)),
         Err(why) => {
             if !layout.other_https_ports(listener).is_empty() {
-                return Err(format!(
-                    "the WasmPlugin needs a port match (the workload has HTTPS servers on other ports too), and {why}: give the Service in the input (kubectl get svc -n NAMESPACE NAME -o yaml) or --listener-port"
-                ));
+                return Err(WasmPluginError::NoPortMatch(why));
             }
             notes.push(format!(
                 "no port match in the WasmPlugin: {why}; it runs on every port of the workload, which has HTTPS servers on port {} only",
@@ -237,13 +237,15 @@ fn port_match(
     }
 }
 
-fn check_url(url: &str) -> Result<String, String> {
+fn check_url(url: &str) -> Result<String, WasmPluginError> {
     let scheme = url.split_once("://").map(|(s, _)| s);
     match scheme {
         Some("oci" | "https" | "http" | "file") => Ok(url.to_owned()),
-        _ => Err(format!(
-            "--url {url:?}: expected oci://, https://, http:// or file:// (the forms Istio fetches)"
-        )),
+        _ => Err(WasmPluginError::Flag {
+            flag: "--url",
+            value: url.to_owned(),
+            expected: "expected oci://, https://, http:// or file:// (the forms Istio fetches)",
+        }),
     }
 }
 
@@ -262,11 +264,13 @@ fn dns_name(text: &str) -> String {
     name.trim_matches('-').to_owned()
 }
 
-fn check_name(name: &str) -> Result<(), String> {
+fn check_name(name: &str) -> Result<(), WasmPluginError> {
     if name.is_empty() || dns_name(name) != name {
-        return Err(format!(
-            "--name {name:?}: a Kubernetes name is lower-case letters, digits and '-', at most 63 characters"
-        ));
+        return Err(WasmPluginError::Flag {
+            flag: "--name",
+            value: name.to_owned(),
+            expected: "a Kubernetes name is lower-case letters, digits and '-', at most 63 characters",
+        });
     }
     Ok(())
 }
@@ -294,8 +298,11 @@ mod tests {
     fn urls() {
         assert!(check_url("oci://ghcr.io/x/sni-guard:1").is_ok());
         assert!(check_url("file:///var/local/wasm/sni_guard.wasm").is_ok());
-        assert!(check_url("ghcr.io/x/sni-guard:1")
-            .unwrap_err()
-            .contains("expected oci://"));
+        assert!(
+            check_url("ghcr.io/x/sni-guard:1")
+                .unwrap_err()
+                .to_string()
+                .contains("expected oci://")
+        );
     }
 }

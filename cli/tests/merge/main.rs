@@ -8,10 +8,10 @@
 mod common;
 mod safety;
 
-use common::{documents, fixture_text, flat, istiod, sni_guard, TempDir};
-use serde_json::{json, Value};
+use common::{TempDir, documents, fixture_text, flat, istiod, sni_guard};
+use serde_json::{Value, json};
 use sni_guard_cli::input::Input;
-use sni_guard_cli::merge::served::{served, Pods};
+use sni_guard_cli::merge::served::{Pods, served};
 use sni_guard_cli::merge::state::State;
 use sni_guard_harness::checks::crds;
 
@@ -261,16 +261,20 @@ fn a_mutual_server_is_never_merged_with_simple_ones() {
             .starts_with("their TLS settings differ (tls.mode: MUTUAL / SIMPLE)"),
         "{not}"
     );
-    assert!(not["servers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|s| s == "istio-system/admin servers[0] (port https-admin)"));
-    assert!(plan["apply"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|o| o["metadata"]["name"] != "admin"));
+    assert!(
+        not["servers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s == "istio-system/admin servers[0] (port https-admin)")
+    );
+    assert!(
+        plan["apply"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["metadata"]["name"] != "admin")
+    );
     checked(fixture, &plan);
 }
 

@@ -1,9 +1,9 @@
 //! What a plan must never do: move servers it cannot rebind, print objects without their
 //! namespace, order steps so that istiod drops a server, or print instructions for nothing.
 
-use super::common::{documents, fixture_text, flat, sni_guard, TempDir};
+use super::common::{TempDir, documents, fixture_text, flat, sni_guard};
 use super::{checked, plan};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// The fixture's documents of `kind`, as one YAML stream in a temporary file.
 fn only(dir: &TempDir, fixture: &str, kind: &str) -> String {

@@ -9,7 +9,8 @@
 //! its host by SNI (exact name, then the longest `*.suffix`, then `*`).
 
 use crate::model::certs::Certificates;
-use crate::model::gateway::{canonical_host, sni_host, ChainKind, Credential};
+use crate::model::first_seen::FirstSeen;
+use crate::model::gateway::{ChainKind, Credential, canonical_host, sni_host};
 use crate::model::layout::{ChainRef, Listener};
 use sni_guard_decision::pattern::Pattern;
 use sni_guard_decision::table::Matcher;
@@ -52,13 +53,13 @@ impl Index {
                 let Ok(()) = matcher.insert(&pattern, id as u32) else {
                     continue;
                 };
-                if let Pattern::Exact(name) = &pattern {
-                    if let Some((_, parent)) = name.split_once('.') {
-                        children
-                            .entry(parent.to_owned())
-                            .or_default()
-                            .push((name.clone(), id));
-                    }
+                if let Pattern::Exact(name) = &pattern
+                    && let Some((_, parent)) = name.split_once('.')
+                {
+                    children
+                        .entry(parent.to_owned())
+                        .or_default()
+                        .push((name.clone(), id));
                 }
             }
         }
@@ -95,17 +96,18 @@ impl Index {
     }
 }
 
-/// A certificate, by the chains that present it, and the names it covers.
-struct Source {
-    users: Vec<usize>,
+/// A certificate, by the chains that present it (with their positions on the listener), and
+/// the names it covers.
+struct Source<'g> {
+    users: Vec<(usize, ChainRef<'g>)>,
     names: Vec<String>,
-    evidence: Evidence,
+    evidence: Evidence<'g>,
 }
 
 /// What says which names a certificate covers; put in words only for a finding.
-enum Evidence {
+enum Evidence<'g> {
     /// The hosts of this chain.
-    Hosts(usize),
+    Hosts(ChainRef<'g>),
     Read(String),
 }
 
@@ -125,36 +127,34 @@ pub fn covered<'g>(
     out
 }
 
+/// A chain and its position on the listener.
+type Placed<'g> = (usize, ChainRef<'g>);
+
 /// Each credential and the chains that present it, in order of first use.
-fn users(chains: &[ChainRef<'_>]) -> Vec<(Credential, Vec<usize>)> {
-    let mut users: Vec<(Credential, Vec<usize>)> = Vec::new();
-    let mut user_index: HashMap<&Credential, usize> = HashMap::new();
+fn users<'g>(chains: &[ChainRef<'g>]) -> Vec<(&'g Credential, Vec<Placed<'g>>)> {
+    let mut users: FirstSeen<&'g Credential, Vec<Placed<'g>>> = FirstSeen::default();
     for (id, chain) in chains.iter().enumerate() {
         for credential in chain.server.credentials() {
-            let at = *user_index.entry(credential).or_insert_with(|| {
-                users.push((credential.clone(), Vec::new()));
-                users.len() - 1
-            });
-            users[at].1.push(id);
+            users.entry(credential, Vec::new).1.push((id, *chain));
         }
     }
-    users
+    users.into_vec()
 }
 
 /// The connections made for HTTPS chains, and the names their certificate is known (or,
 /// unread, taken) to cover.
-fn sources(
-    chains: &[ChainRef<'_>],
+fn sources<'g>(
+    chains: &[ChainRef<'g>],
     workload_namespace: Option<&str>,
     certificates: &Certificates,
-) -> Vec<Source> {
-    let mut sources: Vec<Source> = Vec::new();
+) -> Vec<Source<'g>> {
+    let mut sources: Vec<Source<'g>> = Vec::new();
     // Connections the gateway routes by HTTP are made for HTTPS chains; a certificate also
     // presented by a TLS-to-TCP chain covers that chain's hosts too.
-    let https = |id: &usize| chains[*id].kind == ChainKind::Https;
-    let mut unknown = vec![false; chains.len()];
-    for (credential, ids) in &users(chains) {
-        let connection: Vec<usize> = ids.iter().copied().filter(https).collect();
+    let https = |(_, chain): &Placed<'_>| chain.kind == ChainKind::Https;
+    let mut unknown: HashSet<usize> = HashSet::new();
+    for (credential, users) in users(chains) {
+        let connection: Vec<Placed<'g>> = users.iter().copied().filter(https).collect();
         if connection.is_empty() {
             continue;
         }
@@ -170,22 +170,27 @@ fn sources(
             sources.push(source(names, origins.join(", ")));
             continue;
         }
-        connection.iter().for_each(|&id| unknown[id] = true);
-        let tcp: Vec<usize> = ids.iter().copied().filter(|id| !https(id)).collect();
+        unknown.extend(connection.iter().map(|(id, _)| *id));
+        let tcp: Vec<ChainRef<'g>> = users
+            .iter()
+            .filter(|user| !https(user))
+            .map(|(_, chain)| *chain)
+            .collect();
         if !tcp.is_empty() {
-            let names = tcp.iter().flat_map(|&id| sni_hosts(chains[id])).collect();
-            let labels: Vec<String> = tcp.iter().map(|&id| chains[id].label()).collect();
+            let names = tcp.iter().flat_map(|&chain| sni_hosts(chain)).collect();
+            let labels: Vec<String> = tcp.iter().map(ChainRef::label).collect();
             let evidence = format!("{credential}, also presented by {}", labels.join(", "));
             sources.push(source(names, evidence));
         }
     }
     for (id, chain) in chains.iter().enumerate() {
-        if chain.kind == ChainKind::Https && (unknown[id] || chain.server.credentials().is_empty())
+        if chain.kind == ChainKind::Https
+            && (unknown.contains(&id) || chain.server.credentials().is_empty())
         {
             sources.push(Source {
-                users: vec![id],
+                users: vec![(id, *chain)],
                 names: sni_hosts(*chain).collect(),
-                evidence: Evidence::Hosts(id),
+                evidence: Evidence::Hosts(*chain),
             });
         }
     }
@@ -201,53 +206,52 @@ fn sni_hosts<'c>(chain: ChainRef<'c>) -> impl Iterator<Item = String> + 'c {
 fn findings<'g>(
     chains: &[ChainRef<'g>],
     index: &Index,
-    source: &Source,
+    source: &Source<'g>,
     out: &mut Vec<Covered<'g>>,
 ) {
     // HTTPS chains that share a certificate with the connection's are a finding of their
     // own (shared credential), not this one.
-    let own: HashSet<usize> = source.users.iter().copied().collect();
+    let own: HashSet<usize> = source.users.iter().map(|(id, _)| *id).collect();
     let presented: HashSet<&Credential> = source
         .users
         .iter()
-        .flat_map(|&id| chains[id].server.credentials())
+        .flat_map(|(_, chain)| chain.server.credentials())
         .collect();
     // A host the connection's own servers list too is a duplicate host, a finding of
     // its own.
     let own_hosts: HashSet<String> = source
         .users
         .iter()
-        .flat_map(|&id| chains[id].server.hosts.iter().map(|h| canonical_host(h)))
+        .flat_map(|(_, chain)| chain.server.hosts.iter().map(|h| canonical_host(h)))
         .collect();
-    let shares = |chain: usize| {
-        own.contains(&chain)
-            || chains[chain].kind == ChainKind::Https
-                && chains[chain]
+    let shares = |id: usize, chain: &ChainRef<'_>| {
+        own.contains(&id)
+            || chain.kind == ChainKind::Https
+                && chain
                     .server
                     .credentials()
                     .iter()
                     .any(|c| presented.contains(c))
     };
-    let mut by_chain: HashMap<usize, usize> = HashMap::new();
+    let mut by_chain: FirstSeen<usize, Covered<'g>> = FirstSeen::default();
     for name in &source.names {
-        index.covered_by(name, |chain, host| {
-            if shares(chain) || own_hosts.contains(&host) {
+        index.covered_by(name, |id, host| {
+            let Some(&request) = chains.get(id) else {
+                return;
+            };
+            if shares(id, &request) || own_hosts.contains(&host) {
                 return;
             }
-            let slot = *by_chain.entry(chain).or_insert_with(|| {
-                out.push(Covered {
-                    connection: source.users.iter().map(|&id| chains[id]).collect(),
-                    evidence: match &source.evidence {
-                        Evidence::Hosts(id) => format!("the hosts of {}", chains[*id].label()),
-                        Evidence::Read(text) => text.clone(),
-                    },
-                    request: chains[chain],
-                    hosts: Vec::new(),
-                    names: Vec::new(),
-                });
-                out.len() - 1
+            let (_, finding) = by_chain.entry(id, || Covered {
+                connection: source.users.iter().map(|(_, chain)| *chain).collect(),
+                evidence: match &source.evidence {
+                    Evidence::Hosts(chain) => format!("the hosts of {}", chain.label()),
+                    Evidence::Read(text) => text.clone(),
+                },
+                request,
+                hosts: Vec::new(),
+                names: Vec::new(),
             });
-            let finding = &mut out[slot];
             if !finding.hosts.contains(&host) {
                 finding.hosts.push(host);
             }
@@ -256,6 +260,7 @@ fn findings<'g>(
             }
         });
     }
+    out.extend(by_chain.into_vec().into_iter().map(|(_, finding)| finding));
 }
 
 #[cfg(test)]

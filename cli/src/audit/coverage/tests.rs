@@ -1,6 +1,6 @@
 //! Which hosts a connection's certificate covers, on one listener.
 
-use crate::audit::{audit, fix, why, Finding};
+use crate::audit::{Finding, audit, fix, why};
 use crate::model::certs::Certificates;
 use crate::model::fixtures::{gateway, https443, layout, passthrough, pem_for, tls_secret};
 use crate::model::gateway::ChainKind;
@@ -44,8 +44,10 @@ fn a_wildcard_certificate_covers_another_servers_host() {
     );
     let why = why(&audit.findings[0]);
     assert!(why.contains("reuses it for api.example.com"), "{why}");
-    assert!(fix(&audit.findings[0], &layout)
-        .contains("a certificate that does not cover api.example.com"));
+    assert!(
+        fix(&audit.findings[0], &layout)
+            .contains("a certificate that does not cover api.example.com")
+    );
 }
 
 #[test]
