@@ -5,6 +5,8 @@
 //!   onto the wildcard connection, gets 421 (without the filter, the wildcard server's 404), and
 //!   the retry with its own SNI reaches the passthrough backend.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test helpers may fail loudly
+
 mod common;
 
 use common::sni_guard;

@@ -3,6 +3,8 @@
 //! is a security finding ranked first, live when a VirtualService routes the host on the
 //! weaker server; and a WasmPlugin for such a table fails closed unless told otherwise.
 
+#![allow(clippy::indexing_slicing)] // test helpers may fail loudly
+
 mod common;
 
 use common::{TempDir, documents, flat, sni_guard, write_checked};

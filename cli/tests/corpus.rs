@@ -5,6 +5,8 @@
 //! plans without failing, and every Istio and Gateway API object of the corpus matches its
 //! project's CRD schema.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test helpers may fail loudly
+
 mod common;
 
 use common::{documents, sni_guard};

@@ -1,6 +1,8 @@
 //! `sni-guard plugin-config`: the configuration it prints mirrors the Gateway servers, is
 //! accepted by the filter's own parser, and decides requests as the Gateways route them.
 
+#![allow(clippy::panic)] // test helpers may fail loudly
+
 mod common;
 
 use common::{GOOD_FIXTURES, fixture_text, sni_guard, sni_guard_stdin, without_notes};

@@ -3,6 +3,8 @@
 //! spots, false positives, and a suggested command that failed on its own input. Every
 //! Istio and Gateway API object written here matches its CRD schema.
 
+#![allow(clippy::unwrap_used)] // test helpers may fail loudly
+
 mod common;
 
 use common::{TempDir, conflict_titles, flat, sni_guard, write_checked};

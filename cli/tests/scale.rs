@@ -2,6 +2,8 @@
 //! certificate, each with an HTTPS and an HTTP server) against 2,000. A quadratic step would
 //! make the larger input a hundred times slower; a linear one, ten.
 
+#![allow(clippy::unwrap_used)] // test helpers may fail loudly
+
 use std::time::{Duration, Instant};
 
 /// A kubectl `List` of `n` Gateways on the default ingress gateway.

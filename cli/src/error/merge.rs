@@ -37,4 +37,7 @@ pub enum MergeError {
         undated.iter().map(|(ns, name)| format!("kubectl get gateway -n {ns} {name} -o yaml")).collect::<Vec<_>>().join("; ")
     )]
     Undated { undated: Vec<(String, String)> },
+    /// A merge of no servers was asked for.
+    #[error("no servers to merge")]
+    NoServers,
 }

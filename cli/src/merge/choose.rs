@@ -2,10 +2,9 @@
 
 use crate::error::MergeError;
 use crate::merge::order;
-use crate::merge::state::ServerId;
-use crate::model::gateway::Gateway;
+use crate::model::layout::ChainRef;
 use serde_json::Value;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The server that keeps every host, and why its Gateway; `Err` (why not) when the servers
 /// are in several Gateways and the input does not say when each was created.
@@ -18,76 +17,81 @@ use std::collections::BTreeSet;
 /// leaves them dark instead, and one `kubectl apply` of several objects is not atomic (each
 /// arrives alone, in either order). So: the first in istiod's order, or a refusal that names
 /// the creation times needed (every `kubectl get -o yaml` of a Gateway has them).
-pub fn target(gateways: &[Gateway], ids: &[ServerId]) -> Result<(ServerId, String), MergeError> {
-    let mut candidates: Vec<usize> = ids.iter().map(|(g, _)| *g).collect();
-    candidates.sort_unstable();
-    candidates.dedup();
-    let first_server = |g: usize| {
-        ids.iter()
-            .copied()
-            .filter(|(h, _)| *h == g)
-            .min()
-            .unwrap_or((g, 0))
-    };
-    let [only] = candidates.as_slice() else {
-        let undated: Vec<(String, String)> = candidates
-            .iter()
-            .filter_map(|&g| gateways.get(g))
-            .filter(|g| order::key(g).is_none())
-            .map(|g| (g.namespace.clone(), g.name.clone()))
-            .collect();
-        if !undated.is_empty() {
-            return Err(MergeError::Undated { undated });
+pub fn target<'g>(chains: &[ChainRef<'g>]) -> Result<(ChainRef<'g>, String), MergeError> {
+    // Each Gateway's first server among them, by the Gateway's index in the input.
+    let mut firsts: BTreeMap<usize, ChainRef<'g>> = BTreeMap::new();
+    for c in chains {
+        let first = firsts.entry(c.gateway_index).or_insert(*c);
+        if c.server.index < first.server.index {
+            *first = *c;
         }
-        let best = candidates
-            .iter()
-            .copied()
-            .min_by_key(|&g| gateways.get(g).and_then(order::key))
-            .unwrap_or_default();
-        let created = gateways
-            .get(best)
-            .and_then(order::created)
-            .unwrap_or_default();
-        let tie = candidates.iter().any(|&g| {
-            g != best
-                && gateways.get(g).and_then(order::key).map(|k| k.0)
-                    == gateways.get(best).and_then(order::key).map(|k| k.0)
-        });
-        let why = format!(
-            "the first of these Gateways in istiod's order (created {created}{}): until the others are deleted, istiod serves its server for the hosts they list twice and drops theirs",
-            if tie {
-                ", the same second as another of them: istiod then takes the first by name, then namespace"
-            } else {
-                ", the oldest"
-            }
-        );
-        return Ok((first_server(best), why));
+    }
+    let firsts: Vec<ChainRef<'g>> = firsts.into_values().collect();
+    let (first, rest) = match firsts.as_slice() {
+        [] => return Err(MergeError::NoServers),
+        [only] => return Ok((*only, "the servers are all in it".to_owned())),
+        [first, rest @ ..] => (*first, rest),
     };
-    Ok((first_server(*only), "the servers are all in it".to_owned()))
+    let undated: Vec<(String, String)> = firsts
+        .iter()
+        .filter(|c| order::key(c.gateway).is_none())
+        .map(|c| (c.gateway.namespace.clone(), c.gateway.name.clone()))
+        .collect();
+    if !undated.is_empty() {
+        return Err(MergeError::Undated { undated });
+    }
+    // The first in istiod's order; of equals, the first in the input.
+    let best = rest.iter().fold(first, |best, c| {
+        if order::key(c.gateway) < order::key(best.gateway) {
+            *c
+        } else {
+            best
+        }
+    });
+    let created = order::created(best.gateway).unwrap_or_default();
+    let second = |c: &ChainRef<'_>| order::key(c.gateway).map(|k| k.0);
+    let tie = firsts
+        .iter()
+        .any(|c| c.gateway_index != best.gateway_index && second(c) == second(&best));
+    let why = format!(
+        "the first of these Gateways in istiod's order (created {created}{}): until the others are deleted, istiod serves its server for the hosts they list twice and drops theirs",
+        if tie {
+            ", the same second as another of them: istiod then takes the first by name, then namespace"
+        } else {
+            ", the oldest"
+        }
+    );
+    Ok((best, why))
 }
 
-/// `ids` in groups of servers with the same settings (TLS, port protocol), in order.
-pub fn by_settings(gateways: &[Gateway], ids: &[ServerId]) -> Vec<Vec<ServerId>> {
-    let mut parts: Vec<((Value, Value), Vec<ServerId>)> = Vec::new();
-    for &id in ids {
-        let key = settings(gateways, id);
+/// `chains` in groups of servers with the same settings (TLS, port protocol), in order.
+pub fn by_settings<'g>(chains: &[ChainRef<'g>]) -> Vec<Vec<ChainRef<'g>>> {
+    let mut parts: Vec<((Value, Value), Vec<ChainRef<'g>>)> = Vec::new();
+    for &c in chains {
+        let key = settings(&c);
         match parts.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, part)) => part.push(id),
-            None => parts.push((key, vec![id])),
+            Some((_, part)) => part.push(c),
+            None => parts.push((key, vec![c])),
         }
     }
     parts.into_iter().map(|(_, part)| part).collect()
 }
 
-fn settings(gateways: &[Gateway], (g, s): ServerId) -> (Value, Value) {
-    let raw = gateways[g].raw_server(&gateways[g].servers[s]);
-    (raw["tls"].clone(), raw["port"]["protocol"].clone())
+fn settings(chain: &ChainRef<'_>) -> (Value, Value) {
+    let raw = chain.gateway.raw_server(chain.server);
+    let tls = raw.get("tls").cloned().unwrap_or_default();
+    let protocol = raw
+        .get("port")
+        .and_then(|port| port.get("protocol"))
+        .cloned()
+        .unwrap_or_default();
+    (tls, protocol)
 }
 
 /// What differs among the servers' settings (TLS, port protocol), as `key: a / b`; `None` when
 /// they are the same.
-pub fn settings_differ(gateways: &[Gateway], ids: &[ServerId]) -> Option<String> {
-    let settings: Vec<(Value, Value)> = ids.iter().map(|&id| settings(gateways, id)).collect();
+pub fn settings_differ(chains: &[ChainRef<'_>]) -> Option<String> {
+    let settings: Vec<(Value, Value)> = chains.iter().map(settings).collect();
     let first = settings.first()?;
     if settings.iter().all(|s| s == first) {
         return None;

@@ -16,13 +16,14 @@ pub mod virtual_service;
 use crate::audit::{Finding, audit};
 use crate::error::MergeError;
 use crate::input::Input;
-use crate::model::gateway::{Api, Gateway};
+use crate::model::gateway::Api;
 use crate::model::kube::Resource;
 use crate::model::labels::Labels;
-use crate::model::layout::Layout;
+use crate::model::layout::{ChainRef, Layout};
 use serde::Serialize;
+use serde_json::Value;
 use served::{Pods, admitted, differences, served};
-use state::{ServerId, State};
+use state::{ServerId, State, server_id};
 use std::collections::BTreeSet;
 use virtual_service::VirtualService;
 
@@ -126,11 +127,9 @@ pub fn plan(
         else {
             continue;
         };
-        let mut ids: Vec<ServerId> = chains
-            .iter()
-            .map(|c| (c.gateway_index, c.server.index))
-            .collect();
-        ids.sort_unstable();
+        let mut sorted: Vec<ChainRef<'_>> = chains.clone();
+        sorted.sort_unstable_by_key(server_id);
+        let ids: Vec<ServerId> = sorted.iter().map(server_id).collect();
         if !seen.insert(ids.clone()) {
             continue; // The same servers on another workload: one merge serves both.
         }
@@ -143,44 +142,44 @@ pub fn plan(
             servers: labels.clone(),
             why,
         };
-        if let Some(why) = unmergeable(gateways, &ids, &taken) {
+        if let Some(why) = unmergeable(&sorted, &taken) {
             plan.not_merged.push(refuse(why));
             continue;
         }
         // Servers with other TLS settings than the rest stay apart; those alike merge.
-        let parts = choose::by_settings(gateways, &ids);
+        let parts = choose::by_settings(&sorted);
         if parts.len() > 1 {
-            let diff = choose::settings_differ(gateways, &ids).unwrap_or_default();
+            let diff = choose::settings_differ(&sorted).unwrap_or_default();
             plan.not_merged.push(refuse(format!(
                 "their TLS settings differ ({diff}): one server has one set of them, so merging would change which clients and certificates each host gets; sni-guard is the remedy{}",
                 if parts.iter().any(|p| p.len() > 1) { "; servers alike among them are merged with each other where routing allows" } else { "" }
             )));
         }
-        for ids in parts.into_iter().filter(|p| p.len() > 1) {
+        for part in parts.into_iter().filter(|p| p.len() > 1) {
             let refused = |why: String| NotMerged {
                 listener: listener_name.clone(),
                 credentials: credentials.clone(),
-                servers: ids.iter().map(|&id| label(gateways, id)).collect(),
+                servers: part.iter().map(ChainRef::label).collect(),
                 why,
             };
-            let across = ids
-                .iter()
-                .any(|(g, _)| ids.first().is_some_and(|f| f.0 != *g));
+            let across = part.iter().any(|c| {
+                part.first()
+                    .is_some_and(|f| f.gateway_index != c.gateway_index)
+            });
             if across && virtual_services.is_empty() && !no_virtual_services {
                 plan.not_merged
                     .push(refused(NO_VIRTUAL_SERVICES.to_owned()));
                 continue;
             }
             let step = Step {
-                gateways,
                 pods: &pods,
                 before: &before,
                 listener: &listener_name,
                 credentials: &credentials,
             };
-            match step.try_merge(&state, &ids) {
+            match step.try_merge(&state, &part) {
                 Ok((candidate, target, merged, rebound)) => {
-                    taken.extend(ids.iter().copied());
+                    taken.extend(part.iter().map(server_id));
                     targets.insert(target);
                     plan.merged.push(merged);
                     plan.rebound.extend(rebound);
@@ -200,24 +199,17 @@ pub fn plan(
 }
 
 /// Why these servers cannot become one, if they cannot.
-fn unmergeable(
-    gateways: &[Gateway],
-    ids: &[ServerId],
-    taken: &BTreeSet<ServerId>,
-) -> Option<String> {
-    if let Some(&(g, _)) = ids
-        .iter()
-        .find(|(g, _)| gateways[*g].api == Api::GatewayApi)
-    {
+fn unmergeable(chains: &[ChainRef<'_>], taken: &BTreeSet<ServerId>) -> Option<String> {
+    if let Some(c) = chains.iter().find(|c| c.gateway.api == Api::GatewayApi) {
         return Some(format!(
             "{} is a Gateway API Gateway: merge its listeners by hand (one listener per hostname set, HTTPRoutes re-parented), or run sni-guard",
-            gateways[g].id()
+            c.gateway.id()
         ));
     }
-    if let Some(id) = ids.iter().find(|id| taken.contains(id)) {
+    if let Some(c) = chains.iter().find(|c| taken.contains(&server_id(c))) {
         return Some(format!(
             "{} is already merged with other servers in this plan",
-            label(gateways, *id)
+            c.label()
         ));
     }
     None
@@ -225,7 +217,6 @@ fn unmergeable(
 
 /// What one merge needs to know.
 struct Step<'a> {
-    gateways: &'a [Gateway],
     pods: &'a Pods<'a>,
     before: &'a [BTreeSet<served::Entry>],
     listener: &'a str,
@@ -238,36 +229,35 @@ type Rebound = Vec<(String, String, String)>;
 const NO_VIRTUAL_SERVICES: &str = "the input holds no VirtualService, so the plan cannot rebind the routes of the Gateways that would lose these servers, nor check that routing stays the same (a Gateway may be bound by VirtualServices in any namespace); add them (kubectl get virtualservices -A -o yaml), or pass --no-virtual-services if none is bound to these Gateways";
 
 impl Step<'_> {
-    /// `state` with `ids` merged into one server (and the target's Gateway), or why not.
+    /// `state` with `chains` merged into one server (and the target's Gateway), or why not.
     fn try_merge(
         &self,
         state: &State,
-        ids: &[ServerId],
+        chains: &[ChainRef<'_>],
     ) -> Result<(State, usize, Merged, Rebound), MergeError> {
-        let gateways = self.gateways;
-        let (target, why) = choose::target(gateways, ids)?;
-        let moved: Vec<ServerId> = ids.iter().copied().filter(|id| *id != target).collect();
+        let (target, why) = choose::target(chains)?;
+        let target_id = server_id(&target);
+        let moved: Vec<ChainRef<'_>> = chains
+            .iter()
+            .copied()
+            .filter(|c| server_id(c) != target_id)
+            .collect();
+        let moved_ids: Vec<ServerId> = moved.iter().map(server_id).collect();
         let mut candidate = state.clone();
-        candidate.merge(target, &moved);
-        let mut sources: Vec<usize> = moved
+        candidate.merge(target_id, &moved_ids);
+        let mut sources: Vec<usize> = moved_ids
             .iter()
             .map(|(g, _)| *g)
-            .filter(|g| *g != target.0)
+            .filter(|g| *g != target.gateway_index)
             .collect();
         sources.dedup();
         let serves_moved = |vs: &Resource| {
             let read = VirtualService::read(vs);
-            moved.iter().any(|&(g, s)| {
-                !admitted(
-                    &gateways[g],
-                    &gateways[g].servers[s],
-                    &read.namespace,
-                    &read.hosts,
-                )
-                .is_empty()
-            })
+            moved
+                .iter()
+                .any(|c| !admitted(c.gateway, c.server, &read.namespace, &read.hosts).is_empty())
         };
-        let rebound = candidate.rebind(target.0, &sources, &serves_moved);
+        let rebound = candidate.rebind(target.gateway_index, &sources, &serves_moved);
         let after = served(&candidate, self.pods)?;
         let broken = differences(&candidate.virtual_services, self.before, &after);
         if !broken.is_empty() {
@@ -276,11 +266,11 @@ impl Step<'_> {
         let merged = Merged {
             listener: self.listener.to_owned(),
             credentials: self.credentials.to_vec(),
-            into: label(gateways, target),
+            into: target.label(),
             why,
-            moved: moved.iter().map(|&id| label(gateways, id)).collect(),
+            moved: moved.iter().map(ChainRef::label).collect(),
         };
-        Ok((candidate, target.0, merged, rebound))
+        Ok((candidate, target.gateway_index, merged, rebound))
     }
 }
 
@@ -299,16 +289,19 @@ fn finish(plan: &mut Plan, original: &State, state: &State, targets: &BTreeSet<u
         };
         if gateway.deleted {
             plan.delete.push(Deleted {
-                api_version: gateway.read.raw["apiVersion"]
-                    .as_str()
+                api_version: gateway
+                    .read
+                    .raw
+                    .get("apiVersion")
+                    .and_then(Value::as_str)
                     .unwrap_or(DEFAULT_API_VERSION)
                     .to_owned(),
                 namespace: gateway.read.namespace.clone(),
                 name: gateway.read.name.clone(),
             });
-        } else if state.changed(g) {
+        } else if gateway.changed() {
             plan.apply
-                .push(output::applicable(state.raw(g), &gateway.read.namespace));
+                .push(output::applicable(gateway.raw(), &gateway.read.namespace));
         }
     }
     for (vs, read) in state
@@ -321,11 +314,6 @@ fn finish(plan: &mut Plan, original: &State, state: &State, targets: &BTreeSet<u
                 .push(output::applicable(vs.value.clone(), &vs.namespace));
         }
     }
-}
-
-/// `istio-system/gw-a servers[1] (port https)`.
-fn label(gateways: &[Gateway], (g, s): ServerId) -> String {
-    format!("{} {}", gateways[g].id(), gateways[g].servers[s].label())
 }
 
 #[cfg(test)]

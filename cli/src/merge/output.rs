@@ -42,17 +42,20 @@ pub fn applicable(mut value: Value, namespace: &str) -> Value {
     value
 }
 
+fn text(value: Option<&Value>) -> Option<&str> {
+    value.and_then(Value::as_str)
+}
+
 /// The objects to apply, as a YAML stream (empty when there is nothing to apply).
 pub fn yaml(plan: &Plan) -> Result<String, yaml_serde::Error> {
     let mut out = String::new();
     for object in &plan.apply {
-        let kind = object["kind"].as_str().unwrap_or_default();
+        let metadata = object.get("metadata");
+        let kind = text(object.get("kind")).unwrap_or_default();
         let id = format!(
             "{}/{}",
-            object["metadata"]["namespace"]
-                .as_str()
-                .unwrap_or(DEFAULT_NAMESPACE),
-            object["metadata"]["name"].as_str().unwrap_or_default()
+            text(metadata.and_then(|m| m.get("namespace"))).unwrap_or(DEFAULT_NAMESPACE),
+            text(metadata.and_then(|m| m.get("name"))).unwrap_or_default()
         );
         out.push_str(&format!(
             "---\n# {kind} {id}, as the merge plan leaves it\n"

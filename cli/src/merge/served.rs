@@ -11,7 +11,7 @@ use crate::error::MergeError;
 use crate::merge::state::State;
 use crate::merge::virtual_service::{GatewayRef, VirtualService};
 use crate::model::classes::GatewayClasses;
-use crate::model::gateway::{Api, Server};
+use crate::model::gateway::{Api, Gateway, Server};
 use crate::model::kube::Resource;
 use crate::model::labels::Labels;
 use crate::model::placement::place;
@@ -41,11 +41,17 @@ pub fn served(state: &State, pods: &Pods<'_>) -> Result<Vec<BTreeSet<Entry>>, Me
         pods.flags,
         &classes,
     );
-    let by_name: HashMap<(&str, &str), usize> = gateways
+    // Each Istio Gateway by namespace and name, with the workloads it lands on.
+    let by_name: HashMap<(&str, &str), (&Gateway, &[usize])> = gateways
         .iter()
-        .enumerate()
-        .filter(|(_, g)| g.api == Api::Istio)
-        .map(|(i, g)| ((g.namespace.as_str(), g.name.as_str()), i))
+        .zip(&placement.landing)
+        .filter(|(g, _)| g.api == Api::Istio)
+        .map(|(g, landing)| {
+            (
+                (g.namespace.as_str(), g.name.as_str()),
+                (g, landing.as_slice()),
+            )
+        })
         .collect();
     Ok(state
         .virtual_services
@@ -57,12 +63,12 @@ pub fn served(state: &State, pods: &Pods<'_>) -> Result<Vec<BTreeSet<Entry>>, Me
                 let GatewayRef::Gateway { namespace, name } = r else {
                     continue;
                 };
-                let Some(&g) = by_name.get(&(namespace.as_str(), name.as_str())) else {
+                let Some(&(gateway, landing)) = by_name.get(&(namespace.as_str(), name.as_str()))
+                else {
                     continue;
                 };
-                let gateway = &gateways[g];
-                for &w in &placement.landing[g] {
-                    let workload = &placement.workloads[w].name;
+                for workload in landing.iter().filter_map(|&w| placement.workloads.get(w)) {
+                    let workload = &workload.name;
                     for server in &gateway.servers {
                         let (mode, credentials) = tls_of(server);
                         for host in admitted(gateway, server, &vs.namespace, &vs.hosts) {
@@ -111,8 +117,7 @@ pub fn differences(
         format!("{} on port {}{bind} ({tls}) of {}", e.3, e.1, e.0)
     };
     let mut out = Vec::new();
-    for (i, vs) in virtual_services.iter().enumerate() {
-        let (b, a) = (&before[i], &after[i]);
+    for ((vs, b), a) in virtual_services.iter().zip(before).zip(after) {
         let new: Vec<String> = a.difference(b).map(show).collect();
         let lost: Vec<String> = b.difference(a).map(show).collect();
         if !new.is_empty() {

@@ -5,11 +5,17 @@ use crate::merge::virtual_service::{GatewayRef, rewrite_refs};
 use crate::model::gateway::{Api, Gateway};
 use crate::model::istio;
 use crate::model::kube::Resource;
-use serde_json::Value;
+use crate::model::layout::ChainRef;
+use serde_json::{Map, Value};
 
 /// A server's identity through the plan: its Gateway's index in the input, and its index in
 /// that Gateway's `spec.servers` as read.
 pub type ServerId = (usize, usize);
+
+/// The identity of a chain's server.
+pub fn server_id(chain: &ChainRef<'_>) -> ServerId {
+    (chain.gateway_index, chain.server.index)
+}
 
 #[derive(Debug, Clone)]
 pub struct GatewayState {
@@ -18,6 +24,32 @@ pub struct GatewayState {
     /// Its servers now: (index as read, the server object).
     pub servers: Vec<(usize, Value)>,
     pub deleted: bool,
+}
+
+impl GatewayState {
+    /// The resource as read with its servers now.
+    pub fn raw(&self) -> Value {
+        let mut raw = self.read.raw.clone();
+        if self.read.api == Api::Istio
+            && let Some(object) = raw.as_object_mut()
+        {
+            let servers: Vec<Value> = self.servers.iter().map(|(_, s)| s.clone()).collect();
+            let spec = object
+                .entry("spec")
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Some(spec) = spec.as_object_mut() {
+                spec.insert("servers".to_owned(), Value::from(servers));
+            }
+        }
+        raw
+    }
+
+    /// Whether it differs from how it was read.
+    pub fn changed(&self) -> bool {
+        self.deleted
+            || self.servers.len() != self.read.servers.len()
+            || self.servers.iter().any(|(i, s)| self.read.raw_at(*i) != s)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -45,42 +77,15 @@ impl State {
         }
     }
 
-    /// Gateway `g` as it stands: the resource as read with its servers now.
-    pub fn raw(&self, g: usize) -> Value {
-        let state = &self.gateways[g];
-        let mut raw = state.read.raw.clone();
-        if state.read.api == Api::Istio {
-            raw["spec"]["servers"] = Value::from(
-                state
-                    .servers
-                    .iter()
-                    .map(|(_, s)| s.clone())
-                    .collect::<Vec<_>>(),
-            );
-        }
-        raw
-    }
-
-    /// Whether Gateway `g` differs from how it was read.
-    pub fn changed(&self, g: usize) -> bool {
-        let state = &self.gateways[g];
-        state.deleted
-            || state.servers.len() != state.read.servers.len()
-            || state
-                .servers
-                .iter()
-                .any(|(i, s)| state.read.raw_server(&state.read.servers[*i]) != s)
-    }
-
     /// The Gateways that stand, read again.
     pub fn standing(&self) -> Result<Vec<Gateway>, MergeError> {
         let mut out = Vec::new();
-        for (g, state) in self.gateways.iter().enumerate() {
+        for state in &self.gateways {
             if state.deleted {
                 continue;
             }
             let gateway = match state.read.api {
-                Api::Istio => istio::gateway(self.raw(g), state.read.source.clone())
+                Api::Istio => istio::gateway(state.raw(), state.read.source.clone())
                     .map_err(|e| vec![e])
                     .and_then(|(gw, problems)| match problems.is_empty() {
                         true => Ok(gw),
@@ -101,16 +106,29 @@ impl State {
     /// Gateway left without servers). A `./host` moved to another namespace's Gateway keeps
     /// its meaning as `<namespace>/host`.
     pub fn merge(&mut self, target: ServerId, moved: &[ServerId]) {
-        let target_ns = self.gateways[target.0].read.namespace.clone();
+        let Some(target_ns) = self
+            .gateways
+            .get(target.0)
+            .map(|t| t.read.namespace.clone())
+        else {
+            return;
+        };
         let mut hosts: Vec<Value> = Vec::new();
         for &(g, s) in moved {
-            let state = &mut self.gateways[g];
+            let Some(state) = self.gateways.get_mut(g) else {
+                continue;
+            };
             let Some(at) = state.servers.iter().position(|(i, _)| *i == s) else {
                 continue;
             };
             let (_, server) = state.servers.remove(at);
             let ns = &state.read.namespace;
-            for host in server["hosts"].as_array().into_iter().flatten() {
+            for host in server
+                .get("hosts")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 let Some(text) = host.as_str() else { continue };
                 let text = match text.strip_prefix("./") {
                     Some(rest) if *ns != target_ns => format!("{ns}/{rest}"),
@@ -122,9 +140,9 @@ impl State {
                 state.deleted = true;
             }
         }
-        let state = &mut self.gateways[target.0];
-        if let Some((_, server)) = state.servers.iter_mut().find(|(i, _)| *i == target.1)
-            && let Some(list) = server["hosts"].as_array_mut()
+        if let Some(state) = self.gateways.get_mut(target.0)
+            && let Some((_, server)) = state.servers.iter_mut().find(|(i, _)| *i == target.1)
+            && let Some(list) = server.get_mut("hosts").and_then(Value::as_array_mut)
         {
             for host in hosts {
                 if !list.contains(&host) {
@@ -144,15 +162,16 @@ impl State {
         sources: &[usize],
         serves_moved: &dyn Fn(&Resource) -> bool,
     ) -> Vec<(String, String, String)> {
-        let to = GatewayRef::Gateway {
-            namespace: self.gateways[target].read.namespace.clone(),
-            name: self.gateways[target].read.name.clone(),
+        let Some(to) = self.gateways.get(target).map(|t| GatewayRef::Gateway {
+            namespace: t.read.namespace.clone(),
+            name: t.read.name.clone(),
+        }) else {
+            return Vec::new();
         };
         let mut changes = Vec::new();
         for vs in &mut self.virtual_services {
             let moved_here = serves_moved(vs);
-            for &g in sources {
-                let state = &self.gateways[g];
+            for state in sources.iter().filter_map(|&g| self.gateways.get(g)) {
                 let from = GatewayRef::Gateway {
                     namespace: state.read.namespace.clone(),
                     name: state.read.name.clone(),

@@ -1,9 +1,11 @@
 use super::choose::{settings_differ, target};
 use super::served::{Pods, differences, served};
-use super::state::State;
+use super::state::{ServerId, State, server_id};
+use crate::error::MergeError;
 use crate::model::fixtures::{gateway, https};
-use crate::model::gateway::Gateway;
+use crate::model::gateway::{ChainKind, Gateway};
 use crate::model::kube::Resource;
+use crate::model::layout::ChainRef;
 use serde_json::json;
 
 fn vs(namespace: &str, name: &str, hosts: &[&str], gateways: &[&str]) -> Resource {
@@ -14,6 +16,27 @@ fn vs(namespace: &str, name: &str, hosts: &[&str], gateways: &[&str]) -> Resourc
                       "spec": {"hosts": hosts, "gateways": gateways}}),
         source: Default::default(),
     }
+}
+
+/// The chains of these servers (by Gateway and server index).
+fn chains<'g>(gws: &'g [Gateway], ids: &[ServerId]) -> Vec<ChainRef<'g>> {
+    ids.iter()
+        .map(|&(g, s)| ChainRef {
+            gateway: &gws[g],
+            gateway_index: g,
+            server: gws[g]
+                .servers
+                .iter()
+                .find(|server| server.index == s)
+                .unwrap(),
+            kind: ChainKind::Https,
+        })
+        .collect()
+}
+
+/// [`target`] of these servers, as a server id.
+fn pick(gws: &[Gateway], ids: &[ServerId]) -> Result<(ServerId, String), MergeError> {
+    target(&chains(gws, ids)).map(|(chain, why)| (server_id(&chain), why))
 }
 
 const NO_PODS: Pods<'static> = Pods {
@@ -65,7 +88,7 @@ fn the_target_is_the_first_in_istiods_order() {
         dated(b.clone(), "2024-06-01T00:00:00Z"),
         dated(c.clone(), "2026-01-01T00:00:00Z"),
     ];
-    let (server, why) = target(&gws, &ids).unwrap();
+    let (server, why) = pick(&gws, &ids).unwrap();
     assert_eq!(server, (0, 0));
     assert!(
         why.starts_with("the first of these Gateways in istiod's order (created 2024-01-01T00:00:00Z, the oldest)"),
@@ -77,13 +100,9 @@ fn the_target_is_the_first_in_istiods_order() {
         dated(b.clone(), "2024-01-01T00:00:00Z"),
         dated(c.clone(), "2026-01-01T00:00:00Z"),
     ];
-    assert_eq!(
-        target(&gws, &ids).unwrap().0,
-        (0, 0),
-        "23:00 the day before"
-    );
+    assert_eq!(pick(&gws, &ids).unwrap().0, (0, 0), "23:00 the day before");
     // Servers all in one Gateway need no creation time.
-    let (server, why) = target(&three(), &[(1, 0), (1, 1)]).unwrap();
+    let (server, why) = pick(&three(), &[(1, 0), (1, 1)]).unwrap();
     assert_eq!(
         (server, why.as_str()),
         ((1, 0), "the servers are all in it")
@@ -112,20 +131,20 @@ fn equal_creation_times_are_ordered_by_name_then_namespace_as_istiod_does() {
         "team-z",
     );
     let gws = vec![dated(zeta.clone(), same), dated(alpha.clone(), same)];
-    let (server, why) = target(&gws, &[(0, 0), (1, 0)]).unwrap();
+    let (server, why) = pick(&gws, &[(0, 0), (1, 0)]).unwrap();
     assert_eq!(server, (1, 0), "{why}");
     assert!(why.contains("the same second as another of them: istiod then takes the first by name, then namespace"), "{why}");
     // The same name in two namespaces: the namespace decides.
     let other = in_ns(alpha.clone(), "team-b");
     let gws = vec![dated(alpha, same), dated(other, same)];
-    assert_eq!(target(&gws, &[(0, 0), (1, 0)]).unwrap().0, (1, 0));
+    assert_eq!(pick(&gws, &[(0, 0), (1, 0)]).unwrap().0, (1, 0));
 }
 
 #[test]
 fn without_creation_times_servers_do_not_move_between_gateways() {
     let [a, b, c] = <[Gateway; 3]>::try_from(three()).unwrap();
     let gws = vec![dated(a, "2024-01-01T00:00:00Z"), b, c];
-    let why = target(&gws, &[(0, 0), (1, 0), (2, 0)])
+    let why = pick(&gws, &[(0, 0), (1, 0), (2, 0)])
         .unwrap_err()
         .to_string();
     assert!(
@@ -149,10 +168,10 @@ fn settings_that_differ_are_named() {
         json!([https(443, "https", &["a.example.com"], "w"), mutual]),
     )];
     assert_eq!(
-        settings_differ(&gws, &[(0, 0), (0, 1)]).unwrap(),
+        settings_differ(&chains(&gws, &[(0, 0), (0, 1)])).unwrap(),
         "tls.minProtocolVersion: (unset) / TLSV1_3; tls.mode: MUTUAL / SIMPLE"
     );
-    assert_eq!(settings_differ(&gws, &[(0, 0)]), None);
+    assert_eq!(settings_differ(&chains(&gws, &[(0, 0)])), None);
 }
 
 #[test]
@@ -177,7 +196,7 @@ fn moved_hosts_keep_their_namespace_and_an_emptied_gateway_goes() {
     let mut state = State::new(&gws, &[]);
     state.merge((0, 0), &[(1, 0)]);
     assert_eq!(
-        state.raw(0)["spec"]["servers"][0]["hosts"],
+        state.gateways[0].raw()["spec"]["servers"][0]["hosts"],
         json!([
             "./a.example.com",
             "ns/b.example.com",
@@ -186,7 +205,7 @@ fn moved_hosts_keep_their_namespace_and_an_emptied_gateway_goes() {
         ])
     );
     assert!(state.gateways[1].deleted);
-    assert!(state.changed(0) && state.changed(1));
+    assert!(state.gateways[0].changed() && state.gateways[1].changed());
 }
 
 #[test]

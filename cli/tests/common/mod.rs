@@ -1,6 +1,12 @@
 //! Runs the real `sni-guard` binary from the fixtures folder.
 
 #![allow(dead_code)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test helpers may fail loudly
 
 pub mod istiod;
 

@@ -4,6 +4,8 @@
 //! again here, on the YAML the command printed), and that `audit` of them reports no shared
 //! certificate the plan could have merged.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)] // test helpers may fail loudly
+
 #[path = "../common/mod.rs"]
 mod common;
 mod safety;
