@@ -4,7 +4,7 @@
 //! Each run starts Envoy with one worker pinned to CPU 0 (access log off), sends `h2load`
 //! traffic from CPU 1 over HTTP/2, and reads Envoy's CPU time from
 //! `/proc/<pid>/task/*/schedstat` before and after. Figures are medians over rounds. The
-//! proxied workload forwards to a backend Envoy pinned to CPU 1 (`bench_upstream`).
+//! proxied workload forwards to a backend Envoy pinned to CPU 1 ([`upstream`]).
 
 pub mod callgrind;
 pub mod report;
