@@ -221,7 +221,8 @@ fn clean_json() {
         report["workloads"],
         json!([{"name": "istio-system/istio-ingressgateway", "namespace": "istio-system",
                 "labels": {"app": "istio-ingressgateway", "istio": "ingressgateway"},
-                "assumed": "Istio's default ingress gateway, as no gateway pods are in the input (give --workload-labels, or the gateway Deployments)"}])
+                "assumed": "Istio's default ingress gateway, as no gateway pods are in the input (give --workload-labels, or the gateway Deployments)",
+                "controller": "istio"}])
     );
     assert_eq!(
         report["notes"],

@@ -194,7 +194,7 @@ fn a_listener_set_its_parent_does_not_allow_is_said() {
 }
 
 #[test]
-fn a_gateway_of_another_controller_is_not_audited_and_gets_no_wasmplugin() {
+fn a_gateway_of_another_controller_is_not_audited_and_envoy_gateways_get_no_wasmplugin() {
     let dir = TempDir::new("other-controller");
     let text = "apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
@@ -220,16 +220,18 @@ spec:
         "class.yaml",
         "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: eg}\nspec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}\n",
     );
+    // Envoy Gateway's class: audited as Envoy Gateway builds it, which offers only
+    // http/1.1 on both listeners (one Secret: overlapping SANs); no WasmPlugin for it.
     let out = sni_guard(&["audit", "--format", "json", &file, &class]);
-    assert_eq!(out.code, 0);
-    let why = out.json()["unplaced"][0]["why"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert!(
-        why.ends_with("programmed by Envoy Gateway, not Istio"),
-        "{why}"
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let report = out.json();
+    assert_eq!(report["unplaced"], json!([]));
+    assert_eq!(report["conflicts"][0]["kind"], "http2_off");
+    assert_eq!(
+        report["conflicts"][0]["alpn"][1]["protocols"],
+        json!(["http/1.1"])
     );
+    assert_eq!(report["workloads"][0]["controller"], "envoy-gateway");
     let plugin = sni_guard(&[
         "plugin-config",
         "--gateway",
@@ -238,6 +240,34 @@ spec:
         "--placeholder-url",
         &file,
         &class,
+    ]);
+    assert_eq!((plugin.code, plugin.stdout.as_str()), (2, ""));
+    assert!(
+        plugin.stderr.contains("is programmed by Envoy Gateway: it does not read WasmPlugins; --envoy-gateway writes its own resources"),
+        "{}",
+        plugin.stderr
+    );
+    // Another controller's: said, and no configuration.
+    let contour = write_checked(
+        &dir,
+        "contour.yaml",
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: eg}\nspec: {controllerName: projectcontour.io/gateway-controller}\n",
+    );
+    let out = sni_guard(&["audit", "--format", "json", &file, &contour]);
+    assert_eq!(out.code, 0);
+    let why = out.json()["unplaced"][0]["why"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(why.ends_with("programmed by Contour, not Istio"), "{why}");
+    let plugin = sni_guard(&[
+        "plugin-config",
+        "--gateway",
+        "default/eg",
+        "--wasmplugin",
+        "--placeholder-url",
+        &file,
+        &contour,
     ]);
     assert_eq!((plugin.code, plugin.stdout.as_str()), (2, ""));
     assert!(

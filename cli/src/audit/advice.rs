@@ -1,6 +1,8 @@
 //! What each finding means, and how to fix it, in words.
 
 use crate::audit::Finding;
+use crate::audit::certificates::Uncovered;
+use crate::model::envoy_gateway::alpn::Alpn;
 use crate::model::gateway::ChainKind;
 use crate::model::istiod::host_key;
 use crate::model::layout::{ChainRef, Layout, gateway_ids};
@@ -75,6 +77,37 @@ pub fn why(finding: &Finding<'_>) -> String {
                 dropped.hosts.join(", ")
             )
         }
+        Finding::Http2Off { chains, .. } => {
+            let mut seen: Vec<(String, String)> = Vec::new();
+            let mut overlaps: Vec<String> = Vec::new();
+            for (c, alpn) in chains {
+                let Alpn::Downgraded {
+                    san,
+                    other_san,
+                    other,
+                } = alpn
+                else {
+                    continue;
+                };
+                // Each pair once: the other chain names this one back.
+                if seen.contains(&(other.clone(), c.label())) {
+                    continue;
+                }
+                seen.push((c.label(), other.clone()));
+                overlaps.push(format!(
+                    "SAN {san} of {} overlaps SAN {other_san} of {other}",
+                    c.label()
+                ));
+            }
+            format!(
+                "Envoy Gateway found the certificates of these HTTPS listeners overlapping ({}; listener condition \
+                 OverlappingTLSConfig, reason OverlappingCertificates) and offers only http/1.1 on them. Browsers do not \
+                 coalesce HTTP/1.1 connections, so there is no 404 from the wrong route table, but there is no HTTP/2 \
+                 either (no multiplexing: one request per connection at a time). A ClientTrafficPolicy that sets \
+                 tls.alpnProtocols back to h2 brings the coalescing 404 back.",
+                overlaps.join("; ")
+            )
+        }
         Finding::UncoveredHost { uncovered, .. } => format!(
             "the certificate presented for {} ({}: {}) does not name {}: clients connecting to {} get a certificate \
              error. This is not coalescing.",
@@ -90,9 +123,12 @@ pub fn why(finding: &Finding<'_>) -> String {
 /// How to fix it.
 pub fn fix(finding: &Finding<'_>, layout: &Layout<'_>) -> String {
     let listener = finding.listener();
+    let flags = plugin_config_flags(layout, listener);
+    if listener.workload.fleet.is_some() {
+        return envoy_gateway_fix(finding, &flags);
+    }
     let guard = format!(
-        "Until then, sni-guard answers 421 so browsers retry on a new connection: sni-guard plugin-config {} FILE...",
-        plugin_config_flags(layout, listener)
+        "Until then, sni-guard answers 421 so browsers retry on a new connection: sni-guard plugin-config {flags} FILE..."
     );
     match finding {
         Finding::ClientCertificateBypass { bypass, .. } => format!(
@@ -147,16 +183,51 @@ pub fn fix(finding: &Finding<'_>, layout: &Layout<'_>) -> String {
             dropped.chain.label(),
             dropped.kept.label()
         ),
-        Finding::UncoveredHost { uncovered, .. } => format!(
-            "present a certificate that names {} ({}), or remove {} from the server.",
-            uncovered.hosts.join(", "),
-            uncovered.credential,
-            if uncovered.hosts.len() == 1 {
-                "it"
-            } else {
-                "them"
-            }
+        Finding::UncoveredHost { uncovered, .. } => uncovered_fix(uncovered),
+        // Only on Envoy Gateway's listeners, answered above.
+        Finding::Http2Off { .. } => String::new(),
+    }
+}
+
+fn uncovered_fix(uncovered: &Uncovered<'_>) -> String {
+    format!(
+        "present a certificate that names {} ({}), or remove {} from the server.",
+        uncovered.hosts.join(", "),
+        uncovered.credential,
+        if uncovered.hosts.len() == 1 {
+            "it"
+        } else {
+            "them"
+        }
+    )
+}
+
+/// The fix on an Envoy Gateway listener: separate certificates, or sni-guard delivered
+/// through Envoy Gateway's own resources (there is no server to merge listeners into).
+fn envoy_gateway_fix(finding: &Finding<'_>, flags: &str) -> String {
+    let manifests = format!(
+        "sni-guard plugin-config {flags} --envoy-gateway --url URL FILE... writes the ClientTrafficPolicy that offers h2, \
+         the EnvoyExtensionPolicy that loads sni-guard with this port's table, and the EnvoyPatchPolicy that runs it on \
+         requests no route matches (the coalesced ones)"
+    );
+    match finding {
+        Finding::Http2Off { .. } => format!(
+            "to have HTTP/2 without the coalescing 404, {manifests}; or give each listener a certificate that names only \
+             its own hostname (no overlap: Envoy Gateway then offers h2 itself)."
         ),
+        Finding::SharedCredential { .. } | Finding::CoveredHost { .. } => format!(
+            "HTTP/2 is offered on these chains, so browsers coalesce them: give each listener a certificate that names only \
+             its own hostname, or let sni-guard answer 421 so browsers retry on a new connection: {manifests}."
+        ),
+        Finding::UncoveredHost { uncovered, .. } => uncovered_fix(uncovered),
+        Finding::ClientCertificateBypass { bypass, .. } => format!(
+            "give {} a certificate that no other listener on the port presents or covers, or run sni-guard strict with \
+             failOpen false: {manifests}.",
+            bypass.protected.label()
+        ),
+        Finding::DuplicateHost { .. } | Finding::DroppedServer { .. } => {
+            "list each hostname on one listener of the port only; then audit again.".to_owned()
+        }
     }
 }
 

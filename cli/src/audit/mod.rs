@@ -10,10 +10,13 @@ pub mod bypass;
 pub mod certificates;
 pub mod coverage;
 mod groups;
+mod http2;
 mod settings;
 mod unknown;
 
 use crate::model::certs::Certificates;
+use crate::model::envoy_gateway::alpn::{Alpn, alpn};
+use crate::model::envoy_gateway::policies::TrafficPolicy;
 use crate::model::gateway::{ChainKind, Credential};
 pub use crate::model::groups::duplicate_hosts;
 use crate::model::istiod::Dropped;
@@ -61,6 +64,11 @@ pub enum Finding<'g> {
         listener: &'g Listener<'g>,
         uncovered: Uncovered<'g>,
     },
+    /// Envoy Gateway offers only HTTP/1.1 on these HTTPS chains: their certificates overlap.
+    Http2Off {
+        listener: &'g Listener<'g>,
+        chains: Vec<(ChainRef<'g>, Alpn)>,
+    },
 }
 
 impl<'g> Finding<'g> {
@@ -71,7 +79,8 @@ impl<'g> Finding<'g> {
             | Finding::CoveredHost { listener, .. }
             | Finding::DuplicateHost { listener, .. }
             | Finding::DroppedServer { listener, .. }
-            | Finding::UncoveredHost { listener, .. } => listener,
+            | Finding::UncoveredHost { listener, .. }
+            | Finding::Http2Off { listener, .. } => listener,
         }
     }
 
@@ -91,11 +100,12 @@ impl<'g> Finding<'g> {
                 vec![bypass.protected, bypass.weaker]
             }
             Finding::UncoveredHost { uncovered, .. } => vec![uncovered.chain],
+            Finding::Http2Off { chains, .. } => chains.iter().map(|(c, _)| *c).collect(),
         }
     }
 
     /// `shared_credential`, `covered_host`, `duplicate_host` (kept twice, or dropped),
-    /// `uncovered_host`.
+    /// `uncovered_host`, `client_certificate_bypass`, `http2_off`.
     pub fn kind(&self) -> &'static str {
         match self {
             Finding::SharedCredential { .. } => "shared_credential",
@@ -103,6 +113,7 @@ impl<'g> Finding<'g> {
             Finding::DuplicateHost { .. } | Finding::DroppedServer { .. } => "duplicate_host",
             Finding::UncoveredHost { .. } => "uncovered_host",
             Finding::ClientCertificateBypass { .. } => "client_certificate_bypass",
+            Finding::Http2Off { .. } => "http2_off",
         }
     }
 }
@@ -124,23 +135,29 @@ pub struct Audit<'g> {
     pub findings: Vec<Finding<'g>>,
     /// Credentials of HTTPS chains whose certificate the input does not hold.
     pub unread: Vec<Unread<'g>>,
+    /// What else decides the verdict but is not in the input (Envoy Gateway's ALPN).
+    pub not_known: Vec<String>,
 }
 
 /// Audits the layout, without the routes (a bypass is then only possible).
 pub fn audit<'g>(layout: &'g Layout<'g>, certificates: &Certificates) -> Audit<'g> {
-    audit_with(layout, certificates, &[])
+    audit_with(layout, certificates, &[], &[])
 }
 
-/// Audits the layout; `virtual_services` say where a bypass is live. Security findings come
-/// first.
+/// Audits the layout; `virtual_services` say where a bypass is live, `traffic_policies`
+/// (Envoy Gateway's ClientTrafficPolicies) which ALPN its listeners offer. Security findings
+/// come first.
 pub fn audit_with<'g>(
     layout: &'g Layout<'g>,
     certificates: &Certificates,
     virtual_services: &[Resource],
+    traffic_policies: &[TrafficPolicy],
 ) -> Audit<'g> {
     let mut findings = Vec::new();
     let mut unread = UnreadList::default();
+    let mut not_known = Vec::new();
     for listener in &layout.listeners {
+        let start = findings.len();
         let namespace = listener.workload.namespace.as_deref();
         for bypass in bypass::bypasses(listener, namespace, certificates, virtual_services) {
             findings.push(Finding::ClientCertificateBypass { listener, bypass });
@@ -175,7 +192,15 @@ pub fn audit_with<'g>(
                 chains,
             });
         }
+        if listener.workload.fleet.is_some() {
+            let alpn = alpn(listener, certificates, traffic_policies);
+            let found = findings.split_off(start);
+            findings.extend(http2::on_envoy_gateway(listener, &alpn, found));
+            not_known.extend(http2::not_known(listener, &alpn, traffic_policies));
+        }
     }
+    not_known.sort();
+    not_known.dedup();
     // Stable: within each rank, by listener and kind as found.
     findings.sort_by_key(|f| !matches!(f, Finding::ClientCertificateBypass { .. }));
     let chains = layout.listeners.iter().map(|l| l.chains.len()).sum();
@@ -194,6 +219,7 @@ pub fn audit_with<'g>(
         },
         findings,
         unread: unread.into_items(),
+        not_known,
     }
 }
 

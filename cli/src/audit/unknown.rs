@@ -38,6 +38,7 @@ pub fn not_known(audit: &Audit<'_>, layout: &Layout<'_>, left_out: &[String]) ->
         ));
     }
     out.extend(layout.assumptions());
+    out.extend(audit.not_known.iter().cloned());
     let protected: Vec<String> = layout
         .listeners
         .iter()

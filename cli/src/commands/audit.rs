@@ -16,7 +16,12 @@ pub(super) fn run(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<i32, Error> {
-    let audit = audit_with(layout, &input.certificates, &input.virtual_services.items);
+    let audit = audit_with(
+        layout,
+        &input.certificates,
+        &input.virtual_services.items,
+        &input.envoy_gateway.traffic_policies,
+    );
     let not_known = not_known(&audit, layout, &input.left_out);
     // The report says these itself.
     let notes: Vec<String> = notes

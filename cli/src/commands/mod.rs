@@ -10,6 +10,7 @@ mod plugin_config;
 
 use crate::error::Error;
 use crate::input::Input;
+use crate::model::envoy_gateway::NameScheme;
 use crate::model::labels::{Labels, parse_labels};
 use crate::model::layout::Layout;
 use crate::model::placement::place;
@@ -84,6 +85,7 @@ struct InputArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("manifest").args(["wasmplugin", "envoy_gateway"])))]
 struct PluginConfigArgs {
     /// The filter's mode.
     #[arg(long, value_parser = mode_parser(), default_value_t = Mode::Strict)]
@@ -103,25 +105,36 @@ struct PluginConfigArgs {
     /// Print a complete WasmPlugin manifest (YAML) instead of the configuration alone.
     #[arg(long, conflicts_with = "check")]
     wasmplugin: bool,
-    /// Where gateways pull the module from (oci://..., https://...), for --wasmplugin.
-    #[arg(long, requires = "wasmplugin")]
+    /// Print the Envoy Gateway resources instead (on an Envoy Gateway Gateway):
+    /// EnvoyExtensionPolicy, ClientTrafficPolicy (h2) and EnvoyPatchPolicy (YAML).
+    #[arg(long, conflicts_with = "check")]
+    envoy_gateway: bool,
+    /// Envoy Gateway's xDS names (its runtime flag XDSNameSchemeV2), for the
+    /// EnvoyPatchPolicy's listener name.
+    #[arg(long, value_enum, default_value_t, requires = "envoy_gateway")]
+    xds_name_scheme: NameScheme,
+    /// Where gateways pull the module from (oci://..., https://...), for --wasmplugin and
+    /// --envoy-gateway.
+    #[arg(long, requires = "manifest")]
     url: Option<String>,
     /// Write the example URL oci://registry.example.com/sni-guard:0.1.0, which no gateway can pull.
-    #[arg(long, requires = "wasmplugin", conflicts_with = "url")]
+    #[arg(long, requires = "manifest", conflicts_with = "url")]
     placeholder_url: bool,
-    /// The WasmPlugin's name (default: sni-guard-<selector values>-<port>, or sni-guard-<gateway>).
-    #[arg(long, requires = "wasmplugin")]
+    /// The WasmPlugin's name (default: sni-guard-<selector values>-<port>, or
+    /// sni-guard-<gateway>); the Envoy Gateway policies' (default: sni-guard-<port>).
+    #[arg(long, requires = "manifest")]
     name: Option<String>,
-    /// The WasmPlugin's namespace (default: the workload's, else istio-system).
-    #[arg(long, requires = "wasmplugin")]
+    /// The WasmPlugin's namespace (default: the workload's, else istio-system); Envoy
+    /// Gateway's policies are always in their Gateway's.
+    #[arg(long, requires = "manifest")]
     namespace: Option<String>,
     /// The module's SHA-256 (https) or the image's digest (oci), checked by the gateway.
-    #[arg(long, requires = "wasmplugin")]
+    #[arg(long, requires = "manifest")]
     sha256: Option<String>,
-    /// What the gateway does when the module cannot load.
-    /// Default: FAIL_CLOSE when a server in the table asks for client certificates, else
-    /// FAIL_OPEN.
-    #[arg(long, value_enum, requires = "wasmplugin")]
+    /// What the gateway does when the module cannot load (--envoy-gateway: FAIL_OPEN is
+    /// failOpen: true). Default: FAIL_CLOSE when a server in the table asks for client
+    /// certificates, else FAIL_OPEN.
+    #[arg(long, value_enum, requires = "manifest")]
     fail_strategy: Option<FailStrategy>,
     /// The port Envoy listens on for --port, when the gateway Service is not in the input.
     #[arg(long, value_name = "PORT", requires = "wasmplugin")]
@@ -206,7 +219,14 @@ pub fn run(
         Command::Audit { format, .. } => {
             audit::run(&layout, &input, *format, notes, stdout, stderr)
         }
-        Command::PluginConfig(args) => plugin_config::run(&layout, args, notes, stdout, stderr),
+        Command::PluginConfig(args) => plugin_config::run(
+            &layout,
+            &input.envoy_gateway.traffic_policies,
+            args,
+            notes,
+            stdout,
+            stderr,
+        ),
         Command::Merge {
             format,
             no_virtual_services,

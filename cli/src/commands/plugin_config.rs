@@ -2,10 +2,12 @@
 
 use super::{EXIT_FOUND, EXIT_OK, PluginConfigArgs, print_notes};
 use crate::audit::bypass::asks_for_client_certificates;
-use crate::error::{Error, LiveError};
+use crate::error::{Error, LiveError, WasmPluginError};
+use crate::model::envoy_gateway::policies::TrafficPolicy;
 use crate::model::layout::{Layout, Listener};
 use crate::output::text::count;
 use crate::plugin::drift::{Live, differences, read_live};
+use crate::plugin::envoy_gateway;
 use crate::plugin::select::{Selection, choose, plugin_config_flags};
 use crate::plugin::wasmplugin::{FailStrategy, Options, wasm_plugin};
 use crate::plugin::{PluginConfig, plugin_config};
@@ -14,6 +16,7 @@ use std::path::Path;
 
 pub(super) fn run(
     layout: &Layout<'_>,
+    traffic_policies: &[TrafficPolicy],
     args: &PluginConfigArgs,
     notes: Vec<String>,
     stdout: &mut dyn Write,
@@ -44,8 +47,12 @@ pub(super) fn run(
     if let Some(live) = &live {
         return drift(layout, listener, &name, live, &config, stdout, stderr);
     }
-    let text = if args.wasmplugin {
-        manifest(layout, listener, args, &selection, &config, stderr)?
+    let text = if args.wasmplugin || args.envoy_gateway {
+        check_controller(listener, args)?;
+        match args.envoy_gateway {
+            true => envoy_gateway(listener, args, traffic_policies, &config, stderr)?,
+            false => manifest(layout, listener, args, &selection, &config, stderr)?,
+        }
     } else {
         let json = serde_json::to_string_pretty(&config).map_err(std::io::Error::other)?;
         format!("{json}\n")
@@ -57,6 +64,61 @@ pub(super) fn run(
     )?;
     stdout.write_all(text.as_bytes())?;
     Ok(EXIT_OK)
+}
+
+/// A WasmPlugin is istiod's; Envoy Gateway's fleets take its own policies.
+fn check_controller(listener: &Listener<'_>, args: &PluginConfigArgs) -> Result<(), Error> {
+    let name = listener.describe().to_string();
+    match (listener.workload.fleet.is_some(), args.envoy_gateway) {
+        (true, false) => Err(WasmPluginError::WrongController {
+            listener: name,
+            by: "Envoy Gateway",
+            instead: "it does not read WasmPlugins; --envoy-gateway writes its own resources",
+        }
+        .into()),
+        (false, true) => Err(WasmPluginError::WrongController {
+            listener: name,
+            by: "istiod",
+            instead: "--envoy-gateway is for Gateways of an Envoy Gateway class; --wasmplugin writes istiod's",
+        }
+        .into()),
+        _ => Ok(()),
+    }
+}
+
+/// `--envoy-gateway`: the policies' YAML; its notes go to stderr.
+fn envoy_gateway(
+    listener: &Listener<'_>,
+    args: &PluginConfigArgs,
+    traffic_policies: &[TrafficPolicy],
+    config: &PluginConfig,
+    stderr: &mut dyn Write,
+) -> Result<String, Error> {
+    let (fail_strategy, why) = fail_strategy(listener, args.fail_strategy);
+    let fail_open = fail_strategy == FailStrategy::FailOpen;
+    if why.is_some() {
+        let said = match fail_open {
+            true => {
+                "warning: failOpen true although a server in the table asks for client certificates: whenever the module cannot load or crashes, its hosts are served on the other listeners' connections without the certificate check"
+            }
+            false => {
+                "note: failOpen false: a server in the table asks for client certificates; with failOpen true a module that cannot load would let its hosts be served on the other listeners' connections without the check (--fail-strategy FAIL_OPEN chooses that anyway)"
+            }
+        };
+        writeln!(stderr, "sni-guard: {said}")?;
+    }
+    let options = envoy_gateway::Options {
+        name: args.name.clone(),
+        namespace: args.namespace.clone(),
+        url: args.url.clone(),
+        placeholder: args.placeholder_url,
+        sha256: args.sha256.clone(),
+        fail_open,
+        scheme: args.xds_name_scheme,
+    };
+    let (yaml, notes) = envoy_gateway::manifests(config, listener, traffic_policies, &options)?;
+    print_notes(&notes, stderr)?;
+    Ok(yaml)
 }
 
 /// `--check`'s live WasmPlugin.

@@ -71,9 +71,12 @@ pub enum ServerProblem {
 #[derive(Debug, Error)]
 pub enum WasmPluginError {
     #[error(
-        "--wasmplugin needs --url: where the gateways pull the module from (oci://REGISTRY/sni-guard:TAG, https://.../sni_guard.wasm; envoyfilter/README.md shows how to publish it). --placeholder-url writes {placeholder}, which no gateway can pull, for review only"
+        "{flag} needs --url: where the gateways pull the module from (oci://REGISTRY/sni-guard:TAG, https://.../sni_guard.wasm; envoyfilter/README.md shows how to publish it). --placeholder-url writes {placeholder}, which no gateway can pull, for review only"
     )]
-    NoUrl { placeholder: &'static str },
+    NoUrl {
+        flag: &'static str,
+        placeholder: &'static str,
+    },
     /// A flag's value refused: `--sha256 "abc": expected 64 lower-case hex digits`.
     #[error("{flag} {value:?}: {expected}")]
     Flag {
@@ -97,6 +100,15 @@ pub enum WasmPluginError {
         "the WasmPlugin needs a port match (the workload has HTTPS servers on other ports too), and {0}: give the Service in the input (kubectl get svc -n NAMESPACE NAME -o yaml) or --listener-port"
     )]
     NoPortMatch(#[source] crate::error::PortUnknown),
+    #[error("the listener has no HTTPS filter chain for sni-guard to run on")]
+    NoHttps,
+    /// `--wasmplugin` on Envoy Gateway's listener, or `--envoy-gateway` on istiod's.
+    #[error("{listener} is programmed by {by}: {instead}")]
+    WrongController {
+        listener: String,
+        by: &'static str,
+        instead: &'static str,
+    },
     #[error("{0}")]
     Yaml(#[from] yaml_serde::Error),
 }

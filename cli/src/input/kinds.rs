@@ -4,9 +4,10 @@
 
 use super::{Input, Resource};
 use crate::error::FieldError;
+use crate::model::envoy_gateway::policies::{EnvoyProxy, TrafficPolicy};
 use crate::model::gateway::{Gateway, Source};
 use crate::model::grants::ReferenceGrant;
-use crate::model::kube::Metadata;
+use crate::model::kube::{DEFAULT_NAMESPACE, Metadata};
 use crate::model::workload::{PodTemplate, Service};
 use crate::model::{gateway_api, istio, kube};
 use serde::Deserialize;
@@ -29,6 +30,19 @@ struct GatewayClass {
 #[serde(rename_all = "camelCase")]
 struct GatewayClassSpec {
     controller_name: String,
+    #[serde(default)]
+    parameters_ref: Option<ParametersRef>,
+}
+
+#[derive(Deserialize)]
+struct ParametersRef {
+    #[serde(default)]
+    group: String,
+    #[serde(default)]
+    kind: String,
+    name: String,
+    #[serde(default)]
+    namespace: Option<String>,
 }
 
 impl Input {
@@ -55,6 +69,13 @@ impl Input {
                 _ if listener_set => gateway_api::listener_set(kind, value, source)
                     .map(|set| self.gateway(set, &what)),
                 ("gateway.networking.k8s.io", "GatewayClass") => self.class(&value, source),
+                ("gateway.envoyproxy.io", "ClientTrafficPolicy") => {
+                    TrafficPolicy::read(&value).map(|p| self.envoy_gateway.traffic_policies.push(p))
+                }
+                ("gateway.envoyproxy.io", "EnvoyProxy") => EnvoyProxy::read(&value).map(|p| {
+                    self.classes
+                        .add_proxy(p.namespace, p.name, p.merge_gateways);
+                }),
                 ("gateway.networking.k8s.io", "ReferenceGrant") => {
                     ReferenceGrant::read(&value).map(|g| self.grants.push(g))
                 }
@@ -81,7 +102,15 @@ impl Input {
     fn class(&mut self, value: &Value, source: Source) -> Result<(), FieldError> {
         let class = kube::read::<GatewayClass>(value)?;
         let (name, controller) = (class.metadata.name, class.spec.controller_name);
-        self.classes.add(name, controller, source);
+        let parameters = class
+            .spec
+            .parameters_ref
+            .filter(|p| p.group == "gateway.envoyproxy.io" && p.kind == "EnvoyProxy")
+            .map(|p| {
+                let namespace = p.namespace.unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
+                (namespace, p.name)
+            });
+        self.classes.add_with(name, controller, source, parameters);
         Ok(())
     }
 

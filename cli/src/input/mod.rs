@@ -10,6 +10,7 @@ mod kinds;
 
 use crate::model::certs::Certificates;
 use crate::model::classes::GatewayClasses;
+use crate::model::envoy_gateway::policies::EnvoyGatewayInput;
 use crate::model::gateway::{Gateway, Source};
 use crate::model::workload::{PodTemplate, Service};
 use documents::kind_of;
@@ -27,6 +28,8 @@ pub struct Input {
     /// Gateways of both APIs, and Gateway API ListenerSets.
     pub gateways: Keyed<Gateway>,
     pub classes: GatewayClasses,
+    /// Envoy Gateway's ClientTrafficPolicies and EnvoyProxies.
+    pub envoy_gateway: EnvoyGatewayInput,
     pub grants: Vec<crate::model::grants::ReferenceGrant>,
     pub virtual_services: Keyed<Resource>,
     pub templates: Keyed<PodTemplate>,

@@ -1,8 +1,9 @@
 //! Which controller programs a Gateway API Gateway: its `GatewayClass`'s `controllerName`,
 //! from the input, or from the classes Istio creates itself. Only Gateways whose controller
-//! is Istio's gateway controller become filter chains on an Istio gateway; any other is said
-//! and left unaudited.
+//! is Istio's gateway controller become filter chains on an Istio gateway, and those of Envoy
+//! Gateway's on its own Envoy fleets; any other is said and left unaudited.
 
+use crate::model::envoy_gateway;
 use crate::model::gateway::Source;
 use std::collections::HashMap;
 
@@ -31,11 +32,7 @@ const BUILT_IN: [(&str, &str, Option<&str>); 4] = [
 ];
 
 /// Controllers of other implementations, by name, to say who programs a Gateway.
-const OTHERS: [(&str, &str); 5] = [
-    (
-        "gateway.envoyproxy.io/gatewayclass-controller",
-        "Envoy Gateway",
-    ),
+const OTHERS: [(&str, &str); 4] = [
     ("projectcontour.io/gateway-controller", "Contour"),
     (
         "gateway.nginx.org/nginx-gateway-controller",
@@ -48,7 +45,17 @@ const OTHERS: [(&str, &str); 5] = [
 /// The GatewayClasses of the input.
 #[derive(Debug, Default)]
 pub struct GatewayClasses {
-    given: HashMap<String, (String, Source)>,
+    given: HashMap<String, Class>,
+    /// Envoy Gateway's EnvoyProxies by (namespace, name): whether each merges Gateways.
+    proxies: HashMap<(String, String), bool>,
+}
+
+#[derive(Debug)]
+struct Class {
+    controller: String,
+    source: Source,
+    /// `spec.parametersRef` naming an Envoy Gateway `EnvoyProxy`: (namespace, name).
+    parameters: Option<(String, String)>,
 }
 
 /// What programs a class, and whether the audit can model it.
@@ -56,6 +63,10 @@ pub struct GatewayClasses {
 pub enum Programmed {
     /// Istio's gateway controller: audited.
     Istio,
+    /// Envoy Gateway's controller: audited as it builds its fleets, one per Gateway or, with
+    /// `merged` (the class's EnvoyProxy sets `mergeGateways`), one per class; `note` says
+    /// what is taken to be so.
+    EnvoyGateway { merged: bool, note: Option<String> },
     /// Another controller (or an Istio one that makes no ingress filter chains): why not.
     Elsewhere(String),
     /// No GatewayClass of this name in the input, and not one Istio creates.
@@ -64,15 +75,58 @@ pub enum Programmed {
 
 impl GatewayClasses {
     pub fn add(&mut self, name: String, controller: String, source: Source) {
-        self.given.insert(name, (controller, source));
+        self.add_with(name, controller, source, None);
+    }
+
+    /// [`Self::add`], with the EnvoyProxy its `parametersRef` names.
+    pub fn add_with(
+        &mut self,
+        name: String,
+        controller: String,
+        source: Source,
+        parameters: Option<(String, String)>,
+    ) {
+        let class = Class {
+            controller,
+            source,
+            parameters,
+        };
+        self.given.insert(name, class);
+    }
+
+    /// Adds an Envoy Gateway EnvoyProxy.
+    pub fn add_proxy(&mut self, namespace: String, name: String, merge_gateways: bool) {
+        self.proxies.insert((namespace, name), merge_gateways);
+    }
+
+    fn envoy_gateway(&self, class: &str, parameters: Option<&(String, String)>) -> Programmed {
+        let Some(key) = parameters else {
+            return Programmed::EnvoyGateway {
+                merged: false,
+                note: None,
+            };
+        };
+        match self.proxies.get(key) {
+            Some(&merged) => Programmed::EnvoyGateway { merged, note: None },
+            None => Programmed::EnvoyGateway {
+                merged: false,
+                note: Some(format!(
+                    "GatewayClass {class} takes its settings from EnvoyProxy {}/{}, which is not in the input: its Gateways are taken to have an Envoy fleet each (spec.mergeGateways unset); give it (kubectl get envoyproxy -n {} {} -o yaml)",
+                    key.0, key.1, key.0, key.1
+                )),
+            },
+        }
     }
 
     /// Who programs Gateways of `class`.
     pub fn programmed(&self, class: &str) -> Programmed {
         let (controller, from) = match self.given.get(class) {
-            Some((controller, source)) => (
-                controller.as_str(),
-                format!("GatewayClass {class} ({source})"),
+            Some(given) if given.controller == envoy_gateway::CONTROLLER => {
+                return self.envoy_gateway(class, given.parameters.as_ref());
+            }
+            Some(given) => (
+                given.controller.as_str(),
+                format!("GatewayClass {class} ({})", given.source),
             ),
             None => match BUILT_IN.iter().find(|(name, ..)| *name == class) {
                 Some((_, controller, _)) => {
@@ -125,13 +179,40 @@ mod tests {
             "gateway.envoyproxy.io/gatewayclass-controller".into(),
             Source::default(),
         );
-        let Programmed::Elsewhere(why) = classes.programmed("eg") else {
-            panic!("eg is Envoy Gateway's");
-        };
-        assert!(
-            why.contains("programmed by Envoy Gateway, not Istio"),
-            "{why}"
+        assert_eq!(
+            classes.programmed("eg"),
+            Programmed::EnvoyGateway {
+                merged: false,
+                note: None
+            }
         );
+        let proxy = Some(("envoy-gateway-system".to_owned(), "merged".to_owned()));
+        classes.add_with(
+            "merged".into(),
+            "gateway.envoyproxy.io/gatewayclass-controller".into(),
+            Source::default(),
+            proxy,
+        );
+        assert!(
+            matches!(classes.programmed("merged"), Programmed::EnvoyGateway { merged: false, note: Some(n) } if n.contains("EnvoyProxy envoy-gateway-system/merged, which is not in the input"))
+        );
+        classes.add_proxy("envoy-gateway-system".into(), "merged".into(), true);
+        assert_eq!(
+            classes.programmed("merged"),
+            Programmed::EnvoyGateway {
+                merged: true,
+                note: None
+            }
+        );
+        classes.add(
+            "contour".into(),
+            "projectcontour.io/gateway-controller".into(),
+            Source::default(),
+        );
+        let Programmed::Elsewhere(why) = classes.programmed("contour") else {
+            panic!("contour is Contour's");
+        };
+        assert!(why.contains("programmed by Contour, not Istio"), "{why}");
         classes.add("custom".into(), ISTIO_CONTROLLER.into(), Source::default());
         assert_eq!(classes.programmed("custom"), Programmed::Istio);
         classes.add(

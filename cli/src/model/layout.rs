@@ -4,6 +4,7 @@
 
 use crate::error::PortUnknown;
 pub use crate::model::chain::{ChainRef, gateway_ids};
+use crate::model::envoy_gateway;
 use crate::model::gateway::{ChainKind, Gateway};
 use crate::model::istiod::{self, Dropped};
 use crate::model::labels::GATEWAY_NAME_LABEL;
@@ -83,6 +84,10 @@ impl<'g> Layout<'g> {
         let listeners = by_key
             .into_values()
             .map(|mut listener| {
+                // Envoy Gateway refuses a repeated (port, hostname) itself (CEL, Conflicted).
+                if listener.workload.fleet.is_some() {
+                    return listener;
+                }
                 let (kept, dropped) = istiod::merge(std::mem::take(&mut listener.chains));
                 listener.chains = kept;
                 listener.dropped = dropped;
@@ -156,6 +161,15 @@ impl Listener<'_> {
     /// when no Service in front of the pods has it.
     pub fn envoy_port(&self) -> Result<(u32, String), PortUnknown> {
         let port = self.port;
+        if self.workload.fleet.is_some() {
+            let bound = envoy_gateway::container_port(port);
+            return Ok((
+                bound,
+                format!(
+                    "Envoy Gateway binds listener port {port} to container port {bound} (ports below 1024 move up by 10000; EnvoyProxy useListenerPortAsContainerPort keeps them)"
+                ),
+            ));
+        }
         for service in &self.services {
             if let Some(p) = service.ports.iter().find(|p| p.port == port) {
                 return match p.target {

@@ -5,6 +5,7 @@
 pub mod certs;
 pub mod chain;
 pub mod classes;
+pub mod envoy_gateway;
 pub mod first_seen;
 pub mod gateway;
 pub mod gateway_api;

@@ -10,6 +10,7 @@
 
 use crate::error::AddressNotService;
 use crate::model::classes::{GatewayClasses, Programmed};
+use crate::model::envoy_gateway::Fleet;
 use crate::model::gateway::{AllowedListeners, Api, Gateway};
 use crate::model::labels::{GATEWAY_NAME_LABEL, Labels, labels, selects, show_labels};
 use crate::model::listener_sets::attach;
@@ -124,7 +125,23 @@ impl Builder<'_> {
             namespace: Some(namespace.to_owned()),
             labels: selector.clone(),
             assumed: Some(why),
+            fleet: None,
         })]
+    }
+
+    /// The Envoy Gateway fleet a Gateway lands on: its own, or its class's when merged.
+    fn envoy_gateway(&mut self, gw: &Gateway, merged: bool) -> usize {
+        let fleet = Fleet {
+            class: gw.class.clone(),
+            merged,
+        };
+        self.add(Workload {
+            name: fleet.name(gw),
+            namespace: None,
+            labels: fleet.labels(gw),
+            assumed: None,
+            fleet: Some(fleet),
+        })
     }
 
     fn default_ingress(&mut self) -> Vec<usize> {
@@ -186,6 +203,7 @@ impl Builder<'_> {
                         "the Service (named by {}) and its pods are not in the input",
                         gw.title()
                     )),
+                    fleet: None,
                 })],
             };
             landing.extend(found);
@@ -225,6 +243,7 @@ pub fn place(
     let given = !b.workloads.is_empty();
     let mut landing = vec![Vec::new(); gateways.len()];
     let mut unplaced = Vec::new();
+    let mut eg_notes = Vec::new();
     for (g, (gw, slot)) in gateways.iter().zip(&mut landing).enumerate() {
         if gw.api != Api::GatewayApi || gw.listener_set.is_some() {
             continue;
@@ -234,10 +253,18 @@ pub fn place(
                 Ok(found) => *slot = found,
                 Err(why) => unplaced.push((g, why.to_string())),
             },
+            Programmed::EnvoyGateway { merged, note } => {
+                *slot = vec![b.envoy_gateway(gw, merged)];
+                eg_notes.extend(note);
+            }
             Programmed::Elsewhere(why) | Programmed::Unknown(why) => unplaced.push((g, why)),
         }
     }
-    let notes = attach_listener_sets(gateways, &mut landing, &mut unplaced);
+    let mut notes = attach_listener_sets(gateways, &mut landing, &mut unplaced);
+    experimental_sets_on_fleets(gateways, &b.workloads, &mut landing, &mut unplaced);
+    eg_notes.sort();
+    eg_notes.dedup();
+    notes.extend(eg_notes);
     if !given && gateways.iter().any(|g| g.api == Api::Istio) {
         assume_workloads(&mut b, gateways, selectors);
     }
@@ -266,6 +293,7 @@ fn given_workloads<'g>(
             namespace: None,
             labels: labels.clone(),
             assumed: None,
+            fleet: None,
         });
     }
     let selectors: BTreeSet<&Labels> = gateways
@@ -301,6 +329,7 @@ fn given_workloads<'g>(
                 namespace: Some(t.namespace.clone()),
                 labels: t.labels.clone(),
                 assumed: None,
+                fleet: None,
             });
         }
     }
@@ -335,6 +364,35 @@ fn attach_listener_sets(
     notes
 }
 
+/// Envoy Gateway v1.9 watches the standard `ListenerSet` only (`controller.go`): an
+/// experimental `XListenerSet` on one of its Gateways attaches to nothing.
+fn experimental_sets_on_fleets(
+    gateways: &[Gateway],
+    workloads: &[Workload],
+    landing: &mut [Vec<usize>],
+    unplaced: &mut Vec<(usize, String)>,
+) {
+    for (g, gw) in gateways.iter().enumerate() {
+        let experimental = gw
+            .listener_set
+            .as_ref()
+            .is_some_and(|of| of.kind == "XListenerSet");
+        let Some(slot) = landing.get_mut(g) else {
+            continue;
+        };
+        let on_fleet = slot
+            .iter()
+            .any(|&w| workloads.get(w).is_some_and(|w| w.fleet.is_some()));
+        if experimental && on_fleet {
+            slot.clear();
+            unplaced.push((
+                g,
+                "its parent is programmed by Envoy Gateway, which since v1.8 reads gateway.networking.k8s.io/v1 ListenerSet and not the experimental XListenerSet: none of its listeners is served".to_owned(),
+            ));
+        }
+    }
+}
+
 /// No workload given: Istio's default ingress gateway, and pods of their own for each
 /// selector that selects none of it.
 fn assume_workloads(b: &mut Builder<'_>, gateways: &[Gateway], selectors: BTreeSet<&Labels>) {
@@ -356,6 +414,7 @@ fn assume_workloads(b: &mut Builder<'_>, gateways: &[Gateway], selectors: BTreeS
                 assumed: Some(format!(
                     "the selector of Gateway {owner} does not select Istio's default ingress gateway"
                 )),
+                fleet: None,
             });
         }
     }
@@ -375,9 +434,14 @@ fn place_istio(
         .zip(landing.iter_mut())
         .filter(|((_, g), _)| g.api == Api::Istio)
     {
+        // istiod programs none of Envoy Gateway's fleets.
         let found = by_selector
             .entry(&gw.selector)
-            .or_insert_with(|| b.select(&gw.selector))
+            .or_insert_with(|| {
+                let mut found = b.select(&gw.selector);
+                found.retain(|&w| b.workloads.get(w).is_some_and(|w| w.fleet.is_none()));
+                found
+            })
             .clone();
         if found.is_empty() {
             unplaced.push((

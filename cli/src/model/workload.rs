@@ -3,6 +3,7 @@
 //! in front of them (Gateway API manual deployments, and the port Envoy listens on).
 
 use crate::error::FieldError;
+use crate::model::envoy_gateway::Fleet;
 use crate::model::gateway::Source;
 use crate::model::kube::{Metadata, read};
 use crate::model::labels::{GATEWAY_NAME_LABEL, Labels, selects, show_labels};
@@ -20,6 +21,8 @@ pub struct Workload {
     pub labels: Labels,
     /// Why the workload is assumed rather than read; `None` when it was given.
     pub assumed: Option<String>,
+    /// Envoy Gateway's fleet, when Envoy Gateway (not istiod) programs it.
+    pub fleet: Option<Fleet>,
 }
 
 impl Workload {

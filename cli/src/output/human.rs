@@ -83,6 +83,15 @@ pub fn report(audit: &Audit<'_>, layout: &Layout<'_>, not_known: &[String]) -> S
                 out.push_str("  dropped:\n");
                 out.push_str(&chain_line(&dropped.chain));
             }
+            Finding::Http2Off { chains, .. } => {
+                out.push_str(&format!(
+                    "HTTP/2 OFF: Envoy Gateway offers only http/1.1 on {} on {listener}\n",
+                    count(chains.len(), "filter chain")
+                ));
+                chains
+                    .iter()
+                    .for_each(|(c, _)| out.push_str(&chain_line(c)));
+            }
             Finding::UncoveredHost { uncovered, .. } => {
                 out.push_str(&format!(
                     "CONFLICT: host not named by its own certificate on {listener}\n"

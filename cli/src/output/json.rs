@@ -3,6 +3,7 @@
 
 use crate::audit::certificates::kubectl_command;
 use crate::audit::{Audit, Finding, fix, why};
+use crate::model::envoy_gateway::alpn::Alpn;
 use crate::model::gateway::{Api, Credential, Gateway};
 use crate::model::labels::Labels;
 use crate::model::layout::{ChainRef, Layout};
@@ -41,7 +42,11 @@ pub fn report(
             .enumerate()
             .filter(|(w, _)| layout.listeners.iter().any(|l| l.workload_index == *w))
             .map(|(_, w)| {
-                json!({"name": w.name, "namespace": w.namespace, "labels": w.labels, "assumed": w.assumed})
+                let controller = match w.fleet {
+                    Some(_) => "envoy-gateway",
+                    None => "istio",
+                };
+                json!({"name": w.name, "namespace": w.namespace, "labels": w.labels, "assumed": w.assumed, "controller": controller})
             })
             .collect(),
         summary: Summary {
@@ -117,6 +122,9 @@ struct Conflict<'a> {
     virtual_services: Option<&'a [String]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     not_known: Option<&'a str>,
+    /// http2_off: each chain's ALPN, and the certificate names that overlap.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    alpn: Option<Vec<Value>>,
     servers: Vec<Value>,
     why: String,
     fix: String,
@@ -144,6 +152,7 @@ fn conflict<'a>(finding: &'a Finding<'_>, layout: &'a Layout<'_>) -> Conflict<'a
         protected: None,
         virtual_services: None,
         not_known: None,
+        alpn: None,
         servers: finding.chains().iter().map(server).collect(),
         why: why(finding),
         fix: fix(finding, layout),
@@ -181,6 +190,24 @@ fn conflict<'a>(finding: &'a Finding<'_>, layout: &'a Layout<'_>) -> Conflict<'a
             c.covered_by = Some(json!({"evidence": bypass.covered_by}));
             c.virtual_services = Some(&bypass.served_by);
             c.not_known = bypass.not_known.as_deref();
+        }
+        Finding::Http2Off { chains, .. } => {
+            c.alpn = Some(
+                chains
+                    .iter()
+                    .map(|(chain, alpn)| {
+                        let overlap = match alpn {
+                            Alpn::Downgraded {
+                                san,
+                                other_san,
+                                other,
+                            } => json!({"san": san, "other_san": other_san, "other": other}),
+                            _ => Value::Null,
+                        };
+                        json!({"server": server(chain), "protocols": alpn.protocols(), "overlap": overlap})
+                    })
+                    .collect(),
+            );
         }
         Finding::UncoveredHost { uncovered, .. } => {
             c.hosts = Some(&uncovered.hosts);

@@ -4,6 +4,7 @@
 //! picks servers exactly as Envoy picks filter chains.
 
 pub mod drift;
+pub mod envoy_gateway;
 pub mod select;
 pub mod wasmplugin;
 

@@ -59,6 +59,7 @@ pub fn wasm_plugin(
         (None, true) => PLACEHOLDER_URL.to_owned(),
         (None, false) => {
             return Err(WasmPluginError::NoUrl {
+                flag: "--wasmplugin",
                 placeholder: PLACEHOLDER_URL,
             });
         }
@@ -237,7 +238,7 @@ fn port_match(
     }
 }
 
-fn check_url(url: &str) -> Result<String, WasmPluginError> {
+pub(crate) fn check_url(url: &str) -> Result<String, WasmPluginError> {
     let scheme = url.split_once("://").map(|(s, _)| s);
     match scheme {
         Some("oci" | "https" | "http" | "file") => Ok(url.to_owned()),
@@ -250,7 +251,7 @@ fn check_url(url: &str) -> Result<String, WasmPluginError> {
 }
 
 /// A DNS-1123 name from `text`: lower case, `a-z0-9-`, at most 63 characters.
-fn dns_name(text: &str) -> String {
+pub(crate) fn dns_name(text: &str) -> String {
     let mut name = String::new();
     for c in text.chars() {
         let c = c.to_ascii_lowercase();
@@ -264,7 +265,7 @@ fn dns_name(text: &str) -> String {
     name.trim_matches('-').to_owned()
 }
 
-fn check_name(name: &str) -> Result<(), WasmPluginError> {
+pub(crate) fn check_name(name: &str) -> Result<(), WasmPluginError> {
     if name.is_empty() || dns_name(name) != name {
         return Err(WasmPluginError::Flag {
             flag: "--name",
