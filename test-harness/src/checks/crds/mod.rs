@@ -121,6 +121,42 @@ pub fn gateway_api(test: &str) -> Option<&'static Crds> {
     )
 }
 
+/// Names the folder of Envoy Gateway's CRD schemas (default: `../shared/envoy-gateway-crds`).
+pub const ENVOY_GATEWAY_DIR_VAR: &str = "SNI_GUARD_ENVOY_GATEWAY_CRDS";
+
+/// The kinds the Envoy Gateway folder must hold.
+const ENVOY_GATEWAY_KINDS: [(&str, &str); 2] = [
+    ("gateway.envoyproxy.io", "EnvoyExtensionPolicy"),
+    ("gateway.envoyproxy.io", "ClientTrafficPolicy"),
+];
+
+/// Envoy Gateway v1.9.0's CRDs (`EnvoyExtensionPolicy`, `ClientTrafficPolicy`), as
+/// [`istio`] loads Istio's, from `$SNI_GUARD_ENVOY_GATEWAY_CRDS` or
+/// `../shared/envoy-gateway-crds`.
+pub fn envoy_gateway(test: &str) -> Option<&'static Crds> {
+    static CRDS: OnceLock<Option<Crds>> = OnceLock::new();
+    shared(
+        test,
+        &CRDS,
+        ENVOY_GATEWAY_DIR_VAR,
+        "envoy-gateway-crds",
+        &ENVOY_GATEWAY_KINDS,
+        "Envoy Gateway's",
+    )
+}
+
+/// Envoy Gateway v1.9.0's `EnvoyPatchPolicy` CRD, kept in this repository
+/// (`test-harness/crds/envoy-gateway-v1.9.0/`, source in its README): the shared folder
+/// does not hold it.
+pub fn envoy_patch_policy() -> &'static Crds {
+    static CRDS: OnceLock<Crds> = OnceLock::new();
+    CRDS.get_or_init(|| {
+        let dir = paths::workspace_root().join("test-harness/crds/envoy-gateway-v1.9.0");
+        Crds::load_kinds(&dir, &[("gateway.envoyproxy.io", "EnvoyPatchPolicy")])
+            .unwrap_or_else(|e| panic!("{e}"))
+    })
+}
+
 fn shared<'a>(
     test: &str,
     cell: &'a OnceLock<Option<Crds>>,

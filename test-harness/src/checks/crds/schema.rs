@@ -10,8 +10,9 @@ use serde_json::{Map, Value};
 use std::collections::HashSet;
 
 /// The keywords of the API server's structural schemas this validator knows the meaning of.
-/// `uniqueItems`, `$ref`, `allOf` and the like are not allowed there, so a schema holding one
-/// is refused rather than half-checked.
+/// `uniqueItems`, `$ref` and the like are not allowed there, so a schema holding one is refused
+/// rather than half-checked. (`allOf` and `minProperties` are: Envoy Gateway's schemas use
+/// them; the `jsonschema` crate checks both.)
 const KEYWORDS: &[&str] = &[
     "description",
     "default",
@@ -29,10 +30,12 @@ const KEYWORDS: &[&str] = &[
     "minItems",
     "maxItems",
     "maxProperties",
+    "minProperties",
     "additionalProperties",
     "nullable",
     "oneOf",
     "anyOf",
+    "allOf",
     "not",
     "x-kubernetes-preserve-unknown-fields",
     "x-kubernetes-int-or-string",
@@ -127,7 +130,7 @@ fn audit(schema: &Value, path: &str, unknown: &mut Vec<String>) {
             ("additionalProperties", sub @ Value::Object(_)) => {
                 audit(sub, &child(path, "*"), unknown)
             }
-            ("oneOf" | "anyOf", Value::Array(options)) => {
+            ("oneOf" | "anyOf" | "allOf", Value::Array(options)) => {
                 for (i, sub) in options.iter().enumerate() {
                     audit(sub, &format!("{path}[{keyword} {i}]"), unknown);
                 }

@@ -1,0 +1,241 @@
+//! The CLI on Envoy Gateway's own translator tests (`tests/corpus/envoy-gateway/`, copied
+//! from envoyproxy/gateway v1.9.0 `internal/gatewayapi/testdata/`, sources in the corpus
+//! README): the listeners on which the audit says Envoy Gateway offers only http/1.1 are
+//! exactly those its golden output marks `OverlappingTLSConfig` / `OverlappingCertificates`;
+//! and `plugin-config --envoy-gateway` writes resources Envoy Gateway's CRD schemas accept.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)] // test helpers may fail loudly
+
+mod common;
+
+use common::{TempDir, documents, sni_guard};
+use serde_json::{Value, json};
+use sni_guard_harness::checks::crds;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+const CASES: [&str; 5] = [
+    "gateway-with-multiple-https-listeners-with-overlapping-certs",
+    "gateway-with-multiple-https-listeners-with-overlapping-hostnames-and-certs",
+    "gateway-with-multiple-https-listeners-with-overlapping-hostnames",
+    "gateway-with-multiple-https-listeners-with-overlapping-hostnames-and-certs-merged-gateways",
+    "gateway-with-multiple-https-listeners-with-overlapping-hostnames-merged-gateways",
+];
+
+/// The class Envoy Gateway's translator tests give their Gateways.
+const CLASS: &str = "envoy-gateway-class";
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/envoy-gateway")
+}
+
+fn read(case: &str, side: &str) -> Value {
+    let text = std::fs::read_to_string(corpus().join(format!("{case}.{side}.yaml"))).unwrap();
+    yaml_serde::from_str(&text).unwrap()
+}
+
+/// A translator test's input as the cluster holds it: each listed resource, the class (with
+/// the EnvoyProxy the test gives it, `envoyProxyForGatewayClass`), as YAML documents.
+fn cluster(input: &Value) -> Vec<Value> {
+    let mut class = json!({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass",
+        "metadata": {"name": CLASS},
+        "spec": {"controllerName": "gateway.envoyproxy.io/gatewayclass-controller"}});
+    let mut docs = Vec::new();
+    for (key, value) in input.as_object().unwrap() {
+        match value {
+            Value::Array(items) => docs.extend(items.iter().cloned()),
+            Value::Object(_) if key == "envoyProxyForGatewayClass" => {
+                class["spec"]["parametersRef"] = json!({"group": "gateway.envoyproxy.io",
+                    "kind": "EnvoyProxy", "name": value["metadata"]["name"],
+                    "namespace": value["metadata"]["namespace"]});
+                docs.push(value.clone());
+            }
+            other => panic!("{key}: unexpected {other}"),
+        }
+    }
+    docs.insert(0, class);
+    docs
+}
+
+/// `(gateway, listener)` of each listener the golden output marks as Envoy Gateway's ALPN
+/// downgrade.
+fn downgraded_by_envoy_gateway(output: &Value) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    for gw in output["gateways"].as_array().unwrap() {
+        let id = format!(
+            "{}/{}",
+            gw["metadata"]["namespace"].as_str().unwrap(),
+            gw["metadata"]["name"].as_str().unwrap()
+        );
+        for listener in gw["status"]["listeners"].as_array().unwrap() {
+            let marked = listener["conditions"].as_array().unwrap().iter().any(|c| {
+                c["type"] == "OverlappingTLSConfig" && c["reason"] == "OverlappingCertificates"
+            });
+            if marked {
+                out.insert((id.clone(), listener["name"].as_str().unwrap().to_owned()));
+            }
+        }
+    }
+    out
+}
+
+fn downgraded_by_the_audit(report: &Value) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    for conflict in report["conflicts"].as_array().unwrap() {
+        if conflict["kind"] != "http2_off" {
+            continue;
+        }
+        for chain in conflict["alpn"].as_array().unwrap() {
+            assert_eq!(chain["protocols"], json!(["http/1.1"]));
+            let server = &chain["server"];
+            out.insert((
+                server["gateway"].as_str().unwrap().to_owned(),
+                server["port_name"].as_str().unwrap().to_owned(),
+            ));
+        }
+    }
+    out
+}
+
+fn yaml(docs: &[Value]) -> String {
+    docs.iter()
+        .map(|d| format!("---\n{}", yaml_serde::to_string(d).unwrap()))
+        .collect()
+}
+
+#[test]
+fn http1_only_where_envoy_gateways_golden_output_says_so() {
+    let dir = TempDir::new("eg-golden");
+    let gateway_api = crds::gateway_api("http1_only_where_envoy_gateways_golden_output_says_so");
+    let mut marked_total = 0;
+    for case in CASES {
+        let docs = cluster(&read(case, "in"));
+        if let Some(crds) = gateway_api {
+            for doc in &docs {
+                let (v, k) = (
+                    doc["apiVersion"].as_str().unwrap(),
+                    doc["kind"].as_str().unwrap(),
+                );
+                if crds.has(v, k) {
+                    crds.validate(doc)
+                        .unwrap_or_else(|p| panic!("{case}: {k}: {p:?}"));
+                }
+            }
+        }
+        let file = dir.write(&format!("{case}.yaml"), &yaml(&docs));
+        let out = sni_guard(&["audit", "--format", "json", &file]);
+        assert!(out.code == 0 || out.code == 1, "{case}: {}", out.stderr);
+        let report = out.json();
+        assert_eq!(report["unplaced"], json!([]), "{case}");
+        let want = downgraded_by_envoy_gateway(&read(case, "out"));
+        let got = downgraded_by_the_audit(&report);
+        assert_eq!(got, want, "{case}");
+        marked_total += want.len();
+        // Every certificate is in the input: nothing about the ALPN is left unknown.
+        for line in report["not_known"].as_array().unwrap() {
+            let line = line.as_str().unwrap();
+            assert!(!line.contains("offers HTTP/2"), "{case}: {line}");
+        }
+        let merged = case.ends_with("merged-gateways");
+        let fleets: BTreeSet<&str> = report["workloads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            fleets.len() == 1,
+            merged || fleets.len() == 1,
+            "{case}: {fleets:?}"
+        );
+        if merged {
+            assert_eq!(
+                fleets,
+                BTreeSet::from([
+                    "Envoy Gateway fleet of GatewayClass envoy-gateway-class (mergeGateways)"
+                ])
+            );
+        }
+    }
+    // The cases hold both answers: some listeners downgraded, others not.
+    assert!(marked_total >= 6, "{marked_total}");
+}
+
+/// The resources `plugin-config --envoy-gateway` writes, each valid against its CRD schema
+/// (CEL rules included), for a Gateway of one case and for merged Gateways.
+#[test]
+fn the_resources_for_envoy_gateway_pass_its_crd_schemas() {
+    let Some(eg) = crds::envoy_gateway("the_resources_for_envoy_gateway_pass_its_crd_schemas")
+    else {
+        return;
+    };
+    let patch = crds::envoy_patch_policy();
+    let dir = TempDir::new("eg-resources");
+    let cases = [
+        (CASES[1], "envoy-gateway/gateway-1", "Gateway"),
+        (CASES[3], "envoy-gateway/gateway-1", "GatewayClass"),
+    ];
+    for (case, gateway, target) in cases {
+        let file = dir.write(&format!("{case}.yaml"), &yaml(&cluster(&read(case, "in"))));
+        let out = sni_guard(&[
+            "plugin-config",
+            "--gateway",
+            gateway,
+            "--envoy-gateway",
+            "--url",
+            "oci://ghcr.io/example/sni-guard:0.1.0",
+            &file,
+        ]);
+        assert_eq!(out.code, 0, "{case}: {}", out.stderr);
+        let docs = documents(&out.stdout);
+        let kinds: Vec<&str> = docs.iter().map(|d| d["kind"].as_str().unwrap()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "EnvoyExtensionPolicy",
+                "ClientTrafficPolicy",
+                "EnvoyPatchPolicy"
+            ],
+            "{case}"
+        );
+        for doc in &docs {
+            let crds = if doc["kind"] == "EnvoyPatchPolicy" {
+                patch
+            } else {
+                eg
+            };
+            crds.validate(doc)
+                .unwrap_or_else(|p| panic!("{case}: {}: {p:?}\n{}", doc["kind"], out.stdout));
+        }
+        let extension = &docs[0]["spec"];
+        assert_eq!(extension["wasm"][0]["code"]["type"], "Image");
+        assert_eq!(
+            extension["wasm"][0]["code"]["image"]["url"],
+            "ghcr.io/example/sni-guard:0.1.0"
+        );
+        let servers = extension["wasm"][0]["config"]["servers"]
+            .as_array()
+            .unwrap();
+        assert!(servers.len() >= 2, "{case}");
+        assert_eq!(docs[2]["spec"]["targetRef"]["kind"], target, "{case}");
+        let patches = docs[2]["spec"]["jsonPatches"].as_array().unwrap();
+        assert_eq!(patches[0]["operation"]["path"], "/disabled");
+        assert_eq!(patches[0]["operation"]["value"], false);
+        // The schemas do refuse what Envoy Gateway would: an Image source without image,
+        // a patch operation it does not know, a ClientTrafficPolicy aimed at a route.
+        let mut broken = docs[0].clone();
+        broken["spec"]["wasm"][0]["code"]["type"] = json!("HTTP");
+        assert!(eg.validate(&broken).is_err(), "{case}");
+        let mut broken = docs[2].clone();
+        broken["spec"]["jsonPatches"][0]["operation"]["op"] = json!("merge");
+        assert!(patch.validate(&broken).is_err(), "{case}");
+        let mut broken = docs[1].clone();
+        broken["spec"]["targetRefs"][0]["kind"] = json!("HTTPRoute");
+        assert!(eg.validate(&broken).is_err(), "{case}");
+    }
+}
