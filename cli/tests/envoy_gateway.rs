@@ -174,7 +174,7 @@ fn the_resources_for_envoy_gateway_pass_its_crd_schemas() {
     else {
         return;
     };
-    let patch = crds::envoy_patch_policy();
+    let patch = crds::envoy_gateway_more();
     let dir = TempDir::new("eg-resources");
     let cases = [
         (CASES[1], "envoy-gateway/gateway-1", "Gateway"),
@@ -238,4 +238,79 @@ fn the_resources_for_envoy_gateway_pass_its_crd_schemas() {
         broken["spec"]["targetRefs"][0]["kind"] = json!("HTTPRoute");
         assert!(eg.validate(&broken).is_err(), "{case}");
     }
+}
+
+/// The cluster the Envoy proof runs (`test-harness/envoy-gateway/cluster.yaml`): every resource
+/// valid against its CRD schema, and the audit's account of it the one the Envoy
+/// configuration written for it holds (`test-harness/envoy/envoy-gateway.yaml`): the chains
+/// and their names, http/1.1 only on both.
+#[test]
+fn the_proofs_cluster_is_valid_and_its_envoy_file_is_what_the_audit_says() {
+    let path = sni_guard_harness::envoy_gateway::cluster_yaml();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let docs = documents(&text);
+    let test = "the_proofs_cluster_is_valid_and_its_envoy_file_is_what_the_audit_says";
+    let more = crds::envoy_gateway_more();
+    if let Some(gateway_api) = crds::gateway_api(test) {
+        for doc in &docs {
+            let (v, k) = (
+                doc["apiVersion"].as_str().unwrap(),
+                doc["kind"].as_str().unwrap(),
+            );
+            let crds = [gateway_api, more].into_iter().find(|c| c.has(v, k));
+            let crds = crds.unwrap_or_else(|| panic!("no CRD for {v} {k}"));
+            crds.validate(doc).unwrap_or_else(|p| panic!("{k}: {p:?}"));
+        }
+    }
+    let out = sni_guard(&["audit", "--format", "json", path.to_str().unwrap()]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let report = out.json();
+    let conflict = &report["conflicts"][0];
+    assert_eq!(conflict["kind"], "http2_off");
+    let envoy = sni_guard_harness::envoy_gateway::load().unwrap();
+    let envoy: Value = serde_json::to_value(&envoy).unwrap();
+    let chains = envoy["static_resources"]["listeners"][0]["filter_chains"]
+        .as_array()
+        .unwrap();
+    let said: Vec<(String, Value)> = conflict["alpn"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let s = &c["server"];
+            let name = format!(
+                "{}/{}",
+                s["gateway"].as_str().unwrap(),
+                s["port_name"].as_str().unwrap()
+            );
+            (name, c["protocols"].clone())
+        })
+        .collect();
+    let built: Vec<(String, Value)> = chains
+        .iter()
+        .map(|c| {
+            let alpn =
+                &c["transport_socket"]["typed_config"]["common_tls_context"]["alpn_protocols"];
+            (c["name"].as_str().unwrap().to_owned(), alpn.clone())
+        })
+        .collect();
+    assert_eq!(said, built);
+    // The listener the EnvoyPatchPolicy names is the file's.
+    let out = sni_guard(&[
+        "plugin-config",
+        "--gateway",
+        "default/eg",
+        "--envoy-gateway",
+        "--placeholder-url",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let patch = documents(&out.stdout)
+        .into_iter()
+        .find(|d| d["kind"] == "EnvoyPatchPolicy")
+        .unwrap();
+    assert_eq!(
+        patch["spec"]["jsonPatches"][0]["name"],
+        envoy["static_resources"]["listeners"][0]["name"]
+    );
 }

@@ -58,6 +58,7 @@ pub mod client;
 pub mod container;
 pub mod demo;
 pub mod envoy;
+pub mod envoy_gateway;
 pub mod error;
 pub mod istio;
 pub mod load;
@@ -71,6 +72,8 @@ pub use sni_guard_conformance::{conformance, plugin_slot};
 pub use client::{Client, Protocol, Request, Response};
 pub use envoy::gateway::{Gateway, Outcome, Stopped};
 pub use envoy::topology::{Filter, Layout, Topology};
-pub use envoy::{Envoy, Exited, Launch, default_version, oldest_version, suite_version};
+pub use envoy::{
+    Envoy, Exited, Launch, default_version, envoy_gateway_version, oldest_version, suite_version,
+};
 pub use error::{Error, Result};
 pub use pki::Pki;

@@ -162,6 +162,8 @@ pub fn manifests(
                 "targetRefs": target_refs(owners),
                 "wasm": [{
                     "name": "sni-guard",
+                    // The root id Istio gives the module too (a WasmPlugin's pluginName).
+                    "rootID": "sni-guard",
                     "code": code(&url, options.sha256.as_ref()),
                     "config": config,
                     "failOpen": options.fail_open,

@@ -40,6 +40,12 @@ pub fn oldest_version() -> &'static str {
     version_of("oldest")
 }
 
+/// The Envoy minor release Envoy Gateway v1.9 ships (`distroless-v1.39.0`), at its newest
+/// patch: the Envoy Gateway proof runs on it too.
+pub fn envoy_gateway_version() -> &'static str {
+    version_of("envoy-gateway")
+}
+
 /// The version a [`crate::Gateway`] runs unless told otherwise: `SNI_GUARD_ENVOY_VERSION` if
 /// set, else [`default_version`]. It runs the whole suite on another wheel version.
 pub fn suite_version() -> String {
@@ -363,11 +369,11 @@ macro_rules! on_both_versions {
 
 #[cfg(test)]
 mod tests {
-    use super::{default_version, oldest_version, wasm_failures};
+    use super::{default_version, envoy_gateway_version, oldest_version, wasm_failures};
 
     #[test]
     fn the_versions_file_names_a_default_and_an_oldest_version() {
-        for version in [default_version(), oldest_version()] {
+        for version in [default_version(), oldest_version(), envoy_gateway_version()] {
             let parts: Vec<&str> = version.split('.').collect();
             assert_eq!(parts.len(), 3, "{version}");
             assert!(parts.iter().all(|p| p.parse::<u32>().is_ok()), "{version}");

@@ -90,6 +90,9 @@ pub enum Filter {
     /// Any `http_filters` entry in sni-guard's place (the `config_discovery` reference istiod
     /// writes for a WasmPlugin, say).
     Entry(Value),
+    /// A configuration that holds no sni-guard entry, run as written (Envoy Gateway's, whose
+    /// policies add the filter after rendering: [`crate::envoy_gateway`]).
+    NoSlot,
 }
 
 impl Filter {
@@ -129,7 +132,7 @@ pub fn render_config(mut config: Value, filter: &Filter, layout: &Layout) -> Res
     map_strings(&mut config, layout);
     listeners_on_loopback(&mut config, layout.port)?;
     let replacement = match filter {
-        Filter::None | Filter::AsWritten => None,
+        Filter::None | Filter::AsWritten | Filter::NoSlot => None,
         Filter::Lua => Some(lua::filter()?),
         Filter::Entry(entry) => Some(entry.clone()),
         Filter::SniGuard(_) | Filter::Module(_) => None,
@@ -141,7 +144,7 @@ pub fn render_config(mut config: Value, filter: &Filter, layout: &Layout) -> Res
         };
         slots += 1;
         match filter {
-            Filter::AsWritten => {}
+            Filter::AsWritten | Filter::NoSlot => {}
             Filter::None => {
                 filters.remove(at);
             }
@@ -174,10 +177,19 @@ pub fn render_config(mut config: Value, filter: &Filter, layout: &Layout) -> Res
             }
         }
     });
-    if slots == 0 {
-        return Err(fail(
-            "the configuration has no sni-guard entry in any http_filters list",
-        ));
+    match (slots, filter) {
+        (0, Filter::NoSlot) => {}
+        (0, _) => {
+            return Err(fail(
+                "the configuration has no sni-guard entry in any http_filters list",
+            ));
+        }
+        (_, Filter::NoSlot) => {
+            return Err(fail(
+                "Filter::NoSlot, but the configuration has an sni-guard entry",
+            ));
+        }
+        _ => {}
     }
     Ok(config)
 }

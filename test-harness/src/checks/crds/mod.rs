@@ -145,15 +145,18 @@ pub fn envoy_gateway(test: &str) -> Option<&'static Crds> {
     )
 }
 
-/// Envoy Gateway v1.9.0's `EnvoyPatchPolicy` CRD, kept in this repository
-/// (`test-harness/crds/envoy-gateway-v1.9.0/`, source in its README): the shared folder
-/// does not hold it.
-pub fn envoy_patch_policy() -> &'static Crds {
+/// Envoy Gateway v1.9.0's `EnvoyPatchPolicy` and `HTTPRouteFilter` CRDs, kept in this
+/// repository (`test-harness/crds/envoy-gateway-v1.9.0/`, source in its README): the shared
+/// folder does not hold them.
+pub fn envoy_gateway_more() -> &'static Crds {
     static CRDS: OnceLock<Crds> = OnceLock::new();
     CRDS.get_or_init(|| {
         let dir = paths::workspace_root().join("test-harness/crds/envoy-gateway-v1.9.0");
-        Crds::load_kinds(&dir, &[("gateway.envoyproxy.io", "EnvoyPatchPolicy")])
-            .unwrap_or_else(|e| panic!("{e}"))
+        let kinds = [
+            ("gateway.envoyproxy.io", "EnvoyPatchPolicy"),
+            ("gateway.envoyproxy.io", "HTTPRouteFilter"),
+        ];
+        Crds::load_kinds(&dir, &kinds).unwrap_or_else(|e| panic!("{e}"))
     })
 }
 
