@@ -314,3 +314,69 @@ fn the_proofs_cluster_is_valid_and_its_envoy_file_is_what_the_audit_says() {
         envoy["static_resources"]["listeners"][0]["name"]
     );
 }
+
+/// Envoy Gateway's own e2e Gateway for misdirected requests (`tests/corpus/eg-e2e-...`, its
+/// class a template there): four HTTPS listeners on 443 sharing one Secret. Its e2e test
+/// sends HTTP/1.1 and expects 404 where the Gateway API's HTTP/2 test expects 421; the audit
+/// says why (http/1.1 only on all four), and plugin-config writes the four sections.
+#[test]
+fn envoy_gateways_misdirected_request_gateway() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let text = std::fs::read_to_string(
+        corpus.join("eg-e2e-httproute-https-listener-detect-misdirected-requests.yaml"),
+    )
+    .unwrap()
+    .replace("{GATEWAY_CLASS_NAME}", "eg");
+    let class = "---\napiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: eg}\nspec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}\n";
+    let dir = TempDir::new("eg-e2e");
+    let file = dir.write("e2e.yaml", &format!("{text}\n{class}"));
+    let out = sni_guard(&["audit", "--format", "json", &file]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let report = out.json();
+    let off = downgraded_by_the_audit(&report);
+    let listeners: BTreeSet<&str> = off.iter().map(|(_, l)| l.as_str()).collect();
+    assert_eq!(
+        listeners,
+        BTreeSet::from([
+            "https",
+            "https-with-hostname",
+            "https-with-wildcard-hostname",
+            "https-with-hostname-matching-wildcard"
+        ])
+    );
+    // No Secret in the file, yet one Secret on all four: its names overlap themselves.
+    let kinds: BTreeSet<&str> = report["conflicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, BTreeSet::from(["http2_off"]));
+    let out = sni_guard(&[
+        "plugin-config",
+        "--gateway",
+        "gateway-conformance-infra/same-namespace-with-https-listener",
+        "--envoy-gateway",
+        "--placeholder-url",
+        &file,
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let docs = documents(&out.stdout);
+    let sections: Vec<&str> = docs[0]["spec"]["targetRefs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["sectionName"].as_str().unwrap())
+        .collect();
+    assert_eq!(sections.len(), 4, "{sections:?}");
+    let servers = docs[0]["spec"]["wasm"][0]["config"]["servers"]
+        .as_array()
+        .unwrap();
+    assert_eq!(servers.len(), 4);
+    if let Some(eg) = crds::envoy_gateway("envoy_gateways_misdirected_request_gateway") {
+        for doc in &docs[..2] {
+            eg.validate(doc).unwrap_or_else(|p| panic!("{p:?}"));
+        }
+        crds::envoy_gateway_more().validate(&docs[2]).unwrap();
+    }
+}

@@ -102,7 +102,7 @@ pub fn wasm_filter_name(namespace: &str, name: &str, index: usize) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+mod names {
     use super::*;
 
     #[test]
@@ -130,3 +130,6 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -274,3 +274,6 @@ fn alpn_note(policy: &TrafficPolicy, gw: &Gateway, listener: &str) -> String {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests;
