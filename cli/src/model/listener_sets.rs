@@ -46,3 +46,31 @@ pub fn attach<'g>(
     }
     Some(Ok((parent, gw)))
 }
+
+/// ListenerSets land where their parent Gateway does; returns what is assumed of them.
+pub fn attach_listener_sets(
+    gateways: &[Gateway],
+    landing: &mut [Vec<usize>],
+    unplaced: &mut Vec<(usize, String)>,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    for (g, gw) in gateways.iter().enumerate() {
+        match attach(gateways, gw, unplaced) {
+            Some(Ok((at, parent))) => {
+                let parent_landing = landing.get(at).cloned().unwrap_or_default();
+                if let Some(slot) = landing.get_mut(g) {
+                    *slot = parent_landing;
+                }
+                if let AllowedListeners::Selector(selector) = &parent.allowed_listeners {
+                    notes.push(format!(
+                        "{} attaches to {} only if its namespace {} has the labels {selector} (spec.allowedListeners.namespaces.selector); Namespaces are not read, so it is taken to attach",
+                        gw.title(), parent.title(), gw.namespace
+                    ));
+                }
+            }
+            Some(Err(why)) => unplaced.push((g, why.to_string())),
+            None => {}
+        }
+    }
+    notes
+}

@@ -10,10 +10,10 @@
 
 use crate::error::AddressNotService;
 use crate::model::classes::{GatewayClasses, Programmed};
-use crate::model::envoy_gateway::Fleet;
-use crate::model::gateway::{AllowedListeners, Api, Gateway};
+use crate::model::envoy_gateway::{Fleet, detach_experimental_sets};
+use crate::model::gateway::{Api, Gateway};
 use crate::model::labels::{GATEWAY_NAME_LABEL, Labels, labels, selects, show_labels};
-use crate::model::listener_sets::attach;
+use crate::model::listener_sets::attach_listener_sets;
 use crate::model::workload::{
     PodTemplate, Service, Workload, service_of_address, services_in_front,
 };
@@ -131,17 +131,7 @@ impl Builder<'_> {
 
     /// The Envoy Gateway fleet a Gateway lands on: its own, or its class's when merged.
     fn envoy_gateway(&mut self, gw: &Gateway, merged: bool) -> usize {
-        let fleet = Fleet {
-            class: gw.class.clone(),
-            merged,
-        };
-        self.add(Workload {
-            name: fleet.name(gw),
-            namespace: None,
-            labels: fleet.labels(gw),
-            assumed: None,
-            fleet: Some(fleet),
-        })
+        self.add(Fleet::of(gw, merged).workload(gw))
     }
 
     fn default_ingress(&mut self) -> Vec<usize> {
@@ -261,7 +251,7 @@ pub fn place(
         }
     }
     let mut notes = attach_listener_sets(gateways, &mut landing, &mut unplaced);
-    experimental_sets_on_fleets(gateways, &b.workloads, &mut landing, &mut unplaced);
+    detach_experimental_sets(gateways, &b.workloads, &mut landing, &mut unplaced);
     eg_notes.sort();
     eg_notes.dedup();
     notes.extend(eg_notes);
@@ -334,63 +324,6 @@ fn given_workloads<'g>(
         }
     }
     selectors
-}
-
-/// ListenerSets land where their parent Gateway does; returns what is assumed of them.
-fn attach_listener_sets(
-    gateways: &[Gateway],
-    landing: &mut [Vec<usize>],
-    unplaced: &mut Vec<(usize, String)>,
-) -> Vec<String> {
-    let mut notes = Vec::new();
-    for (g, gw) in gateways.iter().enumerate() {
-        match attach(gateways, gw, unplaced) {
-            Some(Ok((at, parent))) => {
-                let parent_landing = landing.get(at).cloned().unwrap_or_default();
-                if let Some(slot) = landing.get_mut(g) {
-                    *slot = parent_landing;
-                }
-                if let AllowedListeners::Selector(selector) = &parent.allowed_listeners {
-                    notes.push(format!(
-                        "{} attaches to {} only if its namespace {} has the labels {selector} (spec.allowedListeners.namespaces.selector); Namespaces are not read, so it is taken to attach",
-                        gw.title(), parent.title(), gw.namespace
-                    ));
-                }
-            }
-            Some(Err(why)) => unplaced.push((g, why.to_string())),
-            None => {}
-        }
-    }
-    notes
-}
-
-/// Envoy Gateway v1.9 watches the standard `ListenerSet` only (`controller.go`): an
-/// experimental `XListenerSet` on one of its Gateways attaches to nothing.
-fn experimental_sets_on_fleets(
-    gateways: &[Gateway],
-    workloads: &[Workload],
-    landing: &mut [Vec<usize>],
-    unplaced: &mut Vec<(usize, String)>,
-) {
-    for (g, gw) in gateways.iter().enumerate() {
-        let experimental = gw
-            .listener_set
-            .as_ref()
-            .is_some_and(|of| of.kind == "XListenerSet");
-        let Some(slot) = landing.get_mut(g) else {
-            continue;
-        };
-        let on_fleet = slot
-            .iter()
-            .any(|&w| workloads.get(w).is_some_and(|w| w.fleet.is_some()));
-        if experimental && on_fleet {
-            slot.clear();
-            unplaced.push((
-                g,
-                "its parent is programmed by Envoy Gateway, which since v1.8 reads gateway.networking.k8s.io/v1 ListenerSet and not the experimental XListenerSet: none of its listeners is served".to_owned(),
-            ));
-        }
-    }
 }
 
 /// No workload given: Istio's default ingress gateway, and pods of their own for each

@@ -9,6 +9,7 @@ pub mod policies;
 
 use crate::model::gateway::Gateway;
 use crate::model::labels::{Labels, labels};
+use crate::model::workload::Workload;
 
 /// The controller name Envoy Gateway programs GatewayClasses with by default
 /// (`api/v1alpha1/envoygateway_types.go`, `GatewayControllerName`).
@@ -33,6 +34,24 @@ pub struct Fleet {
 }
 
 impl Fleet {
+    pub fn of(gateway: &Gateway, merged: bool) -> Fleet {
+        Fleet {
+            class: gateway.class.clone(),
+            merged,
+        }
+    }
+
+    /// The fleet's pods, as a workload.
+    pub fn workload(self, gateway: &Gateway) -> Workload {
+        Workload {
+            name: self.name(gateway),
+            namespace: None,
+            labels: self.labels(gateway),
+            assumed: None,
+            fleet: Some(self),
+        }
+    }
+
     /// The labels of the fleet's pods.
     pub fn labels(&self, gateway: &Gateway) -> Labels {
         match self.merged {
@@ -99,6 +118,35 @@ pub fn envoy_listener_name(scheme: NameScheme, first: &str, port: u32) -> String
 /// `namespace/name` (`wasm.go`, `irConfigNameForWasm`).
 pub fn wasm_filter_name(namespace: &str, name: &str, index: usize) -> String {
     format!("envoy.filters.http.wasm/envoyextensionpolicy/{namespace}/{name}/wasm/{index}")
+}
+
+/// Envoy Gateway v1.9 watches the standard `ListenerSet` only (`controller.go`): an
+/// experimental `XListenerSet` on one of its Gateways attaches to nothing.
+pub fn detach_experimental_sets(
+    gateways: &[Gateway],
+    workloads: &[Workload],
+    landing: &mut [Vec<usize>],
+    unplaced: &mut Vec<(usize, String)>,
+) {
+    for (g, gw) in gateways.iter().enumerate() {
+        let experimental = gw
+            .listener_set
+            .as_ref()
+            .is_some_and(|of| of.kind == "XListenerSet");
+        let Some(slot) = landing.get_mut(g) else {
+            continue;
+        };
+        let on_fleet = slot
+            .iter()
+            .any(|&w| workloads.get(w).is_some_and(|w| w.fleet.is_some()));
+        if experimental && on_fleet {
+            slot.clear();
+            unplaced.push((
+                g,
+                "its parent is programmed by Envoy Gateway, which since v1.8 reads gateway.networking.k8s.io/v1 ListenerSet and not the experimental XListenerSet: none of its listeners is served".to_owned(),
+            ));
+        }
+    }
 }
 
 #[cfg(test)]
