@@ -380,3 +380,27 @@ fn envoy_gateways_misdirected_request_gateway() {
         crds::envoy_gateway_more().validate(&docs[2]).unwrap();
     }
 }
+
+/// `merge` plans no merge for Envoy Gateway's listeners (one hostname each), and says why.
+#[test]
+fn merge_leaves_envoy_gateway_listeners_and_says_why() {
+    let cluster = sni_guard_harness::envoy_gateway::cluster_yaml();
+    let dir = TempDir::new("eg-merge");
+    let policy = dir.write(
+        "h2.yaml",
+        "apiVersion: gateway.envoyproxy.io/v1alpha1\nkind: ClientTrafficPolicy\nmetadata: {name: h2, namespace: default}\nspec:\n  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: eg}]\n  tls: {alpnProtocols: [h2, http/1.1]}\n",
+    );
+    let out = sni_guard(&["merge", cluster.to_str().unwrap(), &policy]);
+    assert_eq!((out.code, out.stdout.as_str()), (1, ""), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "default/eg is programmed by Envoy Gateway, which keeps one listener per hostname"
+        ),
+        "{}",
+        out.stderr
+    );
+    // Without the policy Envoy Gateway keeps them on HTTP/1.1: nothing coalesces, nothing to say.
+    let out = sni_guard(&["merge", cluster.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("Nothing to merge."), "{}", out.stderr);
+}

@@ -13,7 +13,7 @@ pub mod served;
 pub mod state;
 pub mod virtual_service;
 
-use crate::audit::{Finding, audit};
+use crate::audit::{Finding, audit_with};
 use crate::error::MergeError;
 use crate::input::Input;
 use crate::model::gateway::Api;
@@ -108,7 +108,8 @@ pub fn plan(
     };
     let original = State::new(gateways, &input.virtual_services.items);
     let before = served(&original, &pods)?;
-    let findings = audit(layout, &input.certificates).findings;
+    let policies = &input.envoy_gateway.traffic_policies;
+    let findings = audit_with(layout, &input.certificates, &[], policies).findings;
     let mut state = original.clone();
     let mut plan = Plan {
         checked: original.virtual_services.len(),
@@ -142,7 +143,7 @@ pub fn plan(
             servers: labels.clone(),
             why,
         };
-        if let Some(why) = unmergeable(&sorted, &taken) {
+        if let Some(why) = unmergeable(&sorted, &taken, listener.workload.fleet.is_some()) {
             plan.not_merged.push(refuse(why));
             continue;
         }
@@ -199,8 +200,18 @@ pub fn plan(
 }
 
 /// Why these servers cannot become one, if they cannot.
-fn unmergeable(chains: &[ChainRef<'_>], taken: &BTreeSet<ServerId>) -> Option<String> {
+fn unmergeable(
+    chains: &[ChainRef<'_>],
+    taken: &BTreeSet<ServerId>,
+    on_envoy_gateway: bool,
+) -> Option<String> {
     if let Some(c) = chains.iter().find(|c| c.gateway.api == Api::GatewayApi) {
+        if on_envoy_gateway {
+            return Some(format!(
+                "{} is programmed by Envoy Gateway, which keeps one listener per hostname: give each listener a certificate of its own, or run sni-guard (plugin-config --envoy-gateway)",
+                c.gateway.id()
+            ));
+        }
         return Some(format!(
             "{} is a Gateway API Gateway: merge its listeners by hand (one listener per hostname set, HTTPRoutes re-parented), or run sni-guard",
             c.gateway.id()
