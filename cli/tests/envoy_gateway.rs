@@ -404,3 +404,67 @@ fn merge_leaves_envoy_gateway_listeners_and_says_why() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stderr.contains("Nothing to merge."), "{}", out.stderr);
 }
+
+/// `--check` with the live EnvoyExtensionPolicy: no drift as written; a listener added to the
+/// Gateway since is drift, with the command that writes the policy again; a WasmPlugin is
+/// refused for Envoy Gateway's listener.
+#[test]
+fn drift_of_a_live_envoy_extension_policy() {
+    let cluster = sni_guard_harness::envoy_gateway::cluster_yaml();
+    let cluster = cluster.to_str().unwrap();
+    let dir = TempDir::new("eg-drift");
+    let written = sni_guard(&[
+        "plugin-config",
+        "--gateway",
+        "default/eg",
+        "--envoy-gateway",
+        "--placeholder-url",
+        cluster,
+    ]);
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    let policy = documents(&written.stdout)
+        .into_iter()
+        .find(|d| d["kind"] == "EnvoyExtensionPolicy")
+        .unwrap();
+    let live = dir.write("live.yaml", &yaml_serde::to_string(&policy).unwrap());
+    let same = sni_guard(&["plugin-config", "--check", &live, cluster]);
+    assert_eq!(same.code, 0, "{}{}", same.stdout, same.stderr);
+    assert!(
+        same.stderr
+            .contains("no drift: EnvoyExtensionPolicy default/sni-guard-8443 matches"),
+        "{}",
+        same.stderr
+    );
+    let text = std::fs::read_to_string(cluster).unwrap().replace(
+        "  - name: https-b\n",
+        "  - name: https-c\n    protocol: HTTPS\n    port: 8443\n    hostname: c.example.com\n    tls:\n      mode: Terminate\n      certificateRefs: [{name: wildcard-example-com}]\n  - name: https-b\n",
+    );
+    let grown = dir.write("grown.yaml", &text);
+    let drift = sni_guard(&["plugin-config", "--check", &live, &grown]);
+    assert_eq!(drift.code, 1, "{}", drift.stderr);
+    assert!(
+        drift.stdout.contains("+ server default/eg/https-c  hosts: c.example.com  (in the Gateways, not in the EnvoyExtensionPolicy)"),
+        "{}",
+        drift.stdout
+    );
+    assert!(
+        drift
+            .stdout
+            .contains("--gateway default/eg --port 8443 --envoy-gateway --url URL"),
+        "{}",
+        drift.stdout
+    );
+    let plugin = dir.write(
+        "plugin.yaml",
+        "apiVersion: extensions.istio.io/v1alpha1\nkind: WasmPlugin\nmetadata: {name: p, namespace: default}\nspec:\n  targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: eg}]\n  url: oci://x/y:1\n  pluginConfig: {servers: []}\n",
+    );
+    let refused = sni_guard(&["plugin-config", "--check", &plugin, cluster]);
+    assert_eq!((refused.code, refused.stdout.as_str()), (2, ""));
+    assert!(
+        refused
+            .stderr
+            .contains("it does not read WasmPlugins; --check takes its EnvoyExtensionPolicy"),
+        "{}",
+        refused.stderr
+    );
+}

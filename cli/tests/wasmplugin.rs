@@ -191,7 +191,7 @@ fn drift_check() {
     ]);
     assert_eq!(not_a_plugin.code, 2);
     assert!(
-        not_a_plugin.stderr.contains("merged-gateway.yaml: no WasmPlugin (extensions.istio.io) in it; found: 1 networking.istio.io/v1 Gateway"),
+        not_a_plugin.stderr.contains("merged-gateway.yaml: no WasmPlugin (extensions.istio.io) or EnvoyExtensionPolicy (gateway.envoyproxy.io) in it; found: 1 networking.istio.io/v1 Gateway"),
         "{}",
         not_a_plugin.stderr
     );

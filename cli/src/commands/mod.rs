@@ -139,8 +139,9 @@ struct PluginConfigArgs {
     /// The port Envoy listens on for --port, when the gateway Service is not in the input.
     #[arg(long, value_name = "PORT", requires = "wasmplugin")]
     listener_port: Option<u32>,
-    /// Compare this live WasmPlugin's servers with what the Gateways give now (exit 1 on drift).
-    #[arg(long, value_name = "WASMPLUGIN_FILE")]
+    /// Compare this live WasmPlugin's (or EnvoyExtensionPolicy's) servers with what the
+    /// Gateways give now (exit 1 on drift).
+    #[arg(long, value_name = "LIVE_FILE")]
     check: Option<PathBuf>,
     #[command(flatten)]
     input: InputArgs,

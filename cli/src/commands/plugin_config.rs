@@ -6,7 +6,7 @@ use crate::error::{Error, LiveError, WasmPluginError};
 use crate::model::envoy_gateway::policies::TrafficPolicy;
 use crate::model::layout::{Layout, Listener};
 use crate::output::text::count;
-use crate::plugin::drift::{Live, differences, read_live};
+use crate::plugin::drift::{Live, LiveKind, differences, read_live};
 use crate::plugin::envoy_gateway;
 use crate::plugin::select::{Selection, choose, plugin_config_flags};
 use crate::plugin::wasmplugin::{FailStrategy, Options, wasm_plugin};
@@ -160,7 +160,8 @@ fn selection(args: &PluginConfigArgs, live: Option<&Live>) -> Selection {
     selection
 }
 
-/// `--check`: what differs between the live WasmPlugin and the Gateways (exit 1 on drift).
+/// `--check`: what differs between the live WasmPlugin (or EnvoyExtensionPolicy) and the
+/// Gateways (exit 1 on drift); a live resource of the other controller's kind is refused.
 fn drift(
     layout: &Layout<'_>,
     listener: &Listener<'_>,
@@ -170,11 +171,32 @@ fn drift(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<i32, Error> {
-    let drift = differences(&live.servers, &config.servers);
+    let envoy_gateway = listener.workload.fleet.is_some();
+    match (live.kind, envoy_gateway) {
+        (LiveKind::WasmPlugin, true) => {
+            return Err(WasmPluginError::WrongController {
+                listener: name.to_owned(),
+                by: "Envoy Gateway",
+                instead: "it does not read WasmPlugins; --check takes its EnvoyExtensionPolicy (kubectl get envoyextensionpolicy -n NAMESPACE NAME -o yaml)",
+            }
+            .into());
+        }
+        (LiveKind::EnvoyExtensionPolicy, false) => {
+            return Err(WasmPluginError::WrongController {
+                listener: name.to_owned(),
+                by: "istiod",
+                instead: "it does not read EnvoyExtensionPolicies; --check takes its WasmPlugin",
+            }
+            .into());
+        }
+        _ => {}
+    }
+    let kind = live.kind.name();
+    let drift = differences(&live.servers, &config.servers, live.kind);
     if drift.is_empty() {
         writeln!(
             stderr,
-            "sni-guard: no drift: WasmPlugin {} matches the Gateways on {name} ({})",
+            "sni-guard: no drift: {kind} {} matches the Gateways on {name} ({})",
             live.id,
             count(config.servers.len(), "server")
         )?;
@@ -182,7 +204,7 @@ fn drift(
     }
     writeln!(
         stdout,
-        "DRIFT: WasmPlugin {} differs from the Gateways on {name}:",
+        "DRIFT: {kind} {} differs from the Gateways on {name}:",
         live.id
     )?;
     for line in &drift {
@@ -190,8 +212,9 @@ fn drift(
     }
     writeln!(
         stdout,
-        "Regenerate it: sni-guard plugin-config {} --wasmplugin --url URL FILE... | kubectl apply -f -",
-        plugin_config_flags(layout, listener)
+        "Regenerate it: sni-guard plugin-config {} {} --url URL FILE... | kubectl apply -f -",
+        plugin_config_flags(layout, listener),
+        live.kind.flag()
     )?;
     Ok(EXIT_FOUND)
 }

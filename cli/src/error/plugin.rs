@@ -124,14 +124,19 @@ pub enum LiveError {
     Unusable(#[from] Unusable),
     /// What the file holds instead, `1 v1 Service` each.
     #[error(
-        "no WasmPlugin (extensions.istio.io) in it; found: {}",
+        "no WasmPlugin (extensions.istio.io) or EnvoyExtensionPolicy (gateway.envoyproxy.io) in it; found: {}",
         if found.is_empty() { "nothing".to_owned() } else { found.join(", ") }
     )]
     NoWasmPlugin { found: Vec<String> },
     #[error(
-        "{0} WasmPlugins in it: give the one to check (kubectl get wasmplugin -n NAMESPACE NAME -o yaml)"
+        "{0} WasmPlugins or EnvoyExtensionPolicies in it: give the one to check (kubectl get wasmplugin -n NAMESPACE NAME -o yaml)"
     )]
     Several(usize),
-    #[error("WasmPlugin: {0}")]
+    /// `id` is `namespace/name`.
+    #[error(
+        "EnvoyExtensionPolicy {id} has no sni-guard entry in spec.wasm (rootID or name sni-guard, as plugin-config --envoy-gateway writes it)"
+    )]
+    NoSniGuard { id: String },
+    #[error("the resource: {0}")]
     Field(#[from] FieldError),
 }

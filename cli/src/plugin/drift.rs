@@ -1,6 +1,7 @@
-//! Drift: a live WasmPlugin's `servers` table against what the Gateways give now. A
-//! Gateway added, removed or changed since the table was generated leaves a host that gets
-//! no 421 (or one refused for the wrong reason) until the table is generated again.
+//! Drift: a live WasmPlugin's (or Envoy Gateway EnvoyExtensionPolicy's) `servers` table
+//! against what the Gateways give now. A Gateway added, removed or changed since the table was
+//! generated leaves a host that gets no 421 (or one refused for the wrong reason) until the
+//! table is generated again.
 
 use crate::error::LiveError;
 use crate::input::documents::{documents, kind_of};
@@ -12,9 +13,34 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The parts of a live WasmPlugin that say what it mirrors.
+/// What carries the live table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiveKind {
+    WasmPlugin,
+    EnvoyExtensionPolicy,
+}
+
+impl LiveKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            LiveKind::WasmPlugin => "WasmPlugin",
+            LiveKind::EnvoyExtensionPolicy => "EnvoyExtensionPolicy",
+        }
+    }
+
+    /// The `plugin-config` flag that writes it.
+    pub fn flag(self) -> &'static str {
+        match self {
+            LiveKind::WasmPlugin => "--wasmplugin",
+            LiveKind::EnvoyExtensionPolicy => "--envoy-gateway",
+        }
+    }
+}
+
+/// The parts of a live WasmPlugin or EnvoyExtensionPolicy that say what it mirrors.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Live {
+    pub kind: LiveKind,
     /// `namespace/name`.
     pub id: String,
     pub selector: Labels,
@@ -74,6 +100,33 @@ struct PluginConfig {
     servers: Vec<LiveServer>,
 }
 
+/// An EnvoyExtensionPolicy: its Gateway, and the sni-guard entry of `spec.wasm`.
+#[derive(Deserialize)]
+struct ExtensionPolicy {
+    metadata: Metadata,
+    spec: ExtensionSpec,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ExtensionSpec {
+    #[serde(default)]
+    target_refs: Vec<TargetRef>,
+    #[serde(default)]
+    wasm: Vec<Wasm>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Wasm {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default, rename = "rootID")]
+    root_id: Option<String>,
+    #[serde(default)]
+    config: Option<PluginConfig>,
+}
+
 /// A server of the live table; the filter names one without `name` `servers[i]`.
 #[derive(Deserialize)]
 struct LiveServer {
@@ -100,7 +153,9 @@ pub fn read_live(bytes: &[u8]) -> Result<Live, LiveError> {
             .get("apiVersion")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        if kind == "WasmPlugin" && api.starts_with("extensions.istio.io/") {
+        let plugin = kind == "WasmPlugin" && api.starts_with("extensions.istio.io/");
+        let policy = kind == "EnvoyExtensionPolicy" && api.starts_with("gateway.envoyproxy.io/");
+        if plugin || policy {
             found.push(doc);
         } else {
             let what = if kind.is_empty() {
@@ -119,6 +174,9 @@ pub fn read_live(bytes: &[u8]) -> Result<Live, LiveError> {
         }
         several => return Err(LiveError::Several(several.len())),
     };
+    if doc.get("kind").and_then(Value::as_str) == Some("EnvoyExtensionPolicy") {
+        return extension_policy(doc);
+    }
     let plugin: WasmPlugin = crate::model::kube::read(doc)?;
     let namespace = plugin.metadata.namespace();
     let gateway = plugin
@@ -128,6 +186,7 @@ pub fn read_live(bytes: &[u8]) -> Result<Live, LiveError> {
         .find(|t| t.kind == "Gateway")
         .map(|t| format!("{namespace}/{}", t.name));
     Ok(Live {
+        kind: LiveKind::WasmPlugin,
         id: format!("{namespace}/{}", plugin.metadata.name),
         selector: plugin
             .spec
@@ -142,25 +201,56 @@ pub fn read_live(bytes: &[u8]) -> Result<Live, LiveError> {
             .flat_map(|m| &m.ports)
             .map(|p| p.number)
             .next(),
-        servers: plugin
-            .spec
-            .plugin_config
-            .map(|c| c.servers)
-            .unwrap_or_default()
-            .into_iter()
-            .enumerate()
-            .map(|(i, s)| FilterServer {
-                name: s.name.unwrap_or_else(|| format!("servers[{i}]")),
-                hosts: s.hosts,
-            })
-            .collect(),
+        servers: servers(plugin.spec.plugin_config),
+    })
+}
+
+fn servers(config: Option<PluginConfig>) -> Vec<FilterServer> {
+    config
+        .map(|c| c.servers)
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| FilterServer {
+            name: s.name.unwrap_or_else(|| format!("servers[{i}]")),
+            hosts: s.hosts,
+        })
+        .collect()
+}
+
+/// A live EnvoyExtensionPolicy: the table of its sni-guard entry (`rootID` or `name`
+/// `sni-guard`, as `plugin-config --envoy-gateway` writes it), and the Gateway it targets.
+fn extension_policy(doc: &Value) -> Result<Live, LiveError> {
+    let policy: ExtensionPolicy = crate::model::kube::read(doc)?;
+    let namespace = policy.metadata.namespace();
+    let id = format!("{namespace}/{}", policy.metadata.name);
+    let is_guard = |w: &Wasm| {
+        w.root_id.as_deref() == Some("sni-guard") || w.name.as_deref() == Some("sni-guard")
+    };
+    let Some(wasm) = policy.spec.wasm.into_iter().find(is_guard) else {
+        return Err(LiveError::NoSniGuard { id });
+    };
+    let gateway = policy
+        .spec
+        .target_refs
+        .iter()
+        .find(|t| t.kind == "Gateway")
+        .map(|t| format!("{namespace}/{}", t.name));
+    Ok(Live {
+        kind: LiveKind::EnvoyExtensionPolicy,
+        id,
+        selector: Labels::new(),
+        gateway,
+        port: None,
+        servers: servers(wasm.config),
     })
 }
 
 /// The differences between the live table and the generated one, one line each: `+` a
 /// server the live table lacks, `-` one it has that the Gateways no longer give, `~` a
 /// server whose hosts differ. Empty when they agree (order and case aside).
-pub fn differences(live: &[FilterServer], now: &[FilterServer]) -> Vec<String> {
+pub fn differences(live: &[FilterServer], now: &[FilterServer], kind: LiveKind) -> Vec<String> {
+    let what = kind.name();
     let hosts = |s: &FilterServer| -> BTreeSet<String> {
         s.hosts.iter().map(|h| canonical_host(h)).collect()
     };
@@ -173,7 +263,7 @@ pub fn differences(live: &[FilterServer], now: &[FilterServer]) -> Vec<String> {
     for (name, want) in &now_by_name {
         match live_by_name.get(name) {
             None => out.push(format!(
-                "+ server {name}  hosts: {}  (in the Gateways, not in the WasmPlugin)",
+                "+ server {name}  hosts: {}  (in the Gateways, not in the {what})",
                 show(want)
             )),
             Some(have) if have != want => out.push(format!(
@@ -187,7 +277,7 @@ pub fn differences(live: &[FilterServer], now: &[FilterServer]) -> Vec<String> {
     for (name, have) in &live_by_name {
         if !now_by_name.contains_key(name) {
             out.push(format!(
-                "- server {name}  hosts: {}  (in the WasmPlugin, no longer in the Gateways)",
+                "- server {name}  hosts: {}  (in the {what}, no longer in the Gateways)",
                 show(have)
             ));
         }
@@ -244,7 +334,27 @@ mod tests {
             read_live(b"apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n")
                 .unwrap_err()
                 .to_string()
-                .starts_with("no WasmPlugin (extensions.istio.io) in it; found: 1 v1 Secret")
+                .starts_with("no WasmPlugin (extensions.istio.io) or EnvoyExtensionPolicy (gateway.envoyproxy.io) in it; found: 1 v1 Secret")
+        );
+    }
+
+    #[test]
+    fn reads_a_live_envoy_extension_policy() {
+        let live = read_live(
+            b"apiVersion: gateway.envoyproxy.io/v1alpha1\nkind: EnvoyExtensionPolicy\nmetadata: {name: sni-guard-443, namespace: default}\nspec:\n  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: eg, sectionName: a}]\n  wasm:\n  - {name: other, code: {type: HTTP, http: {url: 'https://x/o.wasm'}}}\n  - {name: sni-guard, rootID: sni-guard, code: {type: HTTP, http: {url: 'https://x/s.wasm'}}, config: {mode: strict, servers: [{name: default/eg/a, hosts: [a.example.com]}]}}\n",
+        )
+        .unwrap();
+        assert_eq!(live.kind, LiveKind::EnvoyExtensionPolicy);
+        assert_eq!(live.gateway.as_deref(), Some("default/eg"));
+        assert_eq!(live.servers, [server("default/eg/a", &["a.example.com"])]);
+        let error = read_live(
+            b"apiVersion: gateway.envoyproxy.io/v1alpha1\nkind: EnvoyExtensionPolicy\nmetadata: {name: p}\nspec:\n  wasm: [{name: other, code: {type: HTTP, http: {url: 'https://x/o.wasm'}}}]\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.contains("EnvoyExtensionPolicy default/p has no sni-guard entry"),
+            "{error}"
         );
     }
 
@@ -259,18 +369,18 @@ mod tests {
             server("c", &["c.example.com"]),
         ];
         assert_eq!(
-            differences(&live, &now),
+            differences(&live, &now, LiveKind::WasmPlugin),
             [
                 "~ server a  hosts: a.example.com -> a.example.com, a2.example.com",
                 "+ server c  hosts: c.example.com  (in the Gateways, not in the WasmPlugin)",
                 "- server old  hosts: old.example.com  (in the WasmPlugin, no longer in the Gateways)",
             ]
         );
-        assert!(differences(&now, &now).is_empty());
+        assert!(differences(&now, &now, LiveKind::WasmPlugin).is_empty());
         let reordered = [
             server("c", &["c.example.com"]),
             server("a", &["a2.example.com", "a.example.com"]),
         ];
-        assert!(differences(&reordered, &now).is_empty());
+        assert!(differences(&reordered, &now, LiveKind::WasmPlugin).is_empty());
     }
 }
