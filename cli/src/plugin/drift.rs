@@ -179,12 +179,7 @@ pub fn read_live(bytes: &[u8]) -> Result<Live, LiveError> {
     }
     let plugin: WasmPlugin = crate::model::kube::read(doc)?;
     let namespace = plugin.metadata.namespace();
-    let gateway = plugin
-        .spec
-        .target_refs
-        .iter()
-        .find(|t| t.kind == "Gateway")
-        .map(|t| format!("{namespace}/{}", t.name));
+    let gateway = gateway_of(&plugin.spec.target_refs, &namespace);
     Ok(Live {
         kind: LiveKind::WasmPlugin,
         id: format!("{namespace}/{}", plugin.metadata.name),
@@ -203,6 +198,14 @@ pub fn read_live(bytes: &[u8]) -> Result<Live, LiveError> {
             .next(),
         servers: servers(plugin.spec.plugin_config),
     })
+}
+
+/// `namespace/name` of the first Gateway `targets` names (they name their own namespace's).
+fn gateway_of(targets: &[TargetRef], namespace: &str) -> Option<String> {
+    targets
+        .iter()
+        .find(|t| t.kind == "Gateway")
+        .map(|t| format!("{namespace}/{}", t.name))
 }
 
 fn servers(config: Option<PluginConfig>) -> Vec<FilterServer> {
@@ -230,12 +233,7 @@ fn extension_policy(doc: &Value) -> Result<Live, LiveError> {
     let Some(wasm) = policy.spec.wasm.into_iter().find(is_guard) else {
         return Err(LiveError::NoSniGuard { id });
     };
-    let gateway = policy
-        .spec
-        .target_refs
-        .iter()
-        .find(|t| t.kind == "Gateway")
-        .map(|t| format!("{namespace}/{}", t.name));
+    let gateway = gateway_of(&policy.spec.target_refs, &namespace);
     Ok(Live {
         kind: LiveKind::EnvoyExtensionPolicy,
         id,

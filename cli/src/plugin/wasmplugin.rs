@@ -54,28 +54,12 @@ pub fn wasm_plugin(
     options: &Options,
 ) -> Result<(String, Vec<String>), WasmPluginError> {
     let mut notes = Vec::new();
-    let url = match (&options.url, options.placeholder) {
-        (Some(url), _) => check_url(url)?,
-        (None, true) => PLACEHOLDER_URL.to_owned(),
-        (None, false) => {
-            return Err(WasmPluginError::NoUrl {
-                flag: "--wasmplugin",
-                placeholder: PLACEHOLDER_URL,
-            });
-        }
-    };
-    if let Some(sha) = &options.sha256
-        && (sha.len() != 64
-            || !sha
-                .bytes()
-                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()))
-    {
-        return Err(WasmPluginError::Flag {
-            flag: "--sha256",
-            value: sha.clone(),
-            expected: "expected 64 lower-case hex digits",
-        });
-    }
+    let url = module_url(
+        "--wasmplugin",
+        options.url.as_deref(),
+        options.placeholder,
+        options.sha256.as_deref(),
+    )?;
     let (target, namespace, default_name) = target(layout, listener, options)?;
     let namespace = options.namespace.clone().unwrap_or(namespace);
     if let Some(workload_ns) = &listener.workload.namespace
@@ -238,7 +222,37 @@ fn port_match(
     }
 }
 
-pub(crate) fn check_url(url: &str) -> Result<String, WasmPluginError> {
+/// The module's URL (`--url`, or the placeholder with `--placeholder-url`), checked with its
+/// `--sha256`; `flag` is the manifest flag that needs them.
+pub(crate) fn module_url(
+    flag: &'static str,
+    url: Option<&str>,
+    placeholder: bool,
+    sha256: Option<&str>,
+) -> Result<String, WasmPluginError> {
+    let url = match (url, placeholder) {
+        (Some(url), _) => check_url(url)?,
+        (None, true) => PLACEHOLDER_URL.to_owned(),
+        (None, false) => {
+            return Err(WasmPluginError::NoUrl {
+                flag,
+                placeholder: PLACEHOLDER_URL,
+            });
+        }
+    };
+    if let Some(sha) = sha256
+        && (sha.len() != 64 || !sha.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+    {
+        return Err(WasmPluginError::Flag {
+            flag: "--sha256",
+            value: sha.to_owned(),
+            expected: "expected 64 lower-case hex digits",
+        });
+    }
+    Ok(url)
+}
+
+fn check_url(url: &str) -> Result<String, WasmPluginError> {
     let scheme = url.split_once("://").map(|(s, _)| s);
     match scheme {
         Some("oci" | "https" | "http" | "file") => Ok(url.to_owned()),

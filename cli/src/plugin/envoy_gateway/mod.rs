@@ -16,7 +16,7 @@ use crate::model::envoy_gateway::{
 use crate::model::gateway::{ChainKind, Gateway};
 use crate::model::layout::{ChainRef, Listener};
 use crate::plugin::PluginConfig;
-use crate::plugin::wasmplugin::{PLACEHOLDER_URL, check_name, check_url, dns_name};
+use crate::plugin::wasmplugin::{check_name, dns_name, module_url};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -104,30 +104,17 @@ pub fn manifests(
     options: &Options,
 ) -> Result<(String, Vec<String>), WasmPluginError> {
     let mut notes = Vec::new();
-    let url = match (&options.url, options.placeholder) {
-        (Some(url), _) => check_url(url)?,
-        (None, true) => PLACEHOLDER_URL.to_owned(),
-        (None, false) => {
-            return Err(WasmPluginError::NoUrl {
-                flag: "--envoy-gateway",
-                placeholder: PLACEHOLDER_URL,
-            });
-        }
-    };
+    let url = module_url(
+        "--envoy-gateway",
+        options.url.as_deref(),
+        options.placeholder,
+        options.sha256.as_deref(),
+    )?;
     if url.starts_with("file://") {
         return Err(WasmPluginError::Flag {
             flag: "--url",
             value: url,
             expected: "Envoy Gateway fetches Wasm code from oci:// images or http(s):// URLs only",
-        });
-    }
-    if let Some(sha) = &options.sha256
-        && (sha.len() != 64 || !sha.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
-    {
-        return Err(WasmPluginError::Flag {
-            flag: "--sha256",
-            value: sha.clone(),
-            expected: "expected 64 lower-case hex digits",
         });
     }
     let by_namespace = sections(&listener.chains);
