@@ -98,7 +98,8 @@ fn overlap(a: &Names, b: &Names) -> Overlap {
         }
     }
     if let Some(shared) = a.unread.iter().find(|c| b.unread.contains(c)) {
-        // One Secret on both: its names overlap themselves, whatever they are.
+        // One Secret on both: its names overlap themselves. (A certificate without DNS names,
+        // which no browser accepts, would overlap nothing: Envoy Gateway reads SANs only.)
         let name = format!("(every name of {shared})");
         return Overlap::Yes(name.clone(), name);
     }
