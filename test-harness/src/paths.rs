@@ -63,6 +63,30 @@ pub fn module() -> Result<PathBuf> {
     Ok(wasm)
 }
 
+/// The command that builds the native module.
+pub const BUILD_NATIVE: &str = "cargo build --release -p sni-guard-native";
+
+/// The folder Envoy finds the native module in (`ENVOY_DYNAMIC_MODULES_SEARCH_PATH`):
+/// `target/release`.
+pub fn native_dir() -> PathBuf {
+    target_dir().join("release")
+}
+
+/// The native module, `target/release/libsni_guard_native.so`; refused when missing or older
+/// than a file it was built from, as [`module`] is.
+pub fn native_module() -> Result<PathBuf> {
+    let library = native_dir().join("libsni_guard_native.so");
+    if !library.is_file() {
+        return Err(fail(format!(
+            "the native module {} is missing: build it with `{BUILD_NATIVE}` in {}",
+            library.display(),
+            workspace_root().display()
+        )));
+    }
+    fresh(&library, &library.with_file_name("libsni_guard_native.d"))?;
+    Ok(library)
+}
+
 /// The module under a cargo target folder.
 pub fn module_in(target: &Path) -> Result<PathBuf> {
     let wasm = target.join("wasm32-wasip1/release/sni_guard.wasm");

@@ -159,6 +159,8 @@ impl Envoy {
             .arg(&admin_path)
             .arg("--disable-hot-restart")
             .args(["--log-level", "info"])
+            // Where a dynamic-module filter's library is found (sni-guard's native build).
+            .env("ENVOY_DYNAMIC_MODULES_SEARCH_PATH", paths::native_dir())
             .args(args)
             .stdin(Stdio::null())
             .stdout(File::create(dir.path().join("stdout"))?)

@@ -90,6 +90,9 @@ pub enum Filter {
     /// Any `http_filters` entry in sni-guard's place (the `config_discovery` reference istiod
     /// writes for a WasmPlugin, say).
     Entry(Value),
+    /// sni-guard's native build (the dynamic module `sni_guard_native`) with this
+    /// configuration JSON, in the Wasm module's place.
+    Native(String),
     /// A configuration that holds no sni-guard entry, run as written (Envoy Gateway's, whose
     /// policies add the filter after rendering: [`crate::envoy_gateway`]).
     NoSlot,
@@ -135,6 +138,7 @@ pub fn render_config(mut config: Value, filter: &Filter, layout: &Layout) -> Res
         Filter::None | Filter::AsWritten | Filter::NoSlot => None,
         Filter::Lua => Some(lua::filter()?),
         Filter::Entry(entry) => Some(entry.clone()),
+        Filter::Native(json) => Some(native_entry(json)?),
         Filter::SniGuard(_) | Filter::Module(_) => None,
     };
     let mut slots = 0;
@@ -148,7 +152,7 @@ pub fn render_config(mut config: Value, filter: &Filter, layout: &Layout) -> Res
             Filter::None => {
                 filters.remove(at);
             }
-            Filter::Lua | Filter::Entry(_) => {
+            Filter::Lua | Filter::Entry(_) | Filter::Native(_) => {
                 if let (Some(slot), Some(entry)) = (filters.get_mut(at), &replacement) {
                     *slot = entry.clone();
                 }
@@ -192,6 +196,20 @@ pub fn render_config(mut config: Value, filter: &Filter, layout: &Layout) -> Res
         _ => {}
     }
     Ok(config)
+}
+
+/// The `http_filters` entry of the native build with `json` as its configuration.
+pub fn native_entry(json: &str) -> Result<Value> {
+    let entry = serde_json::json!({
+        "name": "sni-guard",
+        "typed_config": {
+            "@type": "type.googleapis.com/envoy.extensions.filters.http.dynamic_modules.v3.DynamicModuleFilter",
+            "dynamic_module_config": {"name": "sni_guard_native"},
+            "filter_name": "sni-guard",
+            "filter_config": {"@type": "type.googleapis.com/google.protobuf.StringValue", "value": json},
+        },
+    });
+    Ok(yaml_serde::to_value(&entry)?)
 }
 
 /// Container paths to real paths; the container port in URLs to the real port.
