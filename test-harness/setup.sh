@@ -28,6 +28,6 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
-for version in $(awk '!/^#/ && NF { print $1 }' "$here/envoy-versions"); do
+for version in $(awk '!/^#/ && NF && !seen[$1]++ { print $1 }' "$here/envoy-versions"); do
   "$here/install-envoy.sh" "$version" >/dev/null
 done

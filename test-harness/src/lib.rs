@@ -73,7 +73,8 @@ pub use client::{Client, Protocol, Request, Response};
 pub use envoy::gateway::{Gateway, Outcome, Stopped};
 pub use envoy::topology::{Filter, Layout, Topology};
 pub use envoy::{
-    Envoy, Exited, Launch, default_version, envoy_gateway_version, oldest_version, suite_version,
+    Envoy, Exited, Launch, default_version, envoy_gateway_version, istio_oldest_version,
+    oldest_version, suite_version,
 };
 pub use error::{Error, Result};
 pub use pki::Pki;

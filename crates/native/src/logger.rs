@@ -1,5 +1,5 @@
 //! Logging through the `log` crate, written by Envoy's `dynamic_modules` logger at Envoy's
-//! own level: a record below it is never formatted.
+//! own level: a record below it is never formatted. Lines read `sni-guard: <message>`.
 
 use crate::abi;
 use log::Level;
@@ -26,13 +26,14 @@ impl log::Log for EnvoyLog {
         if !self.enabled(record.metadata()) {
             return;
         }
-        let text = match record.args().as_str() {
-            Some(text) => std::borrow::Cow::Borrowed(text),
-            None => std::borrow::Cow::Owned(record.args().to_string()),
-        };
+        // Envoy names the logger (`dynamic_modules`), not the module: the prefix says whose
+        // line it is, as `wasm log sni-guard: ` does for the Wasm build.
+        let text = format!("sni-guard: {}", record.args());
         let level = envoy_level(record.level());
         // SAFETY: the message is borrowed for the call; Envoy copies it.
-        unsafe { abi::envoy_dynamic_module_callback_log(level, abi::ModuleBuffer::of(text.as_bytes())) };
+        unsafe {
+            abi::envoy_dynamic_module_callback_log(level, abi::ModuleBuffer::of(text.as_bytes()))
+        };
     }
 
     fn flush(&self) {}

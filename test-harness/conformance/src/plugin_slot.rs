@@ -5,10 +5,21 @@
 
 use yaml_serde::Value;
 
-/// Whether an `http_filters` entry is sni-guard as istiod writes a WasmPlugin.
+/// The `@type` of Envoy's dynamic-module HTTP filter.
+pub const NATIVE_FILTER: &str =
+    "type.googleapis.com/envoy.extensions.filters.http.dynamic_modules.v3.DynamicModuleFilter";
+
+/// Whether an `http_filters` entry is sni-guard: as istiod writes a WasmPlugin, or the native
+/// build's dynamic-module filter.
 pub fn is_sni_guard(filter: &Value) -> bool {
     let typed = filter.get("typed_config");
     let kind = typed.and_then(|t| t.get("@type")).and_then(Value::as_str);
+    if kind == Some(NATIVE_FILTER) {
+        return typed
+            .and_then(|t| t.get("filter_name"))
+            .and_then(Value::as_str)
+            == Some("sni-guard");
+    }
     let root_id = typed
         .and_then(|t| t.get("config"))
         .and_then(|c| c.get("root_id"))

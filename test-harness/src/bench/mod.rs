@@ -112,7 +112,15 @@ pub fn variants() -> Result<Vec<Variant>> {
             edit: Some(shared_vm::one_plugin_per_chain),
             ..Variant::new(SNI_GUARD_SHARED_VM, Filter::AsWritten)
         },
+        Variant::new(NATIVE, native(Topology::TwoGateways.plugin_config()?)?),
+        Variant::new(NATIVE_10K, native(ten_thousand_hosts())?),
     ])
+}
+
+/// The native build with `json`; an error says how to build it.
+fn native(json: String) -> Result<Filter> {
+    paths::native_module()?;
+    Ok(Filter::Native(json))
 }
 
 /// sni-guard's two variants, 2 and 10,000 hosts, run on another build of the module
@@ -134,6 +142,9 @@ pub fn other_build(label: &str, module: &Path) -> [Variant; 2] {
 }
 
 pub const SNI_GUARD: &str = "sni-guard, 2 hosts";
+/// The native build (an Envoy dynamic module, no VM).
+pub const NATIVE: &str = "sni-guard native, 2 hosts";
+pub const NATIVE_10K: &str = "sni-guard native, 10,000 hosts";
 pub const SNI_GUARD_10K: &str = "sni-guard, 10,000 hosts";
 /// One plugin per filter chain in one VM: the stream's plugin is looked up by name.
 pub const SNI_GUARD_SHARED_VM: &str = "sni-guard, 2 plugins in one VM";

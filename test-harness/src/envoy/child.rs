@@ -35,8 +35,18 @@ pub fn default_version() -> &'static str {
     version_of("default")
 }
 
-/// The oldest Envoy the conformance table runs on (the oldest Istio gateways still ship).
+/// The oldest Envoy the suites run on: the oldest Istio gateways still ship, or, for the
+/// native build (`SNI_GUARD_BUILD=native`), the oldest Envoy whose dynamic-module ABI it
+/// speaks.
 pub fn oldest_version() -> &'static str {
+    match crate::envoy::topology::Build::current() {
+        Ok(crate::envoy::topology::Build::Native) => version_of("native-oldest"),
+        _ => istio_oldest_version(),
+    }
+}
+
+/// The oldest Envoy Istio gateways still ship (`oldest` in `envoy-versions`), whatever the build.
+pub fn istio_oldest_version() -> &'static str {
     version_of("oldest")
 }
 
@@ -225,9 +235,14 @@ impl Envoy {
     }
 
     /// sni-guard's counters: `misdirected`, `log_only_mismatches`, `no_sni` (names without
-    /// the `wasmcustom.sni_guard.` prefix).
+    /// the prefix: `wasmcustom.sni_guard.` for the Wasm module, `dynamicmodulescustom.sni_guard.`
+    /// for the native one; both builds' in one Envoy add up).
     pub fn sni_guard_counters(&self) -> Result<BTreeMap<String, u64>> {
-        admin::stats_under(self.admin, "wasmcustom.sni_guard.")
+        let mut counters = admin::stats_under(self.admin, "wasmcustom.sni_guard.")?;
+        for (name, value) in admin::stats_under(self.admin, "dynamicmodulescustom.sni_guard.")? {
+            *counters.entry(name).or_default() += value;
+        }
+        Ok(counters)
     }
 
     /// One sni-guard counter; an error if Envoy does not report it.
@@ -299,8 +314,8 @@ impl Drop for Envoy {
 }
 
 /// The lines of Envoy's log (stderr) that report a Wasm failure: a trap, a failed callback, a
-/// VM or plugin that failed, or an error logged by a module. None may appear while sni-guard
-/// serves.
+/// VM or plugin that failed, or an error logged by a module (the native one's too). None may
+/// appear while sni-guard serves.
 pub fn wasm_failures(stderr: &str) -> Vec<&str> {
     const MARKS: &[&str] = &[
         "Wasm VM failed",
@@ -310,6 +325,9 @@ pub fn wasm_failures(stderr: &str) -> Vec<&str> {
         "RuntimeError",
         "][error][wasm]",
         "][critical][wasm]",
+        // The native build's own errors.
+        "][error][dynamic_modules]",
+        "][critical][dynamic_modules]",
     ];
     stderr
         .lines()

@@ -108,6 +108,30 @@ impl Filter {
     }
 }
 
+/// Which build of sni-guard runs where a configuration has sni-guard: the Wasm module, or the
+/// native one (`SNI_GUARD_BUILD=native`: every suite of the harness runs again on it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Build {
+    Wasm,
+    Native,
+}
+
+/// Names the build the suite runs on (`wasm`, the default, or `native`).
+pub const BUILD_VAR: &str = "SNI_GUARD_BUILD";
+
+impl Build {
+    /// The build [`BUILD_VAR`] names; any other value is an error that names it.
+    pub fn current() -> Result<Build> {
+        match std::env::var(BUILD_VAR).as_deref() {
+            Err(_) | Ok("") | Ok("wasm") => Ok(Build::Wasm),
+            Ok("native") => Ok(Build::Native),
+            Ok(other) => Err(fail(format!(
+                "{BUILD_VAR}={other:?}: expected wasm or native"
+            ))),
+        }
+    }
+}
+
 /// Where the rendered configuration finds its parts.
 #[derive(Debug, Clone)]
 pub struct Layout {
@@ -132,6 +156,16 @@ pub fn render(topology: Topology, filter: &Filter, layout: &Layout) -> Result<Va
 
 /// Any configuration in the container layout, rendered for this machine with `filter`.
 pub fn render_config(mut config: Value, filter: &Filter, layout: &Layout) -> Result<Value> {
+    if Build::current()? == Build::Native {
+        let native = match filter {
+            Filter::SniGuard(json) => Some(Filter::Native(json.clone())),
+            Filter::AsWritten => plugin_slot::configuration(&config).map(Filter::Native),
+            _ => None,
+        };
+        if let Some(native) = native {
+            return render_config(config, &native, layout);
+        }
+    }
     map_strings(&mut config, layout);
     listeners_on_loopback(&mut config, layout.port)?;
     let replacement = match filter {

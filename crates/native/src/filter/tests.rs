@@ -43,7 +43,11 @@ fn plugin(json: &str) -> Plugin {
     Plugin::configure(json.as_bytes(), COUNTER_IDS).unwrap()
 }
 
-fn run(plugin: &Plugin, sni: Option<&'static [u8]>, authority: Option<&'static [u8]>) -> (Action, Vec<String>) {
+fn run(
+    plugin: &Plugin,
+    sni: Option<&'static [u8]>,
+    authority: Option<&'static [u8]>,
+) -> (Action, Vec<String>) {
     let host = Mock {
         sni,
         authority,
@@ -65,7 +69,11 @@ fn a_matching_request_costs_two_reads() {
 
 #[test]
 fn a_coalesced_request_gets_421_and_is_counted() {
-    let (action, calls) = run(&plugin(TWO), Some(b"a.example.com"), Some(b"b.example.com:8443"));
+    let (action, calls) = run(
+        &plugin(TWO),
+        Some(b"a.example.com"),
+        Some(b"b.example.com:8443"),
+    );
     assert_eq!(action, Action::StopIteration);
     assert_eq!(
         calls,
@@ -92,7 +100,9 @@ fn log_only_and_no_sni_count_and_let_through() {
 #[test]
 fn a_refused_configuration_says_why_as_the_wasm_module_does() {
     let error = Plugin::configure(br#"{"mode":"strictly"}"#, COUNTER_IDS).unwrap_err();
-    let expected = Config::parse(br#"{"mode":"strictly"}"#).unwrap_err().to_string();
+    let expected = Config::parse(br#"{"mode":"strictly"}"#)
+        .unwrap_err()
+        .to_string();
     assert_eq!(error, expected);
     assert!(error.contains("mode"), "{error}");
 }
