@@ -7,5 +7,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 test-harness/setup.sh
 cargo build --release --target wasm32-wasip1
+cargo build --release -p sni-guard-native
 cargo build --release --target wasm32-wasip1 -p sni-guard-bench-noop-abi -p sni-guard-bench-noop-sdk -p sni-guard-bench-reads-abi
 exec cargo run -q --release -p sni-guard-harness --bin bench -- "$@"

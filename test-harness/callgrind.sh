@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 test-harness/setup.sh valgrind:valgrind
 cargo build --release --target wasm32-wasip1
+cargo build --release -p sni-guard-native
 cargo build --release --target wasm32-wasip1 -p sni-guard-bench-noop-abi -p sni-guard-bench-noop-sdk -p sni-guard-bench-reads-abi
 envoy="$(test-harness/install-envoy.sh)"
 dir="$(mktemp -d)"

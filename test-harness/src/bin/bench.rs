@@ -81,9 +81,9 @@ fn run(args: Args) -> Result<()> {
     });
     let mut variants = bench::variants()?;
     if args.callgrind {
-        // The requests' cost, not the table's: no filter, sni-guard of each build, and the
-        // shared VM's extra read.
-        let counted = [bench::NONE, bench::SNI_GUARD, bench::SNI_GUARD_SHARED_VM];
+        // The requests' cost, not the table's: no filter, the Lua workaround, sni-guard of
+        // each build (the native one too).
+        let counted = [bench::NONE, bench::LUA, bench::SNI_GUARD, bench::NATIVE];
         variants.retain(|v| counted.contains(&v.name));
         for (label, path) in builds {
             variants.push(bench::other_build(label, path)[0].clone());
