@@ -468,3 +468,59 @@ fn drift_of_a_live_envoy_extension_policy() {
         refused.stderr
     );
 }
+
+/// `--native-module`: the policy loads the native build from the EnvoyProxy's registry; it and
+/// the patch on its filter pass Envoy Gateway's schemas; a name the registry cannot hold is
+/// refused with the value.
+#[test]
+fn the_native_builds_resources_pass_the_crd_schemas() {
+    let cluster = sni_guard_harness::envoy_gateway::cluster_yaml();
+    let cluster = cluster.to_str().unwrap();
+    let out = sni_guard(&[
+        "plugin-config",
+        "--gateway",
+        "default/eg",
+        "--envoy-gateway",
+        "--native-module",
+        "sni-guard-native",
+        cluster,
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("#     dynamicModules:"),
+        "{}",
+        out.stdout
+    );
+    let docs = documents(&out.stdout);
+    let module = &docs[0]["spec"]["dynamicModule"][0];
+    assert_eq!(module["name"], "sni-guard-native");
+    assert_eq!(module["filterName"], "sni-guard");
+    assert_eq!(module["config"]["servers"].as_array().unwrap().len(), 2);
+    assert!(docs[0]["spec"].get("wasm").is_none());
+    let path = docs[2]["spec"]["jsonPatches"][0]["operation"]["jsonPath"]
+        .as_str()
+        .unwrap();
+    assert!(path.contains("envoy.filters.http.dynamic_modules/envoyextensionpolicy/default/sni-guard-8443/dynamic-module/0"), "{path}");
+    if let Some(eg) = crds::envoy_gateway("the_native_builds_resources_pass_the_crd_schemas") {
+        eg.validate(&docs[0]).unwrap_or_else(|p| panic!("{p:?}"));
+        eg.validate(&docs[1]).unwrap_or_else(|p| panic!("{p:?}"));
+        crds::envoy_gateway_more().validate(&docs[2]).unwrap();
+    }
+    let refused = sni_guard(&[
+        "plugin-config",
+        "--gateway",
+        "default/eg",
+        "--envoy-gateway",
+        "--native-module",
+        "sni_guard_native",
+        cluster,
+    ]);
+    assert_eq!((refused.code, refused.stdout.as_str()), (2, ""));
+    assert!(
+        refused
+            .stderr
+            .contains("--native-module \"sni_guard_native\""),
+        "{}",
+        refused.stderr
+    );
+}

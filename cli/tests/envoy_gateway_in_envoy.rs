@@ -36,6 +36,24 @@ const B: Option<&str> = Some("b.example.com");
 /// Where the cluster's users publish the module (Envoy Gateway fetches it from there and
 /// serves its copy to Envoy).
 const URL: &str = "https://artifacts.example.com/sni_guard.wasm";
+/// The native build's name in the EnvoyProxy's `dynamicModules` registry.
+const NATIVE_MODULE: &str = "sni-guard-native";
+
+/// What plugin-config writes for the cluster's Gateway with the native build.
+fn native_resources() -> Vec<Value> {
+    let cluster = envoy_gateway::cluster_yaml().display().to_string();
+    let out = sni_guard(&[
+        "plugin-config",
+        "--gateway",
+        "default/eg",
+        "--envoy-gateway",
+        "--native-module",
+        NATIVE_MODULE,
+        &cluster,
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    envoy_gateway::documents(&out.stdout).unwrap()
+}
 
 /// What plugin-config writes for the cluster's Gateway in `mode`.
 fn resources(mode: &str) -> Vec<Value> {
@@ -98,7 +116,9 @@ fn start_on(resources: Vec<Value>, version: &str) -> Running {
         .pki(pki.clone())
         .edit(move |config| {
             let mut json = serde_json::to_value(&*config)?;
-            translate::apply(&mut json, &resources, &source)?;
+            let library = paths::native_module()?.display().to_string();
+            let registry = [(NATIVE_MODULE.to_owned(), library)];
+            translate::apply(&mut json, &resources, &source, &registry)?;
             *config = yaml_serde::to_value(&json)?;
             Ok(())
         })
@@ -323,4 +343,39 @@ fn on_envoy_gateways_own_envoy_release_too() {
     );
     let mut h2 = without_patch.gateway.client().unwrap().h2(A).unwrap();
     assert_eq!(h2.get("b.example.com").unwrap().status, 404);
+}
+
+/// The native build delivered as Envoy Gateway delivers a dynamic module (the EnvoyProxy's
+/// registry, a local library, the policy's `dynamicModule`): 421 and the retry with the patch,
+/// the 404 without it, on 1.40 and on 1.39.
+#[test]
+fn the_native_build_through_envoy_gateway() {
+    for version in [
+        sni_guard_harness::suite_version(),
+        sni_guard_harness::envoy_gateway_version().to_owned(),
+    ] {
+        let running = start_on(native_resources(), &version);
+        let client = running.gateway.client().unwrap();
+        let mut h2 = client.h2(A).unwrap();
+        assert_eq!(h2.get("a.example.com").unwrap().status, 200);
+        let coalesced = h2.get("b.example.com").unwrap();
+        assert_eq!(
+            (coalesced.status, coalesced.body.as_str()),
+            (421, BODY_421),
+            "{version}"
+        );
+        let retry = client.get(Protocol::Http2, B, "b.example.com").unwrap();
+        assert_eq!(retry.status, 200);
+        let counters = running.gateway.envoy.sni_guard_counters().unwrap();
+        assert_eq!(counters["misdirected"], 1);
+        let without_patch = start_on(
+            kinds(
+                &native_resources(),
+                &["ClientTrafficPolicy", "EnvoyExtensionPolicy"],
+            ),
+            &version,
+        );
+        let mut h2 = without_patch.gateway.client().unwrap().h2(A).unwrap();
+        assert_eq!(h2.get("b.example.com").unwrap().status, 404, "{version}");
+    }
 }

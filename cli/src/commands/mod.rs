@@ -109,6 +109,10 @@ struct PluginConfigArgs {
     /// EnvoyExtensionPolicy, ClientTrafficPolicy (h2) and EnvoyPatchPolicy (YAML).
     #[arg(long, conflicts_with = "check")]
     envoy_gateway: bool,
+    /// With --envoy-gateway: load sni-guard's native build (an Envoy dynamic module) instead of
+    /// the Wasm module, by its name in the EnvoyProxy's dynamicModules registry.
+    #[arg(long, value_name = "NAME", requires = "envoy_gateway", conflicts_with_all = ["url", "placeholder_url", "sha256"])]
+    native_module: Option<String>,
     /// Envoy Gateway's xDS names (its runtime flag XDSNameSchemeV2), for the
     /// EnvoyPatchPolicy's listener name.
     #[arg(long, value_enum, default_value_t, requires = "envoy_gateway")]

@@ -115,6 +115,7 @@ fn envoy_gateway(
         sha256: args.sha256.clone(),
         fail_open,
         scheme: args.xds_name_scheme,
+        native_module: args.native_module.clone(),
     };
     let (yaml, notes) = envoy_gateway::manifests(config, listener, traffic_policies, &options)?;
     print_notes(&notes, stderr)?;

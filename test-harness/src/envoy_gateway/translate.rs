@@ -8,6 +8,10 @@
 //!   `wasm_cluster` with the SHA-256 of what Envoy Gateway serves, its `config` as the plugin
 //!   configuration string; enabled on every route of the targeted listeners by
 //!   `typed_per_filter_config` (`wasm.go`: `patchHCM`, `patchRoute`);
+//! - EnvoyExtensionPolicy `dynamicModule[i]`: the same, as `envoy.filters.http.dynamic_modules/
+//!   envoyextensionpolicy/<ns>/<name>/dynamic-module/<i>`, the library the EnvoyProxy registry
+//!   names loaded from its local path, `config` as the filter configuration string
+//!   (`dynamicmodule.go`);
 //! - EnvoyPatchPolicy `jsonPatches`: each `jsonPath` (RFC 9535) evaluated on the named
 //!   resource, each match's JSON pointer joined with `path`, the operation applied there
 //!   (`internal/utils/jsonpatch`); no match is an error, as there.
@@ -32,9 +36,18 @@ const HCM: &str = "envoy.filters.network.http_connection_manager";
 const ROUTER: &str = "envoy.filters.http.router";
 const WASM_CLUSTER: &str = "wasm_cluster";
 
+/// The EnvoyProxy's `dynamicModules` registry: each name and its library's local path.
+pub type Registry = [(String, String)];
+
 /// Applies `resources` (ClientTrafficPolicy, EnvoyExtensionPolicy, EnvoyPatchPolicy; others are
-/// refused) to `config`, policies first and patches last, as the translator does.
-pub fn apply(config: &mut Value, resources: &[Value], wasm: &WasmSource) -> Result<()> {
+/// refused) to `config`, policies first and patches last, as the translator does; `registry`
+/// resolves the dynamic modules a policy names.
+pub fn apply(
+    config: &mut Value,
+    resources: &[Value],
+    wasm: &WasmSource,
+    registry: &Registry,
+) -> Result<()> {
     let kind = |r: &Value| {
         r.get("kind")
             .and_then(Value::as_str)
@@ -44,7 +57,10 @@ pub fn apply(config: &mut Value, resources: &[Value], wasm: &WasmSource) -> Resu
     for resource in resources {
         match kind(resource).as_str() {
             "ClientTrafficPolicy" => client_traffic_policy(config, resource)?,
-            "EnvoyExtensionPolicy" => extension_policy(config, resource, wasm)?,
+            "EnvoyExtensionPolicy" => {
+                extension_policy(config, resource, wasm)?;
+                dynamic_modules(config, resource, registry)?;
+            }
             "EnvoyPatchPolicy" => {}
             other => return Err(fail(format!("not an sni-guard resource: {other:?}"))),
         }
@@ -155,10 +171,9 @@ fn extension_policy(config: &mut Value, policy: &Value, wasm: &WasmSource) -> Re
     let name = str_at(policy, "/metadata/name")?.to_owned();
     let names = chain_names(config)?;
     let listeners = targets(policy, &names)?;
-    let extensions = policy
-        .pointer("/spec/wasm")
-        .and_then(Value::as_array)
-        .ok_or_else(|| fail("an EnvoyExtensionPolicy without spec.wasm"))?;
+    let Some(extensions) = policy.pointer("/spec/wasm").and_then(Value::as_array) else {
+        return Ok(());
+    };
     for (index, extension) in extensions.iter().enumerate() {
         let ir = format!("envoyextensionpolicy/{namespace}/{name}/wasm/{index}");
         let filter_name = format!("envoy.filters.http.wasm/{ir}");
@@ -170,6 +185,50 @@ fn extension_policy(config: &mut Value, policy: &Value, wasm: &WasmSource) -> Re
         }
     }
     add_wasm_cluster(config, wasm)
+}
+
+fn dynamic_modules(config: &mut Value, policy: &Value, registry: &Registry) -> Result<()> {
+    let Some(modules) = policy
+        .pointer("/spec/dynamicModule")
+        .and_then(Value::as_array)
+    else {
+        return Ok(());
+    };
+    let namespace = str_at(policy, "/metadata/namespace")?.to_owned();
+    let name = str_at(policy, "/metadata/name")?.to_owned();
+    let names = chain_names(config)?;
+    let listeners = targets(policy, &names)?;
+    for (index, module) in modules.iter().enumerate() {
+        let registered = str_at(module, "/name")?;
+        let path = registry
+            .iter()
+            .find(|(n, _)| n == registered)
+            .map(|(_, p)| p.clone())
+            .ok_or_else(|| {
+                fail(format!(
+                    "dynamic module {registered:?} is not in the EnvoyProxy's registry"
+                ))
+            })?;
+        let filter_name = format!(
+            "envoy.filters.http.dynamic_modules/envoyextensionpolicy/{namespace}/{name}/dynamic-module/{index}"
+        );
+        let mut typed = json!({
+            "@type": "type.googleapis.com/envoy.extensions.filters.http.dynamic_modules.v3.DynamicModuleFilter",
+            "dynamic_module_config": {"module": {"local": {"filename": path}}},
+            "filter_name": module.get("filterName").and_then(Value::as_str).unwrap_or_default(),
+        });
+        if let Some(config) = module.get("config") {
+            typed["filter_config"] = json!({"@type": "type.googleapis.com/google.protobuf.StringValue",
+                "value": serde_json::to_string(config)?});
+        }
+        let filter = json!({"name": filter_name, "disabled": true, "typed_config": typed});
+        for listener in &listeners {
+            let manager = hcm(chain(config, listener)?)?;
+            add_before_router(manager, &filter)?;
+            enable_on_routes(manager, &filter_name)?;
+        }
+    }
+    Ok(())
 }
 
 fn wasm_filter(name: &str, vm_id: &str, extension: &Value, wasm: &WasmSource) -> Result<Value> {

@@ -114,6 +114,14 @@ pub fn envoy_listener_name(scheme: NameScheme, first: &str, port: u32) -> String
     }
 }
 
+/// The HCM filter Envoy Gateway adds for `spec.dynamicModule[index]` of EnvoyExtensionPolicy
+/// `namespace/name` (`dynamicmodule.go`, `irConfigNameForDynamicModule`).
+pub fn dynamic_module_filter_name(namespace: &str, name: &str, index: usize) -> String {
+    format!(
+        "envoy.filters.http.dynamic_modules/envoyextensionpolicy/{namespace}/{name}/dynamic-module/{index}"
+    )
+}
+
 /// The HCM filter Envoy Gateway adds for `spec.wasm[index]` of EnvoyExtensionPolicy
 /// `namespace/name` (`wasm.go`, `irConfigNameForWasm`).
 pub fn wasm_filter_name(namespace: &str, name: &str, index: usize) -> String {

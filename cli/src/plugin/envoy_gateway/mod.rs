@@ -11,7 +11,7 @@
 use crate::error::WasmPluginError;
 use crate::model::envoy_gateway::policies::{TrafficPolicy, applying};
 use crate::model::envoy_gateway::{
-    NameScheme, envoy_listener_name, ir_listener_name, wasm_filter_name,
+    NameScheme, dynamic_module_filter_name, envoy_listener_name, ir_listener_name, wasm_filter_name,
 };
 use crate::model::gateway::{ChainKind, Gateway};
 use crate::model::layout::{ChainRef, Listener};
@@ -35,6 +35,9 @@ pub struct Options {
     /// `failOpen`: serve without the filter when the module cannot load or crashes.
     pub fail_open: bool,
     pub scheme: NameScheme,
+    /// The native build instead of the Wasm module: the name of its entry in the EnvoyProxy's
+    /// `dynamicModules` registry.
+    pub native_module: Option<String>,
 }
 
 /// The Gateways (or ListenerSets) holding the port's HTTPS listeners, with those listeners'
@@ -64,6 +67,64 @@ fn target_refs(owners: &[(&Gateway, Vec<&str>)]) -> Value {
         })
         .collect();
     Value::Array(refs)
+}
+
+/// What the policy loads: the Wasm module (its code source), or the native build by its name
+/// in the EnvoyProxy's registry.
+enum Extension {
+    Wasm(Value),
+    Native(String),
+}
+
+impl Extension {
+    /// The EnvoyExtensionPolicy's field, its one entry, and the HCM filter Envoy Gateway
+    /// names for it.
+    fn entry(
+        &self,
+        config: &PluginConfig,
+        namespace: &str,
+        policy: &str,
+        fail_open: bool,
+    ) -> (&'static str, Value, String) {
+        match self {
+            Extension::Wasm(code) => (
+                "wasm",
+                json!({
+                    "name": "sni-guard",
+                    // The root id Istio gives the module too (a WasmPlugin's pluginName).
+                    "rootID": "sni-guard",
+                    "code": code,
+                    "config": config,
+                    "failOpen": fail_open,
+                }),
+                wasm_filter_name(namespace, policy, 0),
+            ),
+            Extension::Native(module) => (
+                "dynamicModule",
+                json!({"name": module, "filterName": "sni-guard", "config": config}),
+                dynamic_module_filter_name(namespace, policy, 0),
+            ),
+        }
+    }
+}
+
+/// An EnvoyProxy registry name: `^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$`, at most 253 characters.
+fn check_module_name(name: &str) -> Result<(), WasmPluginError> {
+    let inner = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-';
+    let edge = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    let bytes = name.as_bytes();
+    let valid = name.len() <= 253
+        && edge(bytes.first())
+        && edge(bytes.last())
+        && bytes.iter().all(|&b| inner(b));
+    match valid {
+        true => Ok(()),
+        false => Err(WasmPluginError::Flag {
+            flag: "--native-module",
+            value: name.to_owned(),
+            expected: "an EnvoyProxy dynamicModules name: lower-case letters, digits, '.' and '-', starting and ending with a letter or digit",
+        }),
+    }
 }
 
 /// The Wasm code source: an OCI image (`oci://` or a bare reference) or an HTTP(S) URL.
@@ -104,19 +165,28 @@ pub fn manifests(
     options: &Options,
 ) -> Result<(String, Vec<String>), WasmPluginError> {
     let mut notes = Vec::new();
-    let url = module_url(
-        "--envoy-gateway",
-        options.url.as_deref(),
-        options.placeholder,
-        options.sha256.as_deref(),
-    )?;
-    if url.starts_with("file://") {
-        return Err(WasmPluginError::Flag {
-            flag: "--url",
-            value: url,
-            expected: "Envoy Gateway fetches Wasm code from oci:// images or http(s):// URLs only",
-        });
-    }
+    let extension = match &options.native_module {
+        Some(module) => {
+            check_module_name(module)?;
+            Extension::Native(module.clone())
+        }
+        None => {
+            let url = module_url(
+                "--envoy-gateway",
+                options.url.as_deref(),
+                options.placeholder,
+                options.sha256.as_deref(),
+            )?;
+            if url.starts_with("file://") {
+                return Err(WasmPluginError::Flag {
+                    flag: "--url",
+                    value: url,
+                    expected: "Envoy Gateway fetches Wasm code from oci:// images or http(s):// URLs only",
+                });
+            }
+            Extension::Wasm(code(&url, options.sha256.as_ref()))
+        }
+    };
     let by_namespace = sections(&listener.chains);
     let (Some(first_namespace), Some(envoy_listener)) = (
         by_namespace.keys().next().copied(),
@@ -141,23 +211,13 @@ pub fn manifests(
     let mut docs: Vec<Value> = Vec::new();
     let mut patches = Vec::new();
     for (namespace, owners) in &by_namespace {
+        let (key, entry, filter) = extension.entry(config, namespace, &name, options.fail_open);
         docs.push(json!({
             "apiVersion": API_VERSION,
             "kind": "EnvoyExtensionPolicy",
             "metadata": {"name": name, "namespace": namespace},
-            "spec": {
-                "targetRefs": target_refs(owners),
-                "wasm": [{
-                    "name": "sni-guard",
-                    // The root id Istio gives the module too (a WasmPlugin's pluginName).
-                    "rootID": "sni-guard",
-                    "code": code(&url, options.sha256.as_ref()),
-                    "config": config,
-                    "failOpen": options.fail_open,
-                }],
-            },
+            "spec": {"targetRefs": target_refs(owners), key: [entry]},
         }));
-        let filter = wasm_filter_name(namespace, &name, 0);
         patches.push(json!({
             "type": "type.googleapis.com/envoy.config.listener.v3.Listener",
             "name": envoy_listener,
@@ -236,6 +296,18 @@ pub fn manifests(
          # without it the filter runs only on routed requests, never on the coalesced ones.\n",
         listener.describe()
     );
+    if let Extension::Native(module) = &extension {
+        text.push_str(&format!(
+            "# The native build: the EnvoyProxy of the Gateway's class must list the module\n\
+             # (Envoy Gateway v1.8 or later), for instance:\n\
+             #   spec:\n\
+             #     dynamicModules:\n\
+             #     - name: {module}\n\
+             #       source: {{type: Local, local: {{path: /usr/lib/envoy/libsni_guard_native.so}}}}\n\
+             # or source: {{type: Remote, remote: {{url: https://.../libsni_guard_native.so, sha256: ...}}}}\n\
+             # The library must match the proxy's Envoy ABI (1.39; 1.40 loads it too).\n"
+        ));
+    }
     for doc in &docs {
         text.push_str("---\n");
         text.push_str(&yaml_serde::to_string(doc)?);
