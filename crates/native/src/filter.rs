@@ -2,17 +2,9 @@
 //! verdict out. No decision is made here. A request costs two host calls (the SNI, the
 //! authority); the protocol is read only when a mismatch depends on it.
 
+pub use crate::answer::{BODY, COUNTERS, DETAILS};
 use crate::host::{Attribute, Host};
 use crate::{Config, Verdict};
-
-pub const DETAILS: &str = "sni_guard_misdirected_request";
-pub const BODY: &[u8] = b"Misdirected Request: this connection was made for another server name; retry on a new connection.\n";
-/// The counters, as the Wasm module names them.
-pub const COUNTERS: [&str; 3] = [
-    "sni_guard.misdirected",
-    "sni_guard.log_only_mismatches",
-    "sni_guard.no_sni",
-];
 
 /// What the request-headers hook tells Envoy (`..._request_headers_status`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,6 +7,7 @@
 //! configurations share the VM. A failed host call lets the request through; the first one
 //! is logged.
 
+pub use crate::answer::{BODY, COUNTERS, DETAILS};
 use crate::proxy::{Host, Status};
 use crate::{Config, Verdict};
 use std::cell::Cell;
@@ -15,17 +16,10 @@ pub const SNI: &[u8] = b"connection\0requested_server_name";
 pub const PROTOCOL: &[u8] = b"request\0protocol";
 pub const PLUGIN_NAME: &[u8] = b"plugin_name";
 pub const AUTHORITY: &[u8] = b":authority";
-pub const DETAILS: &str = "sni_guard_misdirected_request";
-pub const BODY: &[u8] = b"Misdirected Request: this connection was made for another server name; retry on a new connection.\n";
 /// `content-type: text/plain` in the ABI's map encoding: pair count, (name, value) sizes as
 /// little-endian u32, then NUL-terminated name and value.
 pub const HEADERS: &[u8] =
     b"\x01\x00\x00\x00\x0c\x00\x00\x00\x0a\x00\x00\x00content-type\x00text/plain\x00";
-pub const COUNTERS: [&str; 3] = [
-    "sni_guard.misdirected",
-    "sni_guard.log_only_mismatches",
-    "sni_guard.no_sni",
-];
 
 /// What the request-headers callback tells the host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
