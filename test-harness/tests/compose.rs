@@ -282,3 +282,70 @@ fn the_published_ports_are_the_ones_envoy_listens_on() {
     }
     assert_eq!(published, listening);
 }
+
+/// `docker-compose.yml` with `docker-compose.native.yml`: the native topology file and the
+/// library mounted, Envoy told where to find it; that file is the Wasm one with the native
+/// entry in sni-guard's place; with the library mounted it passes `envoy --mode validate`.
+#[test]
+fn the_native_override_mounts_the_library_and_its_topology() {
+    let out = compose::command_with(&[compose::FILE, compose::NATIVE_FILE], &["config"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let config: Value = yaml_serde::from_slice(&out.stdout).unwrap();
+    let service = envoy_service(&config);
+    assert_eq!(
+        service["environment"]["ENVOY_DYNAMIC_MODULES_SEARCH_PATH"],
+        "/etc/envoy/modules"
+    );
+    let mounts = bind_mounts(service);
+    let native_file = paths::harness_dir().join("envoy/two-gateways-native.yaml");
+    assert_eq!(
+        canonical(&source_of(&mounts, ENVOY_CONFIG)),
+        canonical(&native_file)
+    );
+    let library = paths::native_module().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        canonical(&source_of(
+            &mounts,
+            "/etc/envoy/modules/libsni_guard_native.so"
+        )),
+        canonical(&library)
+    );
+    // The same topology, sni-guard's entry aside.
+    let wasm = Topology::TwoGateways.load().unwrap();
+    let json = sni_guard_harness::plugin_slot::configuration(&wasm).unwrap();
+    let mut expected = wasm;
+    sni_guard_harness::plugin_slot::visit_http_filters_mut(&mut expected, &mut |filters| {
+        if let Some(slot) = filters
+            .iter_mut()
+            .find(|f| sni_guard_harness::plugin_slot::is_sni_guard(f))
+        {
+            *slot = envoy::topology::native_entry(&json).unwrap();
+        }
+    });
+    let native = envoy::topology::load(&native_file).unwrap();
+    assert_eq!(native, expected);
+    demo_certs();
+    let mut mapped = native.clone();
+    map_container_paths(&mut mapped, &mounts);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("envoy.yaml");
+    std::fs::write(&file, yaml_serde::to_string(&mapped).unwrap()).unwrap();
+    let out = Command::new(envoy::binary(default_version()).unwrap())
+        .args(["--mode", "validate", "--config-path"])
+        .arg(&file)
+        .env(
+            "ENVOY_DYNAMIC_MODULES_SEARCH_PATH",
+            library.parent().unwrap(),
+        )
+        .output()
+        .unwrap();
+    let log =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && log.contains(" OK"), "{log}");
+}

@@ -6,11 +6,11 @@
 //! connection 421 with sni-guard's response details; the retry with SNI `b.example.com` 200;
 //! the counters; after `docker-compose stop`, sni-guard's `configured:` line and the 421's
 //! access log line in `docker-compose logs`; `docker-compose down` leaves no container or
-//! network behind.
+//! network behind. Then the same with `docker-compose.native.yml` added: the native build.
 
 use sni_guard_harness::client::BODY_421;
-use sni_guard_harness::container::compose::Project;
-use sni_guard_harness::container::engine::Engine;
+use sni_guard_harness::container::compose::{self, Project};
+use sni_guard_harness::container::engine::{Engine, Image};
 use sni_guard_harness::container::envoy_image;
 use sni_guard_harness::envoy::access_log;
 use sni_guard_harness::envoy::admin;
@@ -70,6 +70,7 @@ fn docker_compose_up_serves_both_gateways_with_sni_guard() {
     let engine = Engine::start().unwrap();
     let engine_started = begun.elapsed();
     paths::module().unwrap();
+    paths::native_module().unwrap();
     let ca = demo_certs();
     let started = Instant::now();
     let image = envoy_image::build(&engine, default_version()).unwrap();
@@ -85,7 +86,53 @@ fn docker_compose_up_serves_both_gateways_with_sni_guard() {
         "docker-compose.yml publishes 127.0.0.1:8443 and 127.0.0.1:9901; in use: {taken:?}"
     );
 
-    let mut project = Project::new(&engine, &[("ENVOY_IMAGE", &image.tag)]).unwrap();
+    let mut timings = Vec::new();
+    for build in [&WASM, &NATIVE] {
+        timings.push((build.name, serve(&engine, &image, &ca, build)));
+    }
+    for (name, (ready, checked, down)) in timings {
+        println!(
+            "{}: started in {engine_started:.1?}; Envoy image {} built in {built:.1?}; {name}: up to /ready {ready:.1?}; requests, counters and logs {checked:.1?}; down {down:.1?}",
+            engine.describe(),
+            image.tag,
+        );
+    }
+}
+
+/// One build as docker-compose runs it: its compose files, its counters' prefix, its
+/// `configured:` log line.
+struct Build {
+    name: &'static str,
+    files: &'static [&'static str],
+    counters: &'static str,
+    configured: &'static str,
+}
+
+const WASM: Build = Build {
+    name: "Wasm",
+    files: &[compose::FILE],
+    counters: "wasmcustom.sni_guard.",
+    configured: "wasm log sni-guard: configured: strict, 2 servers",
+};
+
+const NATIVE: Build = Build {
+    name: "native",
+    files: &[compose::FILE, compose::NATIVE_FILE],
+    counters: "dynamicmodulescustom.sni_guard.",
+    configured: "sni-guard: configured: strict, 2 servers",
+};
+
+/// `docker-compose up -d` with `build`'s files, the requests, counters and logs, `down`; how
+/// long up, the checks and down took.
+fn serve(
+    engine: &Engine,
+    image: &Image<'_>,
+    ca: &str,
+    build: &Build,
+) -> (Duration, Duration, Duration) {
+    let mut project = Project::new(engine, &[("ENVOY_IMAGE", &image.tag)])
+        .unwrap()
+        .with_files(build.files);
     let up = Instant::now();
     project.up().unwrap();
     if let Err(e) = engine.in_network(|| wait_ready(up + READY_DEADLINE)) {
@@ -96,7 +143,7 @@ fn docker_compose_up_serves_both_gateways_with_sni_guard() {
     let served = Instant::now();
     let seen = engine
         .in_network(|| -> sni_guard_harness::Result<Seen> {
-            let client = Client::new(GATEWAY_PORT, &ca)?;
+            let client = Client::new(GATEWAY_PORT, ca)?;
             let own = client.get(Protocol::Http2, Some("a.example.com"), "a.example.com")?;
             let mut connection = client.h2(Some("a.example.com"))?;
             let coalesced = connection.get("b.example.com")?;
@@ -105,7 +152,7 @@ fn docker_compose_up_serves_both_gateways_with_sni_guard() {
                 own,
                 coalesced,
                 retry,
-                counters: admin::stats(ADMIN, "wasmcustom.sni_guard.")?,
+                counters: admin::stats(ADMIN, build.counters)?,
                 server_info: admin::get(ADMIN, "/server_info")?,
             })
         })
@@ -123,7 +170,7 @@ fn docker_compose_up_serves_both_gateways_with_sni_guard() {
         (200, "gw-b: b.example.com\n")
     );
     assert_eq!(
-        seen.counters.get("wasmcustom.sni_guard.misdirected"),
+        seen.counters.get(&format!("{}misdirected", build.counters)),
         Some(&1),
         "{:?}",
         seen.counters
@@ -139,7 +186,7 @@ fn docker_compose_up_serves_both_gateways_with_sni_guard() {
     project.stop().unwrap();
     let logs = project.logs().unwrap();
     assert!(
-        logs.contains("wasm log sni-guard: configured: strict, 2 servers"),
+        logs.contains(build.configured),
         "no configured: line in docker-compose logs:\n{logs}"
     );
     let entries = access_log_of(&logs);
@@ -168,10 +215,5 @@ fn docker_compose_up_serves_both_gateways_with_sni_guard() {
         leftovers.is_empty(),
         "docker-compose down left: {leftovers:?}"
     );
-    println!(
-        "{}: started in {engine_started:.1?}; Envoy image {} built in {built:.1?}; up to /ready {ready:.1?}; requests, counters and logs {checked:.1?}; down {:.1?}",
-        engine.describe(),
-        image.tag,
-        down.elapsed()
-    );
+    (ready, checked, down.elapsed())
 }

@@ -7,14 +7,24 @@ use crate::paths;
 use crate::process::{checked, require};
 use std::process::Command;
 
+/// The compose file, and the one the native build adds to it.
+pub const FILE: &str = "docker-compose.yml";
+pub const NATIVE_FILE: &str = "docker-compose.native.yml";
+
 /// `docker-compose -f docker-compose.yml ARGS` at the repository root, with the compose
 /// file's variables unset (their defaults apply unless the caller sets them).
 pub fn command(args: &[&str]) -> Command {
+    command_with(&[FILE], args)
+}
+
+/// [`command`] with these compose files, in order (`-f` each).
+pub fn command_with(files: &[&str], args: &[&str]) -> Command {
     let mut command = Command::new("docker-compose");
-    command
-        .current_dir(paths::workspace_root())
-        .args(["-f", "docker-compose.yml"])
-        .args(args);
+    command.current_dir(paths::workspace_root());
+    for file in files {
+        command.args(["-f", file]);
+    }
+    command.args(args);
     for name in ["ENVOY_IMAGE", "ENVOY_ENTRYPOINT", "ENVOY_LOG_LEVEL"] {
         command.env_remove(name);
     }
@@ -24,6 +34,7 @@ pub fn command(args: &[&str]) -> Command {
 /// A compose project. Dropping it runs `down` if it is up.
 pub struct Project<'a> {
     engine: &'a Engine,
+    files: Vec<&'static str>,
     name: String,
     env: Vec<(String, String)>,
     up: bool,
@@ -39,6 +50,7 @@ impl<'a> Project<'a> {
         )?;
         Ok(Project {
             engine,
+            files: vec![FILE],
             name: format!("sni-guard-{}", std::process::id()),
             env: env
                 .iter()
@@ -48,8 +60,14 @@ impl<'a> Project<'a> {
         })
     }
 
+    /// The same project with these compose files (`docker-compose.yml` and the native one).
+    pub fn with_files(mut self, files: &[&'static str]) -> Project<'a> {
+        self.files = files.to_vec();
+        self
+    }
+
     fn command(&self, args: &[&str]) -> Command {
-        let mut command = command(&[&["-p", self.name.as_str()], args].concat());
+        let mut command = command_with(&self.files, &[&["-p", self.name.as_str()], args].concat());
         command
             .env("DOCKER_HOST", self.engine.docker_host())
             .envs(self.env.iter().map(|(k, v)| (k, v)));

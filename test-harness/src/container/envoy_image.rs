@@ -1,7 +1,8 @@
 //! A local image of the pinned Envoy the harness runs, for `ENVOY_IMAGE` in docker-compose:
 //! `FROM scratch`, the binary at `/usr/local/bin/envoy` (the compose file's entrypoint) and
-//! the shared libraries `ldd` lists, at their paths. Built with the engine, never pushed;
-//! removed when dropped.
+//! the shared libraries `ldd` lists for it and for the native build (which also needs
+//! libgcc_s, as images with a C runtime hold it), at their paths. Built with the engine, never
+//! pushed; removed when dropped.
 
 use crate::container::engine::{Engine, Image};
 use crate::envoy;
@@ -24,7 +25,13 @@ pub fn build<'a>(engine: &'a Engine, version: &str) -> Result<Image<'a>> {
         .tempdir_in(crate::paths::target_dir())?;
     let rootfs = context.path().join("rootfs");
     place(&binary, &rootfs.join("usr/local/bin/envoy"))?;
-    for library in shared_libraries(&binary)? {
+    let mut libraries = shared_libraries(&binary)?;
+    if let Ok(native) = crate::paths::native_module() {
+        libraries.extend(shared_libraries(&native)?);
+    }
+    libraries.sort();
+    libraries.dedup();
+    for library in libraries {
         let inside = library.strip_prefix("/").unwrap_or(&library);
         place(&library, &rootfs.join(inside))?;
     }
