@@ -4,7 +4,8 @@
 //! counts); [`with_kept`] carries it over when the benchmark writes the page again.
 
 use crate::bench::{
-    LUA, Load, NONE, SNI_GUARD, SNI_GUARD_10K, SNI_GUARD_SHARED_VM, Sample, WORKLOADS,
+    LUA, Load, NATIVE, NATIVE_10K, NONE, SNI_GUARD, SNI_GUARD_10K, SNI_GUARD_SHARED_VM, Sample,
+    WORKLOADS,
 };
 use std::fmt::Write;
 
@@ -39,7 +40,7 @@ pub fn share(medians: &[Sample], variant: &str, workload: &str) -> Option<f64> {
 pub fn ratios(medians: &[Sample]) -> Vec<(String, f64)> {
     let mut out = Vec::new();
     for workload in WORKLOADS {
-        for variant in [SNI_GUARD, SNI_GUARD_10K] {
+        for variant in [SNI_GUARD, SNI_GUARD_10K, NATIVE, NATIVE_10K] {
             if let (Some(ours), Some(lua)) = (
                 overhead(medians, variant, workload.name),
                 overhead(medians, LUA, workload.name),
@@ -122,10 +123,14 @@ pub fn markdown(setup: &Setup, medians: &[Sample]) -> String {
     let _ = writeln!(
         md,
         "\nModule: {:.1} KB. Envoy start to `/ready` (module compiled, configuration parsed): \
-         {:.0} ms with the 2-host table, {:.0} ms with the 10,000-host table.",
+         {:.0} ms with the 2-host table, {:.0} ms with the 10,000-host table; the native build \
+         {:.0} ms and {:.0} ms; no filter {:.0} ms.",
         setup.module_bytes as f64 / 1000.0,
         ready(SNI_GUARD),
-        ready(SNI_GUARD_10K)
+        ready(SNI_GUARD_10K),
+        ready(NATIVE),
+        ready(NATIVE_10K),
+        ready(NONE)
     );
     md
 }
