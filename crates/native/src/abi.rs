@@ -29,15 +29,6 @@ pub struct EnvoyBuffer {
     pub length: usize,
 }
 
-/// A response header (`envoy_dynamic_module_type_module_http_header`).
-#[repr(C)]
-pub struct ModuleHeader {
-    pub key: *const u8,
-    pub key_length: usize,
-    pub value: *const u8,
-    pub value_length: usize,
-}
-
 unsafe extern "C" {
     pub safe fn envoy_dynamic_module_callback_log_enabled(level: u32) -> bool;
     pub fn envoy_dynamic_module_callback_log(level: u32, message: ModuleBuffer);
@@ -63,7 +54,8 @@ unsafe extern "C" {
     pub fn envoy_dynamic_module_callback_http_send_response(
         filter_envoy_ptr: *mut c_void,
         status_code: u32,
-        headers: *const ModuleHeader,
+        // `envoy_dynamic_module_type_module_http_header*`: none are passed.
+        headers: *const c_void,
         headers_length: usize,
         body: ModuleBuffer,
         details: ModuleBuffer,
@@ -118,21 +110,16 @@ impl Host for Stream {
     }
 
     fn send_response(&self, status: u32, body: &[u8], details: &str) {
-        let (key, value) = (b"content-type", b"text/plain");
-        let header = ModuleHeader {
-            key: key.as_ptr(),
-            key_length: key.len(),
-            value: value.as_ptr(),
-            value_length: value.len(),
-        };
-        // SAFETY: `envoy` is the filter of the running hook; Envoy copies the header, body and
-        // details before returning.
+        // No headers: Envoy gives a local reply with a body `content-type: text/plain` itself,
+        // and passing none spares it the header callback.
+        // SAFETY: `envoy` is the filter of the running hook; Envoy copies the body and details
+        // before returning.
         unsafe {
             envoy_dynamic_module_callback_http_send_response(
                 self.envoy,
                 status,
-                &header,
-                1,
+                std::ptr::null(),
+                0,
                 ModuleBuffer::of(body),
                 ModuleBuffer::of(details.as_bytes()),
             );
