@@ -45,7 +45,15 @@ fn one_small_round_through_every_filter() {
     assert!(
         md.contains("each request also reads `plugin_name`. Above the one-plugin row: matching ")
     );
-    assert_eq!(report::ratios(&medians).len(), 6);
+    // Wasm and native, 2 and 10,000 hosts, against Lua, on each of the three workloads.
+    let ratios = report::ratios(&medians);
+    assert_eq!(ratios.len(), 12);
+    assert!(
+        ratios
+            .iter()
+            .any(|(what, _)| what == "sni-guard native, 2 hosts, matching requests")
+    );
+    assert!(md.contains("the native build"), "{md}");
     // The hand-written end of the page is kept when the benchmark writes it again.
     let previous = format!("stale figures\n{}\nby hand\n", report::KEPT);
     let page = report::with_kept(&md, Some(&previous));
