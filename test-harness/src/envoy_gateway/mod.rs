@@ -7,6 +7,7 @@
 //! as Envoy Gateway serves it: over HTTPS, by a server of its own, checked by SHA-256
 //! ([`wasm_server`]).
 
+pub mod patch;
 pub mod translate;
 pub mod wasm_server;
 
