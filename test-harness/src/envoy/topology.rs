@@ -172,7 +172,11 @@ pub fn render_config(mut config: Value, filter: &Filter, layout: &Layout) -> Res
         Filter::None | Filter::AsWritten | Filter::NoSlot => None,
         Filter::Lua => Some(lua::filter()?),
         Filter::Entry(entry) => Some(entry.clone()),
-        Filter::Native(json) => Some(native_entry(json)?),
+        // The library the entry names must be built from the sources, as the Wasm module is.
+        Filter::Native(json) => {
+            paths::native_module()?;
+            Some(native_entry(json)?)
+        }
         Filter::SniGuard(_) | Filter::Module(_) => None,
     };
     let mut slots = 0;

@@ -2,15 +2,9 @@
 //! each `jsonPath` (RFC 9535) evaluated on the named resource, each match's JSON pointer joined
 //! with `path`, the RFC 6902 operation applied there; no match is an error, as there.
 
+use super::translate::str_at;
 use crate::error::{Result, fail};
 use serde_json::{Value, json};
-
-fn str_at<'a>(value: &'a Value, pointer: &str) -> Result<&'a str> {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .ok_or_else(|| fail(format!("{pointer}: missing or not a string in {value}")))
-}
 
 /// Applies one EnvoyPatchPolicy's patches to `config`'s listeners.
 pub fn patch_policy(config: &mut Value, policy: &Value) -> Result<()> {
@@ -79,10 +73,7 @@ fn apply_operation(resource: &mut Value, operation: &Value) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    const HCM: &str = "envoy.filters.network.http_connection_manager";
-    const ROUTER: &str = "envoy.filters.http.router";
+    use crate::envoy_gateway::translate::{HCM, ROUTER};
 
     #[test]
     fn a_json_path_patch_reaches_every_match_and_only_them() {

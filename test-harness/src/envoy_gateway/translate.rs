@@ -30,8 +30,8 @@ pub struct WasmSource {
     pub ca_file: String,
 }
 
-const HCM: &str = "envoy.filters.network.http_connection_manager";
-const ROUTER: &str = "envoy.filters.http.router";
+pub(super) const HCM: &str = "envoy.filters.network.http_connection_manager";
+pub(super) const ROUTER: &str = "envoy.filters.http.router";
 const WASM_CLUSTER: &str = "wasm_cluster";
 
 /// The EnvoyProxy's `dynamicModules` registry: each name and its library's local path.
@@ -69,7 +69,7 @@ pub fn apply(
     Ok(())
 }
 
-fn str_at<'a>(value: &'a Value, pointer: &str) -> Result<&'a str> {
+pub(super) fn str_at<'a>(value: &'a Value, pointer: &str) -> Result<&'a str> {
     value
         .pointer(pointer)
         .and_then(Value::as_str)

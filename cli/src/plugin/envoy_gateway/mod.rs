@@ -9,7 +9,7 @@
 //!   its connection's chain, so without the patch the filter never sees it (`wasm.go`).
 
 use crate::error::WasmPluginError;
-use crate::model::envoy_gateway::policies::{TrafficPolicy, applying};
+use crate::model::envoy_gateway::policies::{API_VERSION, TrafficPolicy, applying};
 use crate::model::envoy_gateway::{
     NameScheme, dynamic_module_filter_name, envoy_listener_name, ir_listener_name, wasm_filter_name,
 };
@@ -22,7 +22,6 @@ use std::collections::BTreeMap;
 
 const HCM: &str = "envoy.filters.network.http_connection_manager";
 const GATEWAY_GROUP: &str = "gateway.networking.k8s.io";
-const API_VERSION: &str = "gateway.envoyproxy.io/v1alpha1";
 
 /// The manifests' choices.
 #[derive(Debug, Clone, Default)]
