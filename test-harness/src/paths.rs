@@ -59,7 +59,7 @@ pub fn target_dir() -> PathBuf {
 /// on an old build).
 pub fn module() -> Result<PathBuf> {
     let wasm = module_in(&target_dir())?;
-    fresh(&wasm, &wasm.with_file_name("sni_guard.d"))?;
+    fresh(&wasm, &wasm.with_file_name("sni_guard.d"), BUILD_MODULE)?;
     Ok(wasm)
 }
 
@@ -83,7 +83,11 @@ pub fn native_module() -> Result<PathBuf> {
             workspace_root().display()
         )));
     }
-    fresh(&library, &library.with_file_name("libsni_guard_native.d"))?;
+    fresh(
+        &library,
+        &library.with_file_name("libsni_guard_native.d"),
+        BUILD_NATIVE,
+    )?;
     Ok(library)
 }
 
@@ -103,12 +107,12 @@ pub fn module_in(target: &Path) -> Result<PathBuf> {
 
 /// `Err` naming a source that changed after `module` was built: the sources are those cargo
 /// lists in the build's dep-info file (`dep_info`), and compared as cargo compares them, so
-/// the build command the error gives always clears it.
-pub fn fresh(module: &Path, dep_info: &Path) -> Result<()> {
+/// the build command the error gives (`build`) always clears it.
+pub fn fresh(module: &Path, dep_info: &Path, build: &str) -> Result<()> {
     let built = std::fs::metadata(module)?.modified()?;
     let listing = std::fs::read_to_string(dep_info).map_err(|e| {
         fail(format!(
-            "{}: {e}: build the module with `{BUILD_MODULE}`",
+            "{}: {e}: build the module with `{build}`",
             dep_info.display()
         ))
     })?;
@@ -129,7 +133,7 @@ pub fn fresh(module: &Path, dep_info: &Path) -> Result<()> {
     for path in paths.iter().filter(|p| !p.is_empty()) {
         if std::fs::metadata(path)?.modified()? > built {
             return Err(fail(format!(
-                "the module {} is older than {path}: build it again with `{BUILD_MODULE}` in {}",
+                "the module {} is older than {path}: build it again with `{build}` in {}",
                 module.display(),
                 workspace_root().display()
             )));
@@ -174,9 +178,11 @@ mod tests {
         set(&module, now);
         set(&other, now - Duration::from_secs(60));
         set(&source, now - Duration::from_secs(60));
-        fresh(&module, &dep_info).unwrap();
+        fresh(&module, &dep_info, BUILD_MODULE).unwrap();
         set(&source, now + Duration::from_secs(60));
-        let error = fresh(&module, &dep_info).unwrap_err().to_string();
+        let error = fresh(&module, &dep_info, BUILD_MODULE)
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("is older than"), "{error}");
         assert!(error.contains("a dir/filter.rs"), "{error}");
         assert!(error.contains(BUILD_MODULE), "{error}");
